@@ -1,0 +1,40 @@
+"""Entry point of the `hwnas` console script. Sub-apps live in sibling modules and are registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from hwnas import __version__
+
+app = typer.Typer(
+    name="hwnas",
+    help="Hardware-aware neural architecture search for Transformers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hwnas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """hwnas: find the most accurate Transformer that meets a latency / energy / memory budget."""
+
+
+def _register() -> None:
+    # Imported here so that `hwnas --help` stays fast and each module stays independent.
+    from hwnas.cli import spaces_cmd
+
+    spaces_cmd.register(app)
+
+
+_register()

@@ -1,0 +1,30 @@
+"""Core types: architectures, search spaces, objectives, Pareto utilities, errors. Depends on numpy only."""
+
+from __future__ import annotations
+
+from hwnas.core.arch import Arch, GeneValue, Scalar
+from hwnas.core.errors import (
+    ConfigError,
+    ConstraintError,
+    DataError,
+    HwnasError,
+    InvalidArchError,
+    SpaceDefinitionError,
+    UnknownNameError,
+)
+from hwnas.core.space import Gene, SearchSpace
+
+__all__ = [
+    "Arch",
+    "ConfigError",
+    "ConstraintError",
+    "DataError",
+    "Gene",
+    "GeneValue",
+    "HwnasError",
+    "InvalidArchError",
+    "Scalar",
+    "SearchSpace",
+    "SpaceDefinitionError",
+    "UnknownNameError",
+]

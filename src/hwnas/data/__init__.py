@@ -1,0 +1,1 @@
+"""Datasets: the registry (name -> files, sha256, upstream URL, licence), corpora, tokenizers, tables."""
