@@ -41,8 +41,7 @@ def show(
         "size": str(space.size()),
         "constants": dict(space.constants),
         "genes": [
-            {"name": g.name, "choices": list(g.choices), "per_layer": g.per_layer, "doc": g.doc}
-            for g in space.genes
+            {"name": g.name, "choices": list(g.choices), "per_layer": g.per_layer, "doc": g.doc} for g in space.genes
         ],
     }
     if as_json:

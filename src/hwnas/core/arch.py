@@ -27,9 +27,7 @@ def _freeze_scalar(value: Any) -> Scalar:
         return int(value)
     if isinstance(value, int | float | str | bool):
         return value
-    raise TypeError(
-        f"gene values must be int, float, str, bool or a sequence of them, not {type(value).__name__}"
-    )
+    raise TypeError(f"gene values must be int, float, str, bool or a sequence of them, not {type(value).__name__}")
 
 
 class Arch(Mapping[str, GeneValue]):

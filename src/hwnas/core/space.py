@@ -190,7 +190,7 @@ class SearchSpace:
                 for i, current in enumerate(layers):
                     for choice in g.choices:
                         if choice != current:
-                            new = layers[:i] + (choice,) + layers[i + 1 :]
+                            new = (*layers[:i], choice, *layers[i + 1:])
                             out.append(self.make({**arch.genes, g.name: new}))
         return out
 
@@ -201,9 +201,7 @@ class SearchSpace:
             count = int(value)
             for f in self.followers(gene.name):
                 layers = tuple(arch[f.name])  # type: ignore[arg-type]
-                genes[f.name] = (
-                    (layers + (layers[-1],) * count)[:count] if layers else (f.choices[0],) * count
-                )
+                genes[f.name] = (layers + (layers[-1],) * count)[:count] if layers else (f.choices[0],) * count
         return self.make(genes)
 
     # size and extremes ---------------------------------------------------------------------------------------

@@ -25,22 +25,16 @@ _GENE_KEYS = {"choices", "per_layer", "doc"}
 
 def parse_space(data: Mapping[str, Any]) -> SearchSpace:
     if not isinstance(data, Mapping):
-        raise SpaceDefinitionError(
-            "a search space must be a YAML mapping with keys 'name', 'family', 'genes'"
-        )
+        raise SpaceDefinitionError("a search space must be a YAML mapping with keys 'name', 'family', 'genes'")
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise SpaceDefinitionError(
-            f"unknown key {unknown[0]!r} in search space; allowed: {sorted(_TOP_KEYS)}"
-        )
+        raise SpaceDefinitionError(f"unknown key {unknown[0]!r} in search space; allowed: {sorted(_TOP_KEYS)}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise SpaceDefinitionError("search space field 'name' must be a non-empty string")
     raw_genes = data.get("genes")
     if not isinstance(raw_genes, Mapping) or not raw_genes:
-        raise SpaceDefinitionError(
-            f"space {name!r}: field 'genes' must be a non-empty mapping of gene name to spec"
-        )
+        raise SpaceDefinitionError(f"space {name!r}: field 'genes' must be a non-empty mapping of gene name to spec")
     genes: list[Gene] = []
     for gene_name, spec in raw_genes.items():
         genes.append(_parse_gene(name, str(gene_name), spec, genes))
@@ -59,9 +53,7 @@ def parse_space(data: Mapping[str, Any]) -> SearchSpace:
 def _parse_gene(space: str, name: str, spec: Any, earlier: list[Gene]) -> Gene:
     where = f"space {space!r}, gene {name!r}"
     if not isinstance(spec, Mapping):
-        raise SpaceDefinitionError(
-            f"{where}: spec must be a mapping with 'choices' (and optional 'per_layer')"
-        )
+        raise SpaceDefinitionError(f"{where}: spec must be a mapping with 'choices' (and optional 'per_layer')")
     unknown = sorted(set(spec) - _GENE_KEYS)
     if unknown:
         raise SpaceDefinitionError(f"{where}: unknown key {unknown[0]!r}; allowed: {sorted(_GENE_KEYS)}")
@@ -81,11 +73,7 @@ def _parse_gene(space: str, name: str, spec: Any, earlier: list[Gene]) -> Gene:
     if per_layer is not None:
         count = next((g for g in earlier if g.name == per_layer), None)
         if count is None:
-            raise SpaceDefinitionError(
-                f"{where}: per_layer names {per_layer!r}, which is not an earlier gene"
-            )
+            raise SpaceDefinitionError(f"{where}: per_layer names {per_layer!r}, which is not an earlier gene")
         if count.per_layer is not None or not all(type(c) is int and c >= 0 for c in count.choices):
-            raise SpaceDefinitionError(
-                f"{where}: count gene {per_layer!r} must be a scalar gene of ints >= 0"
-            )
+            raise SpaceDefinitionError(f"{where}: count gene {per_layer!r} must be a scalar gene of ints >= 0")
     return Gene(name=name, choices=tuple(choices), per_layer=per_layer, doc=str(spec.get("doc", "")))

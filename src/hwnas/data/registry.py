@@ -26,9 +26,7 @@ def resolve(dataset: str, relpath: str) -> Path:
         raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(_FOLDERS))}")
     root = os.environ.get("HWNAS_DATA_DIR")
     if not root:
-        raise DataError(
-            f"dataset {dataset!r} needs HWNAS_DATA_DIR set to a folder holding {_FOLDERS[dataset]}/"
-        )
+        raise DataError(f"dataset {dataset!r} needs HWNAS_DATA_DIR set to a folder holding {_FOLDERS[dataset]}/")
     path = Path(root) / _FOLDERS[dataset] / relpath
     if not path.is_file():
         raise DataError(f"dataset {dataset!r}: file {str(path)!r} not found")
