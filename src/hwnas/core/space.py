@@ -78,7 +78,7 @@ class SearchSpace:
         """Length of the longest tuple a per-layer gene can hold."""
         if gene.per_layer is None:
             return 1
-        return int(max(self.gene(gene.per_layer).choices))  # type: ignore[type-var]
+        return max(int(c) for c in self.gene(gene.per_layer).choices)
 
     def followers(self, count_gene: str) -> tuple[Gene, ...]:
         return tuple(g for g in self.genes if g.per_layer == count_gene)
@@ -216,15 +216,15 @@ class SearchSpace:
                 total *= len(g.choices)
                 continue
             per_layer = math.prod(len(f.choices) for f in followers)
-            total *= sum(per_layer ** int(n) for n in g.choices)  # type: ignore[call-overload]
+            total *= sum(per_layer ** int(n) for n in g.choices)
         return total
 
     def smallest(self) -> Arch:
         """Every decision at its smallest value (numeric genes) or first choice (categorical genes)."""
-        return self._extreme(lambda g: min(g.choices) if g.numeric else g.choices[0])  # type: ignore[type-var]
+        return self._extreme(lambda g: min(g.choices) if g.numeric else g.choices[0])
 
     def largest(self) -> Arch:
-        return self._extreme(lambda g: max(g.choices) if g.numeric else g.choices[-1])  # type: ignore[type-var]
+        return self._extreme(lambda g: max(g.choices) if g.numeric else g.choices[-1])
 
     def _extreme(self, pick: Any) -> Arch:
         return self._collapse({g.name: [pick(g)] * self.max_layers(g) for g in self.genes})
@@ -239,6 +239,6 @@ class SearchSpace:
         for combo in itertools.product(*(g.choices for g in scalars)):
             base = dict(zip((g.name for g in scalars), combo, strict=True))
             per_layer = [g for g in self.genes if g.per_layer is not None]
-            options = [itertools.product(g.choices, repeat=int(base[g.per_layer])) for g in per_layer]  # type: ignore[arg-type]
+            options = [itertools.product(g.choices, repeat=int(base[str(g.per_layer)])) for g in per_layer]
             for layers in itertools.product(*options):
                 yield self.make({**base, **{g.name: v for g, v in zip(per_layer, layers, strict=True)}})
