@@ -8,11 +8,11 @@ and each one only has to say how it writes one index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hwnas.core.arch import Arch, GeneValue, Scalar
+from hwnas.core.arch import Arch, GeneValue
 from hwnas.core.errors import InvalidArchError
 from hwnas.core.space import Gene, SearchSpace
 
@@ -62,34 +62,41 @@ def used_layers(space: SearchSpace, scalar_indices: dict[str, int], gene: Gene) 
     """How many layers a per-layer gene uses, given the already-decoded scalar genes."""
     assert gene.per_layer is not None
     count_gene = space.gene(gene.per_layer)
-    return int(count_gene.choices[scalar_indices[count_gene.name]])  # type: ignore[call-overload]
+    return int(count_gene.choices[scalar_indices[count_gene.name]])
 
 
-def arch_from_indices(indices: Sequence[int | None], space: SearchSpace) -> Arch:
-    """Inverse of :func:`choice_indices`: entries for unused layers are ignored, used ones must be set.
+# Given (position, slot), the field name, the raw value read there and the allowed values, for error messages.
+Explain = Callable[[int, Slot], tuple[str, object, str]]
+
+
+def _default_explain(slot: Slot, index: int | None) -> tuple[str, object, str]:
+    return slot.label, index, f"an option index in 0..{len(slot.gene.choices) - 1}"
+
+
+def arch_from_indices(indices: Sequence[int | None], space: SearchSpace, *, explain: Explain | None = None) -> Arch:
+    """Inverse of :func:`choice_indices`: entries for unused layers are ignored, used ones must be valid.
 
     Count genes come before their followers (the space format guarantees it), so one pass in slot order
-    knows every layer count by the time it needs it.
+    knows every layer count by the time it needs it. ``explain`` lets an encoding word the error in its own
+    terms (the digit or number it read rather than the index it failed to map to).
     """
     layout = slots(space)
     if len(indices) != len(layout):
         raise InvalidArchError(space.name, "(number of positions)", len(indices), f"exactly {len(layout)}")
     scalar_indices: dict[str, int] = {}
-    genes: dict[str, Any] = {}
-    for slot, index in zip(layout, indices, strict=True):
+    genes: dict[str, Any] = {gene.name: [] for gene in space.genes if gene.per_layer is not None}
+    for position, (slot, index) in enumerate(zip(layout, indices, strict=True)):
         gene = slot.gene
         if slot.layer is not None and slot.layer >= used_layers(space, scalar_indices, gene):
             continue
         if index is None or not 0 <= index < len(gene.choices):
-            raise InvalidArchError(space.name, slot.label, index, f"an option index in 0..{len(gene.choices) - 1}")
-        value: Scalar = gene.choices[index]
+            field, value, allowed = explain(position, slot) if explain else _default_explain(slot, index)
+            raise InvalidArchError(space.name, field, value, allowed)
         if slot.layer is None:
             scalar_indices[gene.name] = index
-            genes[gene.name] = value
+            genes[gene.name] = gene.choices[index]
         else:
-            genes.setdefault(gene.name, []).append(value)
-    for gene in space.genes:  # per-layer genes whose count is 0 never got an entry
-        genes.setdefault(gene.name, [])
+            genes[gene.name].append(gene.choices[index])
     return space.make(genes)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from hwnas.core.arch import Arch
 from hwnas.core.errors import InvalidArchError
 from hwnas.core.space import Gene, SearchSpace
-from hwnas.encodings._slots import arch_from_indices, choice_indices, gene_value_text, is_categorical, slots
+from hwnas.encodings._slots import Slot, arch_from_indices, choice_indices, gene_value_text, is_categorical, slots
 
 _PAD = 0.0
 
@@ -29,7 +29,7 @@ def padded_column_names(space: SearchSpace) -> list[str]:
 
 
 def _number(gene: Gene, index: int) -> float:
-    return float(index + 1) if is_categorical(gene) else float(gene.choices[index])  # type: ignore[arg-type]
+    return float(index + 1) if is_categorical(gene) else float(gene.choices[index])
 
 
 def padded_vector(arch: Arch, space: SearchSpace) -> np.ndarray:
@@ -43,11 +43,13 @@ def padded_vector(arch: Arch, space: SearchSpace) -> np.ndarray:
 
 
 def _index_of_number(gene: Gene, number: float) -> int | None:
+    if not np.isfinite(number):
+        return None
     if is_categorical(gene):
-        index = int(round(number)) - 1
+        index = round(number) - 1
         return index if abs(number - (index + 1)) < 1e-6 and 0 <= index < len(gene.choices) else None
     for i, choice in enumerate(gene.choices):
-        if np.isclose(number, float(choice), rtol=1e-9, atol=1e-6):  # type: ignore[arg-type]
+        if np.isclose(number, float(choice), rtol=1e-9, atol=1e-6):
             return i
     return None
 
@@ -58,18 +60,12 @@ def from_padded_vector(vec: Sequence[float] | np.ndarray, space: SearchSpace) ->
     layout = slots(space)
     if values.size != len(layout):
         raise InvalidArchError(space.name, "(padded vector length)", values.size, f"exactly {len(layout)}")
-    indices: list[int | None] = []
-    for slot, number in zip(layout, values, strict=True):
-        index = _index_of_number(slot.gene, float(number))
-        indices.append(index)
-    try:
-        return arch_from_indices(indices, space)
-    except InvalidArchError as exc:  # name the number that was read, not the index it failed to map to
-        position = padded_column_names(space).index(exc.gene) if exc.gene in padded_column_names(space) else None
-        if position is None:
-            raise
-        raise InvalidArchError(space.name, exc.gene, float(values[position]), _allowed_numbers(layout[position].gene))
-        from None
+    indices = [_index_of_number(slot.gene, float(number)) for slot, number in zip(layout, values, strict=True)]
+
+    def explain(position: int, slot: Slot) -> tuple[str, object, str]:
+        return slot.label, float(values[position]), _allowed_numbers(slot.gene)
+
+    return arch_from_indices(indices, space, explain=explain)
 
 
 def _allowed_numbers(gene: Gene) -> str:
@@ -101,16 +97,15 @@ def from_one_hot(vec: Sequence[float] | np.ndarray, space: SearchSpace) -> Arch:
     width = sum(len(slot.gene.choices) for slot in layout)
     if values.size != width:
         raise InvalidArchError(space.name, "(one-hot vector length)", values.size, f"exactly {width}")
+    offsets = np.cumsum([0] + [len(slot.gene.choices) for slot in layout]).tolist()
     indices: list[int | None] = []
-    start = 0
-    for slot in layout:
+    for slot, start in zip(layout, offsets, strict=False):
         block = values[start : start + len(slot.gene.choices)]
-        start += len(slot.gene.choices)
         is_one_hot = bool(np.all((block == 0.0) | (block == 1.0)) and block.sum() == 1.0)
         indices.append(int(np.argmax(block)) if is_one_hot else None)
-    try:
-        return arch_from_indices(indices, space)
-    except InvalidArchError as exc:
-        raise InvalidArchError(
-            space.name, exc.gene, exc.value, "a block with exactly one 1 (the chosen option) and 0 elsewhere"
-        ) from None
+
+    def explain(position: int, slot: Slot) -> tuple[str, object, str]:
+        block = values[offsets[position] : offsets[position] + len(slot.gene.choices)]
+        return slot.label, block.tolist(), "a block with exactly one 1 (the chosen option) and 0 elsewhere"
+
+    return arch_from_indices(indices, space, explain=explain)
