@@ -12,17 +12,20 @@ from hwnas.core.errors import (
     SpaceDefinitionError,
     UnknownNameError,
 )
+from hwnas.core.objectives import Constraint, Objective
 from hwnas.core.space import Gene, SearchSpace
 
 __all__ = [
     "Arch",
     "ConfigError",
+    "Constraint",
     "ConstraintError",
     "DataError",
     "Gene",
     "GeneValue",
     "HwnasError",
     "InvalidArchError",
+    "Objective",
     "Scalar",
     "SearchSpace",
     "SpaceDefinitionError",

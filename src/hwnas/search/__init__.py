@@ -1,0 +1,49 @@
+"""Constrained (multi-)objective architecture search: searchers (ask / tell), evaluators, the one run loop, the
+resumable run journal and `SearchResult`."""
+
+from __future__ import annotations
+
+from hwnas.search.base import FeasibleFn, Searcher, draw_feasible
+from hwnas.search.config import SearchConfig, build_config, load_config_file
+from hwnas.search.evaluator import (
+    AnalyticEvaluator,
+    Evaluator,
+    evaluator_names,
+    make_evaluator,
+    register_evaluator,
+)
+from hwnas.search.loop import RunOutcome, RunPlan, execute, plan_search, run_search
+from hwnas.search.ranking import best_record, pareto_records, rank_records
+from hwnas.search.records import Record, Scorer
+from hwnas.search.registry import get_searcher_class, register_searcher, searcher_names
+from hwnas.search.result import SearchResult
+from hwnas.search.rundir import resolve_config
+
+__all__ = [
+    "AnalyticEvaluator",
+    "Evaluator",
+    "FeasibleFn",
+    "Record",
+    "RunOutcome",
+    "RunPlan",
+    "Scorer",
+    "SearchConfig",
+    "SearchResult",
+    "Searcher",
+    "best_record",
+    "build_config",
+    "draw_feasible",
+    "evaluator_names",
+    "execute",
+    "get_searcher_class",
+    "load_config_file",
+    "make_evaluator",
+    "pareto_records",
+    "plan_search",
+    "rank_records",
+    "register_evaluator",
+    "register_searcher",
+    "resolve_config",
+    "run_search",
+    "searcher_names",
+]

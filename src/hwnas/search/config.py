@@ -1,0 +1,124 @@
+"""`SearchConfig`: every setting of a search run, validated up front. Each key is also a CLI flag of
+``hwnas search`` (``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints`` and
+``evaluators`` <-> the repeatable ``--objective``, ``--constraint`` and ``--evaluator``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hwnas.core.errors import ConfigError
+from hwnas.core.objectives import Constraint, Objective, parse_constraints, parse_objectives
+
+# Keys that say how to run, not what to compute: they may differ when a run is resumed.
+RUN_ONLY_KEYS = frozenset({"out", "resume"})
+
+
+class SearchConfig(BaseModel):
+    """A search run. Defaults reproduce HAT's evolutionary search (population 125, 25 parents, 50 mutants with
+    probability 0.3, 50 crossovers, 30 iterations)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    space: str = Field(description="built-in space name or path to a space YAML file")
+    objectives: list[str] = Field(min_length=1, description="METRIC:min|max, in priority order")
+    constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE (also <, >=, >)")
+    algorithm: str = Field("evolution", description="searcher name: evolution, random, local, or a plugin's")
+    evaluators: list[str] = Field(default_factory=lambda: ["analytic"], min_length=1, description="evaluator names")
+    iterations: int = Field(30, ge=1, description="ask/tell rounds (HAT's evo_iter)")
+    max_evaluations: int | None = Field(None, ge=1, description="stop after this many distinct evaluated archs")
+    population: int = Field(125, ge=1, description="batch size; evolution's first generation")
+    parents: int = Field(25, ge=1, description="evolution: archs kept each generation")
+    mutation_size: int = Field(50, ge=0, description="evolution: mutants per generation")
+    mutation_prob: float = Field(0.3, ge=0.0, le=1.0, description="evolution: per-decision mutation probability")
+    crossover_size: int = Field(50, ge=0, description="evolution: crossover children per generation")
+    seed: int = Field(0, ge=0, description="seed of every random draw of the run")
+    max_retries: int = Field(1000, ge=1, description="draws allowed to find one arch meeting cheap constraints")
+    batch_size: int = Field(64, ge=1, description="archs per evaluator call (and per journal flush)")
+    out: str | None = Field(None, description="run directory")
+    resume: bool = Field(False, description="continue the run in `out` (replaying its journal)")
+
+    @field_validator("objectives", "constraints", "evaluators", mode="before")
+    @classmethod
+    def _one_string_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("objectives")
+    @classmethod
+    def _objectives_parse(cls, value: list[str]) -> list[str]:
+        return [str(o) for o in parse_objectives(value)]
+
+    @field_validator("constraints")
+    @classmethod
+    def _constraints_parse(cls, value: list[str]) -> list[str]:
+        return [str(c) for c in parse_constraints(value)]
+
+    @model_validator(mode="after")
+    def _evolution_sizes(self) -> SearchConfig:
+        if self.parents > self.population:
+            raise ValueError(f"parents ({self.parents}) must be <= population ({self.population})")
+        return self
+
+    def parsed_objectives(self) -> tuple[Objective, ...]:
+        return parse_objectives(self.objectives)
+
+    def parsed_constraints(self) -> tuple[Constraint, ...]:
+        return parse_constraints(self.constraints)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def build_config(*layers: Mapping[str, Any]) -> SearchConfig:
+    """Merge layers (later ones win; None values are skipped) and validate; errors name the offending key."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if v is not None})
+    try:
+        return SearchConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(p) for p in error["loc"]) or "(config)"
+    if error["type"] == "extra_forbidden":
+        return f"unknown config key {key!r}; known keys: {', '.join(SearchConfig.model_fields)}"
+    if error["type"] == "missing":
+        return f"config key {key!r} is required (give --{key.replace('_', '-')} or set it in --config)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "value_error" and error["loc"]:
+        return f"config key {key!r}: {message}"
+    if error["loc"]:
+        return f"config key {key!r}: {message} (got {error.get('input')!r})"
+    return f"config: {message}"
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """The mapping in a YAML config file (validated later, together with the CLI flags)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {str(path)!r} is malformed YAML: {' '.join(str(exc).split())}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r} must hold a mapping of keys to values, not {type(data).__name__}")
+    return data
+
+
+def first_difference(stored: SearchConfig, given: SearchConfig) -> tuple[str, Any, Any] | None:
+    """The first key (ignoring run-only keys) whose value differs: (key, stored value, given value)."""
+    old, new = stored.to_dict(), given.to_dict()
+    for key in SearchConfig.model_fields:
+        if key not in RUN_ONLY_KEYS and old.get(key) != new.get(key):
+            return key, old.get(key), new.get(key)
+    return None

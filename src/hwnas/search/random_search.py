@@ -1,0 +1,42 @@
+"""Random search: every candidate uniform over the space (HAT's sampler), redrawn until it meets the cheap
+constraints. The baseline every other searcher must beat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hwnas.core.arch import Arch
+from hwnas.core.space import SearchSpace
+from hwnas.search.base import FeasibleFn, accept_all, draw_feasible
+from hwnas.search.records import Record
+
+if TYPE_CHECKING:
+    from hwnas.search.config import SearchConfig
+
+
+class RandomSearcher:
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        rng: np.random.Generator,
+        feasible: FeasibleFn = accept_all,
+        max_retries: int = 1000,
+    ) -> None:
+        self.space, self.rng, self.feasible, self.max_retries = space, rng, feasible, max_retries
+
+    @classmethod
+    def from_config(
+        cls, space: SearchSpace, config: SearchConfig, *, rng: np.random.Generator, feasible: FeasibleFn
+    ) -> RandomSearcher:
+        return cls(space, rng=rng, feasible=feasible, max_retries=config.max_retries)
+
+    def ask(self, n: int) -> list[Arch]:
+        propose = lambda: self.space.sample(self.rng)  # noqa: E731
+        return [draw_feasible(propose, self.feasible, max_tries=self.max_retries, what="random arch") for _ in range(n)]
+
+    def tell(self, records: Sequence[Record]) -> None:
+        """Random search learns nothing."""

@@ -1,0 +1,103 @@
+"""The run directory: ``config.yaml`` (resolved config), ``journal.jsonl`` (crash-safe log), ``result.json``.
+
+Everything here only reads until :func:`create_run_dir`, so a command can validate its whole input first and
+leave nothing behind when the input is bad.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.search.config import SearchConfig, build_config, first_difference
+from hwnas.search.journal import read_journal, write_atomic
+
+CONFIG_FILE = "config.yaml"
+JOURNAL_FILE = "journal.jsonl"
+RESULT_FILE = "result.json"
+
+
+def stored_config_values(out: str | Path) -> dict[str, Any] | None:
+    """The raw mapping in ``out/config.yaml``, or None when there is none."""
+    path = Path(out) / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read the stored run config {str(path)!r}: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise DataError(f"stored run config {str(path)!r} is not a mapping")
+    return data
+
+
+def resolve_config(*layers: Mapping[str, Any]) -> SearchConfig:
+    """Merge config layers (later wins, None skipped). When resuming, the run's stored config is the first layer,
+    so ``--out DIR --resume`` alone continues a run; a layer that changes a stored value is refused later."""
+    probe: dict[str, Any] = {}
+    for layer in layers:
+        probe.update({k: v for k, v in layer.items() if v is not None})
+    stored = stored_config_values(probe["out"]) if probe.get("resume") and probe.get("out") else None
+    return build_config(stored or {}, *layers)
+
+
+def check_run_dir(config: SearchConfig) -> SearchConfig | None:
+    """Refuse to overwrite a run or to resume a different one. Returns the stored config when resuming one."""
+    if config.out is None:
+        raise ConfigError("config key 'out' is required (give --out DIR or set it in --config)")
+    out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"run directory {str(out)!r} exists and is not a directory")
+    non_empty = out.is_dir() and any(out.iterdir())
+    if not config.resume:
+        if non_empty:
+            raise ConfigError(
+                f"run directory {str(out)!r} is not empty; pass --resume to continue it or choose another --out"
+            )
+        return None
+    values = stored_config_values(out)
+    if values is None:
+        if non_empty:
+            raise ConfigError(f"cannot resume {str(out)!r}: it has no {CONFIG_FILE}, so it is not a run directory")
+        return None  # resuming a run that never started is starting it
+    stored = build_config(values)
+    difference = first_difference(stored, config)
+    if difference is not None:
+        key, old, new = difference
+        raise ConfigError(
+            f"cannot resume {str(out)!r}: config key {key!r} is {new!r} here but {old!r} in its {CONFIG_FILE}"
+        )
+    return stored
+
+
+def create_run_dir(config: SearchConfig) -> Path:
+    """Create the directory and write ``config.yaml`` (kept as is when resuming)."""
+    out = Path(str(config.out))
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / CONFIG_FILE).exists():
+        write_atomic(out / CONFIG_FILE, yaml.safe_dump(config.to_dict(), sort_keys=False))
+    return out
+
+
+def journal_outcomes(out: Path) -> tuple[dict[str, tuple[dict[str, float], str | None]], dict[int, list[str]]]:
+    """From the journal: evaluation outcomes by arch_id, and the asked arch_ids of each finished iteration."""
+    entries, _ = read_journal(out / JOURNAL_FILE)
+    outcomes: dict[str, tuple[dict[str, float], str | None]] = {}
+    iterations: dict[int, list[str]] = {}
+    for entry in entries:
+        if entry["kind"] == "eval":
+            outcomes[entry["arch_id"]] = ({k: float(v) for k, v in entry["metrics"].items()}, entry.get("error"))
+        elif entry["kind"] == "iteration":
+            iterations[int(entry["iteration"])] = list(entry["asked"])
+    return outcomes, iterations
+
+
+def write_result(out: Path, result: dict[str, Any]) -> Path:
+    path = out / RESULT_FILE
+    write_atomic(path, json.dumps(result, indent=2) + "\n")
+    return path

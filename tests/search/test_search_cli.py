@@ -1,0 +1,156 @@
+"""`hwnas search` end to end: the acceptance command, bad input (exit 2, nothing written), the flag <-> config-key
+mapping, and resume after a real ``kill -9`` of a search subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from hwnas.cli import search_cmd
+from hwnas.search.config import SearchConfig
+from hwnas.search.journal import read_journal
+
+HERE = Path(__file__).parent
+# The search command, whether or not cli/main.py registers it yet.
+RUN_CLI = (
+    "from hwnas.cli.main import app; from hwnas.cli import search_cmd\n"
+    "if not any(c.name == 'search' for c in app.registered_commands): search_cmd.register(app)\n"
+    "app()"
+)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    search_cmd.register(app)
+
+    @app.callback()
+    def root() -> None:
+        """Keep `search` a named subcommand."""
+
+    return app
+
+
+def _invoke(*args: str) -> object:
+    return CliRunner().invoke(_app(), ["search", *args])
+
+
+ACCEPTANCE = ["--space", "hat-wmt14ende", "--objective", "params:max", "--constraint", "flops<=3e9"]
+ACCEPTANCE += ["--algorithm", "evolution", "--iterations", "30", "--population", "125", "--seed", "1"]
+
+
+def test_acceptance_command_respects_the_constraint(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    result = _invoke(*ACCEPTANCE, "--out", str(tmp_path / "run"))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert time.perf_counter() - started < 20
+    assert "best arch" in result.stdout and str(tmp_path / "run") in result.stdout  # type: ignore[attr-defined]
+    data = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert data["best"]["metrics"]["flops"] <= 3e9 and data["counts"]["iterations"] == 30
+    journal = [e for e in read_journal(tmp_path / "run" / "journal.jsonl")[0] if e["kind"] == "eval"]
+    assert all(e["metrics"]["flops"] <= 3e9 for e in journal)
+    assert data["best"]["metrics"]["params"] == max(e["metrics"]["params"] for e in journal)
+    assert [h["best"]["params"] for h in data["history"]] == sorted(h["best"]["params"] for h in data["history"])
+
+
+def test_config_file_with_flag_override_and_json_output(tmp_path: Path) -> None:
+    config = tmp_path / "search.yaml"
+    config.write_text(
+        "space: tiny\nobjectives: [params:max, flops:min]\niterations: 3\npopulation: 8\nparents: 2\nseed: 9\n"
+    )
+    result = _invoke("--config", str(config), "--seed", "4", "--out", str(tmp_path / "run"), "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    printed = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert printed["result"]["seed"] == 4 and printed["result"]["pareto_front"]
+    assert printed["result"] == json.loads((tmp_path / "run" / "result.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--space", "nope", "--objective", "params:max"], "unknown search space 'nope'"),
+        (["--space", "hat-wmt14ende", "--objective", "params:max", "--constraint", "params<=1"], "cannot be met"),
+        (["--space", "hat-wmt14ende", "--objective", "latency:min"], "unknown metric 'latency'"),
+        (["--space", "tiny", "--objective", "params:max", "--constraint", "flops=<1"], "malformed"),
+        (["--space", "tiny", "--objective", "params:max", "--algorithm", "genetic"], "unknown search algorithm"),
+        (["--space", "nb201", "--objective", "params:max"], "has no analytic metrics"),
+        (["--space", "tiny", "--objective", "params:max", "--mutation-prob", "2"], "'mutation_prob'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    result = _invoke(*args, "--out", str(tmp_path / "run"))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_malformed_config_file_and_existing_run_dir(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("space: [unclosed\n")
+    result = _invoke("--config", str(bad), "--out", str(tmp_path / "run"))
+    assert result.exit_code == 2 and "malformed YAML" in result.output and not (tmp_path / "run").exists()  # type: ignore[attr-defined]
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "x").write_text("")
+    result = _invoke("--space", "tiny", "--objective", "params:max", "--out", str(tmp_path / "used"))
+    assert result.exit_code == 2 and "pass --resume" in result.output  # type: ignore[attr-defined]
+    assert [p.name for p in (tmp_path / "used").iterdir()] == ["x"]
+
+
+def test_every_flag_is_a_config_key_and_vice_versa() -> None:
+    command = get_command(_app()).commands["search"]  # type: ignore[attr-defined]
+    flags = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+    assert flags - {"--config", "--json"} == set(search_cmd.FLAG_TO_KEY)
+    assert set(search_cmd.FLAG_TO_KEY.values()) == set(SearchConfig.model_fields)
+
+
+def _search(out: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    args = ["--space", "hat-wmt14ende", "--objective", "score:max", "--evaluator", "analytic", "--evaluator", "slow"]
+    args += ["--constraint", "flops<=3e9", "--iterations", "12", "--population", "24", "--parents", "6"]
+    args += ["--mutation-size", "9", "--crossover-size", "9", "--batch-size", "4", "--seed", "3", "--out", str(out)]
+    command = [sys.executable, "-c", RUN_CLI, "search", *args, *extra]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _journaled(run_dir: Path) -> set[str]:
+    return {e["arch_id"] for e in read_journal(run_dir / "journal.jsonl")[0] if e["kind"] == "eval"}
+
+
+def _evaluated_by(log: Path, pid: int) -> set[str]:
+    return {line.split()[1] for line in log.read_text().splitlines() if line.split()[0] == str(pid)}
+
+
+def test_resume_after_kill_9_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    log = tmp_path / "evaluated.log"
+    paths = [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "HWNAS_PLUGINS": "hwnas_test_slow_plugin"}
+    env |= {"HWNAS_TEST_SLOW_S": "0.01", "HWNAS_TEST_EVAL_LOG": str(log)}
+    killed = _search(tmp_path / "resumed", env)
+    deadline = time.monotonic() + 60
+    while len(_journaled(tmp_path / "resumed")) < 60 and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert killed.poll() is None, f"the run ended before it could be killed: {killed.communicate()[1]}"
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate()
+    assert killed.returncode == -signal.SIGKILL
+    assert not (tmp_path / "resumed" / "result.json").exists()
+    before = _journaled(tmp_path / "resumed")
+
+    resumed = _search(tmp_path / "resumed", env, "--resume")
+    assert resumed.wait(timeout=120) == 0, resumed.communicate()[1]
+    fresh = _search(tmp_path / "fresh", {**env, "HWNAS_TEST_EVAL_LOG": str(tmp_path / "fresh.log")})
+    assert fresh.wait(timeout=120) == 0, fresh.communicate()[1]
+
+    assert (tmp_path / "resumed" / "result.json").read_text() == (tmp_path / "fresh" / "result.json").read_text()
+    evaluated_after = _evaluated_by(log, resumed.pid)
+    assert evaluated_after and not evaluated_after & before  # went on, and re-evaluated nothing journaled
+    assert _journaled(tmp_path / "resumed") == _journaled(tmp_path / "fresh")
