@@ -43,8 +43,11 @@ def test_sample_is_deterministic_per_seed() -> None:
 
 
 def test_bad_input_exits_2_with_one_line() -> None:
-    for args in (["spaces", "show", "nope"], ["spaces", "sample", "nb201", "--format", "xml"],
-                 ["spaces", "sample", "nb201", "--format", "hat-yaml"]):
+    for args in (
+        ["spaces", "show", "nope"],
+        ["spaces", "sample", "nb201", "--format", "xml"],
+        ["spaces", "sample", "nb201", "--format", "hat-yaml"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, args
         assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1

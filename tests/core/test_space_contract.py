@@ -19,8 +19,19 @@ def space(request: pytest.FixtureRequest) -> SearchSpace:
 
 
 def test_registry_lists_all_reference_spaces() -> None:
-    expected = {"hat-wmt14ende", "hat-wmt14enfr", "hat-wmt19ende", "hat-iwslt14deen", "hat-wmt14ende-wide",
-                "gpt-s", "gpt-m", "gpt-l", "nb201", "fbnet", "tiny"}
+    expected = {
+        "hat-wmt14ende",
+        "hat-wmt14enfr",
+        "hat-wmt19ende",
+        "hat-iwslt14deen",
+        "hat-wmt14ende-wide",
+        "gpt-s",
+        "gpt-m",
+        "gpt-l",
+        "nb201",
+        "fbnet",
+        "tiny",
+    }
     assert expected <= set(SPACES)
 
 
@@ -79,8 +90,11 @@ def test_neighbors_differ_by_one_decision(space: SearchSpace) -> None:
 
 def test_validate_names_gene_value_and_choices(space: SearchSpace) -> None:
     arch = space.sample(np.random.default_rng(4))
-    gene = next(g for g in space.genes if g.per_layer is None and g.numeric) if any(
-        g.per_layer is None and g.numeric for g in space.genes) else space.genes[0]
+    gene = (
+        next(g for g in space.genes if g.per_layer is None and g.numeric)
+        if any(g.per_layer is None and g.numeric for g in space.genes)
+        else space.genes[0]
+    )
     bad = arch.replace(**{gene.name: 12345})
     with pytest.raises(InvalidArchError) as info:
         space.validate(bad)
@@ -134,7 +148,8 @@ def test_reference_choices() -> None:
 def test_layer_count_change_keeps_per_layer_genes_consistent() -> None:
     space = get_space("hat-wmt14ende")
     rng = np.random.default_rng(0)
-    for a, b in itertools.islice(zip(iter(lambda: space.sample(rng), None), iter(lambda: space.sample(rng), None),
-                                     strict=False), 30):
+    for a, b in itertools.islice(
+        zip(iter(lambda: space.sample(rng), None), iter(lambda: space.sample(rng), None), strict=False), 30
+    ):
         child = space.crossover(a, b, rng)
         assert len(child["decoder_ffn_embed_dim"]) == child["decoder_layer_num"]  # type: ignore[arg-type]

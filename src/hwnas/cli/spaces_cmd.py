@@ -88,5 +88,9 @@ def _format(arch: Arch, space: SearchSpace, fmt: str, *, first: bool) -> str:
         return json.dumps({**arch.to_dict(), "arch_id": arch.arch_id})
     if fmt == "ncode":
         return to_ncode(arch, space)
-    body = to_hat_yaml(arch) if fmt == "hat-yaml" else yaml.safe_dump(arch.to_dict(), sort_keys=False, default_flow_style=None)
+    body = (
+        to_hat_yaml(arch)
+        if fmt == "hat-yaml"
+        else yaml.safe_dump(arch.to_dict(), sort_keys=False, default_flow_style=None)
+    )
     return ("" if first else "---\n") + f"# arch_id: {arch.arch_id}\n" + body

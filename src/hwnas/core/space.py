@@ -190,7 +190,7 @@ class SearchSpace:
                 for i, current in enumerate(layers):
                     for choice in g.choices:
                         if choice != current:
-                            new = (*layers[:i], choice, *layers[i + 1:])
+                            new = (*layers[:i], choice, *layers[i + 1 :])
                             out.append(self.make({**arch.genes, g.name: new}))
         return out
 

@@ -70,5 +70,9 @@ def write_arch_file(arch: Arch, path: str | Path) -> None:
     """Write ``{space, genes}`` as YAML (or JSON for a ``.json`` path)."""
     path = Path(path)
     data = arch.to_dict()
-    text = json.dumps(data, indent=2) if path.suffix.lower() == ".json" else yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+    text = (
+        json.dumps(data, indent=2)
+        if path.suffix.lower() == ".json"
+        else yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+    )
     path.write_text(text, encoding="utf-8")
