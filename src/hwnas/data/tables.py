@@ -18,19 +18,9 @@ import numpy as np
 
 from hwnas.core.errors import DataError, UnknownNameError
 from hwnas.data.registry import resolve
+from hwnas.encodings.hat import HAT_FEATURE_NAMES
 
-HAT_FEATURES = (
-    "encoder_embed_dim",
-    "encoder_layer_num",
-    "encoder_ffn_embed_dim_avg",
-    "encoder_self_attention_heads_avg",
-    "decoder_embed_dim",
-    "decoder_layer_num",
-    "decoder_ffn_embed_dim_avg",
-    "decoder_self_attention_heads_avg",
-    "decoder_ende_attention_heads_avg",
-    "decoder_arbitrary_ende_attn_avg",
-)
+HAT_FEATURES = HAT_FEATURE_NAMES  # the 10 averaged features, in the CSV column order
 HAT_TARGETS = ("latency_mean_encoder", "latency_mean_decoder", "latency_std_encoder", "latency_std_decoder")
 HAT_DEVICES = {"raspberrypi": "wmt14ende_cpu_raspberrypi_all.csv", "xeon": "wmt14ende_cpu_xeon_all.csv",
                "titanxp": "wmt14ende_gpu_titanxp_all.csv"}  # fmt: skip
