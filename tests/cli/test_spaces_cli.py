@@ -65,3 +65,14 @@ def test_arch_file_round_trip_and_formats(tmp_path: Path) -> None:
 
     hat.write_text(to_hat_yaml(arch))
     assert load_arch_file(hat, space) == arch
+
+
+def test_arch_file_with_nested_values_is_a_data_error(tmp_path: Path) -> None:
+    import pytest
+
+    from hwnas.core import DataError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("encoder_embed_dim: {a: 1}\n")
+    with pytest.raises(DataError, match="bad.yaml"):
+        load_arch_file(path, get_space("tiny"))

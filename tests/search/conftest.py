@@ -13,5 +13,5 @@ from .fakes import CountingEvaluator
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEvaluator:
     """A CountingEvaluator registered as ``counting`` for this test only (every run of the test shares it)."""
     instance = CountingEvaluator()
-    monkeypatch.setitem(evaluator_module._EVALUATORS, "counting", lambda space: instance)
+    monkeypatch.setitem(evaluator_module._EVALUATORS, "counting", (lambda space: instance, ()))
     return instance

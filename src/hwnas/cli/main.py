@@ -30,12 +30,13 @@ def main(
 
 def _register() -> None:
     # Imported here so that `hwnas --help` stays fast and each module stays independent.
-    from hwnas.cli import data_cmd, metrics_cmd, search_cmd, spaces_cmd
+    from hwnas.cli import data_cmd, metrics_cmd, search_cmd, spaces_cmd, train_cmd
 
     spaces_cmd.register(app)
     metrics_cmd.register(app)
     data_cmd.register(app)
     search_cmd.register(app)
+    train_cmd.register(app)
 
 
 _register()

@@ -28,6 +28,10 @@ FLAG_TO_KEY = {
     "--constraint": "constraints",
     "--algorithm": "algorithm",
     "--evaluator": "evaluators",
+    "--fitness": "fitness",
+    "--checkpoint": "checkpoint",
+    "--latency-model": "latency_model",
+    "--device": "device",
     "--iterations": "iterations",
     "--max-evaluations": "max_evaluations",
     "--population": "population",
@@ -60,6 +64,14 @@ def search(
     evaluator: list[str] | None = typer.Option(
         None, "--evaluator", help="Evaluator name (repeatable; default analytic)."
     ),
+    fitness: str | None = typer.Option(
+        None, "--fitness", help="Evaluator giving the fitness (e.g. supernet); default objective: minimise it."
+    ),
+    checkpoint: str | None = typer.Option(None, "--checkpoint", help="Supernet checkpoint (supernet evaluator)."),
+    latency_model: str | None = typer.Option(
+        None, "--latency-model", help="Saved latency predictor: adds the predicted 'latency' metric."
+    ),
+    device: str | None = typer.Option(None, "--device", help="auto (default), cpu or cuda, for model evaluators."),
     iterations: int | None = typer.Option(None, "--iterations", help="Ask/tell rounds (default 30)."),
     max_evaluations: int | None = typer.Option(None, "--max-evaluations", help="Stop after this many evaluated archs."),
     population: int | None = typer.Option(None, "--population", help="Batch size / first generation (default 125)."),
@@ -86,6 +98,10 @@ def search(
         "constraints": constraint or None,
         "algorithm": algorithm,
         "evaluators": evaluator or None,
+        "fitness": fitness,
+        "checkpoint": checkpoint,
+        "latency_model": latency_model,
+        "device": device,
         "iterations": iterations,
         "max_evaluations": max_evaluations,
         "population": population,

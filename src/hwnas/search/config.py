@@ -25,10 +25,16 @@ class SearchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     space: str = Field(description="built-in space name or path to a space YAML file")
-    objectives: list[str] = Field(min_length=1, description="METRIC:min|max, in priority order")
+    objectives: list[str] = Field(
+        default_factory=list, description="METRIC:min|max, in priority order (default: minimise the fitness metric)"
+    )
     constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE (also <, >=, >)")
     algorithm: str = Field("evolution", description="searcher name: evolution, random, local, or a plugin's")
     evaluators: list[str] = Field(default_factory=lambda: ["analytic"], min_length=1, description="evaluator names")
+    fitness: str | None = Field(None, description="evaluator whose first metric is the fitness, e.g. supernet")
+    checkpoint: str | None = Field(None, description="supernet checkpoint for the supernet evaluator")
+    latency_model: str | None = Field(None, description="saved latency predictor; adds the latency-model evaluator")
+    device: str = Field("auto", description="device for evaluators that run models: auto, cpu, cuda")
     iterations: int = Field(30, ge=1, description="ask/tell rounds (HAT's evo_iter)")
     max_evaluations: int | None = Field(None, ge=1, description="stop after this many distinct evaluated archs")
     population: int = Field(125, ge=1, description="batch size; evolution's first generation")
@@ -62,6 +68,18 @@ class SearchConfig(BaseModel):
         if self.parents > self.population:
             raise ValueError(f"parents ({self.parents}) must be <= population ({self.population})")
         return self
+
+    def evaluator_names(self) -> list[str]:
+        """The evaluators the run needs: the listed ones, the fitness evaluator, and latency-model when a
+        latency predictor is given."""
+        names = list(self.evaluators)
+        for extra in (self.fitness, "latency-model" if self.latency_model else None):
+            if extra and extra not in names:
+                names.append(extra)
+        return names
+
+    def evaluator_options(self) -> dict[str, Any]:
+        return {"checkpoint": self.checkpoint, "latency_model": self.latency_model, "device": self.device}
 
     def parsed_objectives(self) -> tuple[Objective, ...]:
         return parse_objectives(self.objectives)

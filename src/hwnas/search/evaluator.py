@@ -7,8 +7,8 @@ Evaluators are the seam between search and everything that measures or predicts:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeAlias, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import HwnasError, UnknownNameError
@@ -31,7 +31,11 @@ class Evaluator(Protocol):
         ...
 
 
-EvaluatorFactory: TypeAlias = Callable[[SearchSpace], Evaluator]
+EvaluatorFactory: TypeAlias = Callable[..., Evaluator]
+"""Called as ``factory(space, **options)`` with exactly the options it declared when registered."""
+
+# Run settings an evaluator may ask for (each is a SearchConfig key and a `hwnas search` flag).
+EVALUATOR_OPTIONS = ("checkpoint", "latency_model", "device")
 
 
 class AnalyticEvaluator:
@@ -59,12 +63,32 @@ class AnalyticEvaluator:
         return [{k: float(v) for k, v in analytic_metrics(arch, self.space).items()} for arch in archs]
 
 
-_EVALUATORS: dict[str, EvaluatorFactory] = {"analytic": AnalyticEvaluator}
+def _supernet(space: SearchSpace, *, checkpoint: str | None, device: str) -> Evaluator:
+    """Validation loss of each subnet on a fixed validation subset (HAT's search fitness)."""
+    from hwnas.core.errors import ConfigError
+    from hwnas.evaluate.supernet import supernet_factory
+
+    if not checkpoint:
+        raise ConfigError(
+            "evaluator 'supernet' needs a trained supernet: give --checkpoint PATH (config key checkpoint)"
+        )
+    evaluator: Evaluator = supernet_factory(checkpoint, device=device)(space)
+    return evaluator
 
 
-def register_evaluator(name: str, factory: EvaluatorFactory) -> None:
-    """Make ``factory`` available as ``--evaluator NAME`` (re-registering a name replaces it)."""
-    _EVALUATORS[name] = factory
+_EVALUATORS: dict[str, tuple[EvaluatorFactory, tuple[str, ...]]] = {
+    "analytic": (AnalyticEvaluator, ()),
+    "supernet": (_supernet, ("checkpoint", "device")),
+}
+
+
+def register_evaluator(name: str, factory: EvaluatorFactory, *, options: Sequence[str] = ()) -> None:
+    """Make ``factory`` available as ``--evaluator NAME`` (re-registering a name replaces it). ``options`` names
+    the run settings (of :data:`EVALUATOR_OPTIONS`) passed to it as keyword arguments."""
+    unknown = sorted(set(options) - set(EVALUATOR_OPTIONS))
+    if unknown:
+        raise ValueError(f"evaluator {name!r}: unknown option {unknown[0]!r}; allowed: {', '.join(EVALUATOR_OPTIONS)}")
+    _EVALUATORS[name] = (factory, tuple(options))
 
 
 def evaluator_names() -> list[str]:
@@ -72,8 +96,10 @@ def evaluator_names() -> list[str]:
     return sorted(_EVALUATORS)
 
 
-def make_evaluator(name: str, space: SearchSpace) -> Evaluator:
+def make_evaluator(name: str, space: SearchSpace, options: Mapping[str, Any] | None = None) -> Evaluator:
     load_plugins()
     if name not in _EVALUATORS:
         raise UnknownNameError("evaluator", name, list(_EVALUATORS))
-    return _EVALUATORS[name](space)
+    factory, wanted = _EVALUATORS[name]
+    given = options or {}
+    return factory(space, **{key: given.get(key) for key in wanted})

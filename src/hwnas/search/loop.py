@@ -60,15 +60,26 @@ def run_search(config: SearchConfig, *, on_iteration: ProgressFn | None = None) 
 def plan_search(config: SearchConfig) -> RunPlan:
     """Validate the space, names, metrics, run directory and the satisfiability of the cheap constraints."""
     space = get_space(config.space)
-    objectives, constraints = config.parsed_objectives(), config.parsed_constraints()
     searcher_class = get_searcher_class(config.algorithm)
-    evaluators = tuple(make_evaluator(name, space) for name in config.evaluators)
+    names = config.evaluator_names()
+    evaluators = tuple(make_evaluator(name, space, config.evaluator_options()) for name in names)
+    config = _with_default_objective(config, evaluators[names.index(config.fitness)] if config.fitness else None)
+    objectives, constraints = config.parsed_objectives(), config.parsed_constraints()
     _check_metric_names(config, evaluators, objectives, constraints)
     check_run_dir(config)
     plan = RunPlan(config, space, objectives, constraints, evaluators, searcher_class)
     _cheap_metrics_or_fail(plan, space.smallest())  # e.g. analytic metrics of a family that has none
     _check_cheap_constraints_satisfiable(plan)
     return plan
+
+
+def _with_default_objective(config: SearchConfig, fitness: Evaluator | None) -> SearchConfig:
+    """Without --objective, minimise the fitness evaluator's first metric (e.g. the supernet's valid_loss)."""
+    if config.objectives:
+        return config
+    if fitness is None:
+        raise ConfigError("no objective: give --objective METRIC:min|max or --fitness EVALUATOR")
+    return config.model_copy(update={"objectives": [f"{fitness.metrics[0]}:min"]})
 
 
 def execute(plan: RunPlan, *, on_iteration: ProgressFn | None = None) -> RunOutcome:
@@ -171,7 +182,7 @@ def _check_metric_names(
     for text, metric in [*((str(o), o.metric) for o in objectives), *((str(c), c.metric) for c in constraints)]:
         if metric not in known:
             raise ConfigError(
-                f"unknown metric {metric!r} in {text!r}: the evaluators ({', '.join(config.evaluators)}) "
+                f"unknown metric {metric!r} in {text!r}: the evaluators ({', '.join(config.evaluator_names())}) "
                 f"provide {', '.join(known)}"
             )
 
@@ -196,7 +207,7 @@ def _check_cheap_constraints_satisfiable(plan: RunPlan) -> None:
 
 def _cheap_metrics_or_fail(plan: RunPlan, arch: Any) -> dict[str, float]:
     metrics: dict[str, float] = {}
-    for name, evaluator in zip(plan.config.evaluators, plan.evaluators, strict=True):
+    for name, evaluator in zip(plan.config.evaluator_names(), plan.evaluators, strict=True):
         if evaluator.cheap:
             try:
                 metrics.update(evaluator.evaluate([arch])[0])

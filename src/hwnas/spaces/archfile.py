@@ -63,7 +63,10 @@ def load_arch_file(path: str | Path, space: SearchSpace | None = None) -> Arch:
         genes = data["genes"]
         if not isinstance(genes, Mapping):
             raise DataError(f"arch file {str(path)!r}: 'genes' must be a mapping of gene name to value")
-    return space.make(genes)
+    try:
+        return space.make(genes)
+    except TypeError as exc:  # e.g. a nested mapping where a gene value should be
+        raise DataError(f"arch file {str(path)!r}: {exc}") from None
 
 
 def write_arch_file(arch: Arch, path: str | Path) -> None:

@@ -1,0 +1,77 @@
+"""`SupernetEvaluator`: HAT's search fitness for many subnets, i.e. the validation loss of each with the
+supernet's inherited weights, on a fixed validation subset tokenised and batched once (kept on the device).
+
+It implements the search's Evaluator protocol (``metrics``, ``cheap``, ``evaluate(archs)``); the search registry
+builds it as ``--fitness supernet --checkpoint PATH``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hwnas.core.arch import Arch
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.space import SearchSpace
+from hwnas.evaluate.loss import make_eval_batches, valid_loss
+from hwnas.train.config import TrainConfig
+from hwnas.train.distributed import resolve_device
+from hwnas.train.session import load_trained
+from hwnas.train.text import encode_corpus, load_split
+
+
+class SupernetEvaluator:
+    """Validation loss (mean token NLL, nats) of subnets of a trained SuperTransformer."""
+
+    metrics: tuple[str, ...] = ("valid_loss",)
+    cheap: bool = False
+
+    def __init__(
+        self,
+        checkpoint: str | Path,
+        *,
+        device: str = "auto",
+        valid_subset: int | None = None,
+        max_tokens: int | None = None,
+        bf16: bool = True,
+    ) -> None:
+        self.device = resolve_device(device)
+        built, self.codec, meta = load_trained(checkpoint, self.device)
+        if built.kind != "supernet":
+            raise DataError(f"checkpoint {str(checkpoint)!r} holds a standalone model, not a supernet")
+        self.built, self.bf16 = built, bf16
+        self.space: SearchSpace = built.space
+        self.config = TrainConfig.model_validate(meta["config"])
+        data = self.config.data
+        if valid_subset is not None:
+            data = data.model_copy(update={"valid_subset": valid_subset})
+        encoded = encode_corpus(self.codec, load_split(data, "valid"))
+        budget = max_tokens or self.config.optim.max_tokens
+        self.batches = make_eval_batches(encoded.src, encoded.tgt, max_tokens=budget, device=self.device)
+        self.num_sentences = len(encoded)
+
+    def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
+        results = []
+        for arch in archs:
+            self.built.activate(arch)
+            results.append({"valid_loss": valid_loss(self.built.module, self.batches, bf16=self.bf16)})
+        return results
+
+    def loss(self, arch: Arch) -> float:
+        return self.evaluate([arch])[0]["valid_loss"]
+
+
+def supernet_factory(checkpoint: str | Path, **options: Any) -> Any:
+    """An evaluator factory (space -> evaluator) bound to ``checkpoint``; the space must be the supernet's."""
+
+    def factory(space: SearchSpace) -> SupernetEvaluator:
+        evaluator = SupernetEvaluator(checkpoint, **options)
+        if evaluator.space.name != space.name:
+            raise ConfigError(
+                f"the supernet checkpoint was trained on space {evaluator.space.name!r}; "
+                f"the search uses {space.name!r}; allowed: {evaluator.space.name!r}"
+            )
+        return evaluator
+
+    return factory

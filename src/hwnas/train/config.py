@@ -1,0 +1,165 @@
+"""Training configuration: one validated pydantic model for supernet and from-scratch training, read from YAML.
+
+Every CLI flag of ``hwnas supernet train`` / ``hwnas train`` maps to a key here, so a run directory's
+``config.yaml`` alone reproduces the run. Unknown keys are errors that name the key (typos must not be ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hwnas.core.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Where the parallel text comes from and how it is tokenised."""
+
+    corpus: str | None = Field("multi30k", description="registered corpus name; null to use the *_src/*_tgt paths")
+    src_lang: str = "en"
+    tgt_lang: str = "de"
+    train_split: str = "train"
+    valid_split: str = "val"
+    train_src: str | None = Field(None, description="user corpus: training source file (plain or .gz)")
+    train_tgt: str | None = None
+    valid_src: str | None = None
+    valid_tgt: str | None = None
+    vocab_size: int = Field(10_000, ge=8, description="joint SentencePiece BPE vocabulary size")
+    max_train_pairs: int | None = Field(None, ge=1, description="use only the first N training pairs (quick runs)")
+    valid_subset: int = Field(1000, ge=1, description="validation pairs used for the loss (HAT's fixed subset)")
+    max_len: int = Field(256, ge=2, description="pairs with a side longer than this many tokens are dropped")
+
+    @model_validator(mode="after")
+    def _paths_or_corpus(self) -> DataConfig:
+        paths = [self.train_src, self.train_tgt, self.valid_src, self.valid_tgt]
+        if self.corpus is None and not all(paths):
+            raise ValueError("data.corpus is null, so data.train_src/train_tgt/valid_src/valid_tgt are all required")
+        if self.corpus is not None and any(paths):
+            raise ValueError("set either data.corpus or the data.*_src/*_tgt paths, not both")
+        return self
+
+
+class ModelConfig(_Section):
+    """Regularisation and layout of the network (the shape comes from the space / arch)."""
+
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    norm: Literal["pre", "post"] = Field("pre", description="pre-norm trains stably without long warm-up")
+
+
+class OptimConfig(_Section):
+    """Adam(W) with warm-up then cosine or inverse-sqrt decay, as HAT / fairseq."""
+
+    lr: float = Field(5e-4, gt=0.0, description="peak learning rate, reached at the end of warm-up")
+    min_lr: float = Field(1e-7, ge=0.0, description="floor of the cosine decay; start of the warm-up")
+    betas: tuple[float, float] = (0.9, 0.98)
+    eps: float = Field(1e-8, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    schedule: Literal["inverse_sqrt", "cosine", "constant"] = "inverse_sqrt"
+    warmup_steps: int = Field(4000, ge=0)
+    clip_norm: float = Field(0.0, ge=0.0, description="0 disables gradient clipping")
+    label_smoothing: float = Field(0.1, ge=0.0, lt=1.0)
+    max_tokens: int = Field(
+        4096, ge=16, description="padded tokens per side of one micro-batch on one rank (fairseq's --max-tokens)"
+    )
+    grad_accum: int = Field(1, ge=1, description="micro-batches per optimizer step (per rank)")
+
+
+class SamplingConfig(_Section):
+    """Which subnets a supernet step trains."""
+
+    strategy: Literal["random", "sandwich"] = Field(
+        "random", description="random: one uniform subnet per step (HAT); sandwich: largest + smallest + N random"
+    )
+    num_random: int = Field(2, ge=0, description="random subnets per step in the sandwich rule")
+
+
+class RunConfig(_Section):
+    """Length, checkpoints, logging and hardware."""
+
+    max_steps: int | None = Field(None, ge=1, description="optimizer steps; at least one of max_steps/max_epochs")
+    max_epochs: float | None = Field(None, gt=0)
+    checkpoint_every: int = Field(1000, ge=1)
+    keep_checkpoints: int = Field(2, ge=1, description="how many step checkpoints to keep (oldest removed)")
+    log_every: int = Field(10, ge=1)
+    valid_every: int | None = Field(None, ge=1, description="validation loss every N steps (and at the end)")
+    seed: int = 1
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    bf16: bool = Field(True, description="bf16 autocast on CUDA (ignored on CPU)")
+    quiet: bool = Field(False, description="no progress bar")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")
+
+    @model_validator(mode="after")
+    def _has_length(self) -> RunConfig:
+        if self.max_steps is None and self.max_epochs is None:
+            raise ValueError("set run.max_steps or run.max_epochs")
+        return self
+
+
+class TrainConfig(_Section):
+    """A whole training run. ``arch`` is set for from-scratch training of one architecture."""
+
+    space: str = Field("tiny", description="built-in space name or path to a space YAML file")
+    arch: dict[str, Any] | None = Field(None, description="from-scratch: the arch to train ({space, genes})")
+    run_dir: str = Field("runs/train", description="output folder: config.yaml, train_log.jsonl, checkpoints/")
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    run: RunConfig = Field(default_factory=lambda: RunConfig(max_steps=1000))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def _allowed_here(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed in the section that holds the unknown key at ``loc``."""
+    section: type[BaseModel] = TrainConfig
+    for part in loc[:-1]:
+        field = section.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        section = annotation
+    return list(section.model_fields)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"unknown config key {where!r}; allowed here: {', '.join(_allowed_here(error['loc']))}"
+    return f"config key {where!r}: {error['msg']} (got {error.get('input')!r})"
+
+
+def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
+    """Validate a mapping into a :class:`TrainConfig`; errors become one :class:`ConfigError` line."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a training config must be a YAML mapping, got {type(data).__name__}")
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(e) for e in exc.errors()[:3])) from None
+
+
+def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
+    """Read a YAML config file; ``overrides`` are top-level keys set on top (e.g. from CLI flags)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}".replace("\n", " ")) from None
+    if isinstance(data, dict):
+        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    return parse_config(data, source=str(path))
