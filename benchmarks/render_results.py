@@ -1,0 +1,97 @@
+"""Render the README's results section from the newest benchmark JSON files (figures are never typed by hand).
+
+python benchmarks/render_results.py            # print the Markdown
+python benchmarks/render_results.py --write    # replace the block between the markers in README.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def _newest(prefix: str, *, device: str | None = None) -> tuple[Path, dict[str, Any]] | None:
+    for path in sorted(RESULTS.glob(f"{prefix}-2*.json"), reverse=True):
+        data = json.loads(path.read_text())
+        gpu = data.get("machine", {}).get("gpu_name")
+        if device is None or (device == "cuda") == bool(gpu):
+            return path, data
+    return None
+
+
+def _multi30k() -> list[str]:
+    found = _newest("multi30k", device="cuda")
+    if found is None:
+        return []
+    path, data = found
+    s, t = data["settings"], data["training"]
+    rows = [
+        f"**Multi30k En->De, `{s['space']}` SuperTransformer** ({data['machine'].get('gpu_name')}, "
+        f"sacreBLEU on {s['split']}, beam 4, length penalty 0.6; `{path.relative_to(ROOT)}`):",
+        "",
+        "| model | BLEU | training |",
+        "|---|---|---|",
+    ]
+    train_of = {"supernet": "supernet", "scratch": "scratch_largest"}
+    for key, label in (
+        ("supernet_largest", "largest subnet, inherited weights"),
+        ("supernet_smallest", "smallest subnet, inherited weights"),
+        ("scratch_largest", "largest, trained from scratch"),
+    ):
+        run = t[train_of[key.split("_")[0]]]
+        epochs = s["supernet_epochs"] if key.startswith("supernet") else s["scratch_epochs"]
+        rows.append(f"| {label} | {data['bleu'][key]['bleu']:.2f} | {epochs:g} epochs, {run['wall_s']:.0f} s |")
+    return [*rows, ""]
+
+
+def _throughput() -> list[str]:
+    found = _newest("supernet_throughput", device="cuda")
+    if found is None:
+        return []
+    path, data = found
+    rows = [
+        f"**Supernet training throughput** ({data['machine'].get('gpu_name')}, bf16 autocast, "
+        f"`{path.relative_to(ROOT)}`):",
+        "",
+        "| subnet | tokens / batch / side | supernet tokens/s | MFU | vs plain nn.Transformer |",
+        "|---|---|---|---|---|",
+    ]
+    speedups = {
+        (r["tokens"], r["subnet"]): r["vs_plain"] for r in data["speedup_vs_plain"] if r["variant"] == "supernet"
+    }
+    for r in data["results"]:
+        if r["variant"] != "supernet":
+            continue
+        key = (r["tokens_per_batch_per_side"], r["subnet"])
+        rows.append(
+            f"| {r['subnet']} | {key[0]:,} | {r['tokens_per_s']:,.0f} | {r['mfu']:.1%} | "
+            f"{speedups.get(key, float('nan')):.2f}x |"
+        )
+    return [*rows, ""]
+
+
+def render() -> str:
+    return "\n".join([*_multi30k(), *_throughput()]).rstrip() + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="update README.md in place")
+    text = render()
+    if not parser.parse_args().write:
+        print(text, end="")
+        return
+    readme = ROOT / "README.md"
+    content = readme.read_text()
+    start, end = content.index(BEGIN) + len(BEGIN), content.index(END)
+    readme.write_text(content[:start] + "\n" + text + content[end:])
+
+
+if __name__ == "__main__":
+    main()
