@@ -74,5 +74,5 @@ def test_arch_file_with_nested_values_is_a_data_error(tmp_path: Path) -> None:
 
     path = tmp_path / "bad.yaml"
     path.write_text("encoder_embed_dim: {a: 1}\n")
-    with pytest.raises(DataError, match="bad.yaml"):
+    with pytest.raises(DataError, match=r"bad\.yaml"):
         load_arch_file(path, get_space("tiny"))

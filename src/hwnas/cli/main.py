@@ -30,13 +30,15 @@ def main(
 
 def _register() -> None:
     # Imported here so that `hwnas --help` stays fast and each module stays independent.
-    from hwnas.cli import data_cmd, metrics_cmd, search_cmd, spaces_cmd, train_cmd
+    from hwnas.cli import collect_cmd, data_cmd, latency_cmd, metrics_cmd, search_cmd, spaces_cmd, train_cmd
 
     spaces_cmd.register(app)
     metrics_cmd.register(app)
     data_cmd.register(app)
     search_cmd.register(app)
     train_cmd.register(app)
+    latency_cmd.register(app)
+    collect_cmd.register_collect(latency_cmd.latency_app)
 
 
 _register()

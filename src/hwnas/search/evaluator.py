@@ -76,9 +76,25 @@ def _supernet(space: SearchSpace, *, checkpoint: str | None, device: str) -> Eva
     return evaluator
 
 
+def _latency(space: SearchSpace, *, device: str) -> Evaluator:
+    """Latency measured on this machine's device (HAT's protocol; for small searches)."""
+    from hwnas.hardware.evaluators import make_latency_evaluator
+
+    return make_latency_evaluator(space, device=device)
+
+
+def _latency_model(space: SearchSpace, *, latency_model: str | None, device: str) -> Evaluator:
+    """Latency predicted by a saved predictor (default: the one shipped for the space and device); cheap."""
+    from hwnas.hardware.evaluators import make_latency_model_evaluator
+
+    return make_latency_model_evaluator(space, latency_model=latency_model, device=device)
+
+
 _EVALUATORS: dict[str, tuple[EvaluatorFactory, tuple[str, ...]]] = {
     "analytic": (AnalyticEvaluator, ()),
     "supernet": (_supernet, ("checkpoint", "device")),
+    "latency": (_latency, ("device",)),
+    "latency-model": (_latency_model, ("latency_model", "device")),
 }
 
 

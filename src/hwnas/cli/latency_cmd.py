@@ -1,0 +1,134 @@
+"""`hwnas latency fit|evaluate|predict`: latency predictors from a CSV of measured archs.
+
+``latency_app`` is the ``hwnas latency`` sub-app; other modules add their own commands to it (``collect``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hwnas.cli.common import friendly_errors, print_json
+from hwnas.core.errors import ConfigError
+
+latency_app = typer.Typer(
+    help="Latency datasets and predictors: fit, evaluate, predict (HAT's CSVs or the project's own).",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(latency_app, name="latency")
+
+
+def _knobs(pairs: list[str]) -> dict[str, Any]:
+    """``--set KNOB=VALUE`` pairs; VALUE is read as JSON when it parses (numbers, lists, null), else as text."""
+    knobs: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects KNOB=VALUE, got {pair!r}")
+        try:
+            knobs[key.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            knobs[key.strip()] = text
+    return knobs
+
+
+@latency_app.command("fit")
+@friendly_errors
+def fit(
+    data: Path = typer.Option(
+        ..., "--data", help="Latency CSV: HAT's columns (+ optional arch JSON) or the project's."
+    ),
+    out: Path = typer.Option(..., "--out", help="Model file to write (npz of arrays + JSON; no pickles)."),
+    model: str | None = typer.Option(None, "--model", help="hat-mlp, cost-l2, cost-mape, gbdt, mlp-ensemble, auto."),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="hat10-raw (default with HAT columns), padded, onehot."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of everything random in the fit."),
+    knob: list[str] = typer.Option([], "--set", help="Model knob KNOB=VALUE (e.g. steps=2000); repeatable."),
+) -> None:
+    """Fit a latency predictor on every row of a CSV and save it; prints the fit's summary as JSON."""
+    from hwnas.predictors import evaluate_on_dataset, fit_on_dataset, load_latency_csv
+
+    dataset = load_latency_csv(data)
+    predictor = fit_on_dataset(dataset, model=model, encoding=encoding, seed=seed, knobs=_knobs(knob))
+    predictor.save(out)
+    train_scores, _ = evaluate_on_dataset(predictor, dataset)
+    summary: dict[str, Any] = {"model": predictor.name, "encoding": predictor.encoding, "rows": len(dataset)}
+    if hasattr(predictor, "chosen_"):  # auto: what it chose and why
+        summary.update(chosen=predictor.chosen_, cv_mape=getattr(predictor, "cv_mape_", None))
+    print_json({**summary, "train": train_scores, "out": str(out)})
+
+
+@latency_app.command("evaluate")
+@friendly_errors
+def evaluate(
+    model: Path = typer.Option(..., "--model", help="Model file written by `hwnas latency fit`."),
+    data: Path = typer.Option(..., "--data", help="Latency CSV to score it on."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also save a parity plot (PNG) here."),
+) -> None:
+    """MAPE, RMSE, Spearman and Kendall tau-b of a saved predictor on a CSV."""
+    from hwnas.predictors import evaluate_on_dataset, load_latency_csv, load_predictor, parity_plot
+
+    predictor = load_predictor(model)
+    dataset = load_latency_csv(data)
+    scores, prediction = evaluate_on_dataset(predictor, dataset)
+    if plot is not None:
+        parity_plot(dataset.latency, prediction, plot)
+    if as_json:
+        print_json(scores)
+        return
+    typer.echo(
+        f"{predictor.name} on {data.name}: MAPE {scores['mape']:.2%}  RMSE {scores['rmse']:.2f} ms  "
+        f"Spearman {scores['spearman']:.3f}  Kendall {scores['kendall']:.3f}  n={scores['n']}"
+    )
+
+
+def _predict_inputs(predictor: Any, arch: Path | None, data: Path | None) -> tuple[Any, list[str | int]]:
+    """(feature matrix in the model's encoding, row ids) for ``--arch`` or ``--data``."""
+    from hwnas.predictors import encode_archs, load_latency_csv
+
+    if (arch is None) == (data is None):
+        raise ConfigError("give exactly one of --arch FILE or --data CSV")
+    if arch is not None:
+        from hwnas.spaces.archfile import load_arch_file
+        from hwnas.spaces.registry import get_space
+
+        one = load_arch_file(arch)
+        return encode_archs([one], get_space(one.space), predictor.encoding), [one.arch_id]
+    assert data is not None
+    dataset = load_latency_csv(data)
+    ids: list[str | int] = [a.arch_id for a in dataset.archs] if dataset.archs else list(range(len(dataset)))
+    return dataset.encode(predictor.encoding), ids
+
+
+@latency_app.command("predict")
+@friendly_errors
+def predict(
+    model: Path = typer.Option(..., "--model", help="Model file written by `hwnas latency fit`."),
+    arch: Path | None = typer.Option(None, "--arch", help="Arch file (YAML/JSON {space, genes} or HAT YAML)."),
+    data: Path | None = typer.Option(None, "--data", help="Latency CSV: predict every row."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Predicted latency (ms) of one arch or of every row of a CSV (with std where the model has variance)."""
+    from hwnas.predictors import load_predictor
+
+    predictor = load_predictor(model)
+    features, ids = _predict_inputs(predictor, arch, data)
+    rows: list[dict[str, Any]] = [
+        {"id": i, "latency_ms": float(m)} for i, m in zip(ids, predictor.predict(features), strict=True)
+    ]
+    if hasattr(predictor, "predict_var"):
+        for row, var in zip(rows, predictor.predict_var(features), strict=True):
+            row["std_ms"] = float(var) ** 0.5
+    if as_json:
+        print_json(rows[0] if arch is not None else rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['id']}\t{row['latency_ms']:.3f}" + (f"\t+-{row['std_ms']:.3f}" if "std_ms" in row else ""))

@@ -1,0 +1,45 @@
+"""Hardware: device description, latency / memory / energy measurement protocols, latency dataset collection,
+the embedded (shipped) datasets, and latency evaluators for search.
+
+Main entry points (imported lazily, so ``import hwnas.hardware`` does not import torch):
+
+- :func:`measure_arch` (arch, space, settings) -> :class:`Measurement` — one arch, the family's protocol;
+- :class:`MeasureSettings`, :func:`protocol_for` (space) -> protocol with ``default_settings(space, ...)``;
+- :func:`collect` (space, settings=, n=, out=, sampler=, seed=) — a resumable latency CSV + provenance sidecar;
+- :func:`read_latency_dataset` (path), :func:`embedded_datasets` (), :func:`default_dataset` (space, device);
+- :class:`MeasuredLatencyEvaluator`, :class:`PredictedLatencyEvaluator` — the search's ``latency`` (measured) and
+  ``latency-model`` (predicted, cheap) evaluators.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "measure_arch": "hwnas.hardware.protocols",
+    "protocol_for": "hwnas.hardware.protocols",
+    "PROTOCOLS": "hwnas.hardware.protocols",
+    "Measurement": "hwnas.hardware.timing",
+    "MeasureSettings": "hwnas.hardware.settings",
+    "TimingStats": "hwnas.hardware.stats",
+    "summarize_times": "hwnas.hardware.stats",
+    "describe_device": "hwnas.hardware.device",
+    "collect": "hwnas.hardware.collector",
+    "CollectSummary": "hwnas.hardware.collector",
+    "arch_stream": "hwnas.hardware.sampling",
+    "read_latency_dataset": "hwnas.hardware.dataset_files",
+    "LatencyDataset": "hwnas.hardware.dataset_files",
+    "embedded_datasets": "hwnas.hardware.embedded",
+    "default_dataset": "hwnas.hardware.embedded",
+    "MeasuredLatencyEvaluator": "hwnas.hardware.evaluators",
+    "PredictedLatencyEvaluator": "hwnas.hardware.evaluators",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hwnas.hardware' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

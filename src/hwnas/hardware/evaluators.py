@@ -1,0 +1,146 @@
+"""Latency in search: two evaluators for the search registry.
+
+- ``latency``: measured on a device, arch by arch, with the space family's protocol (HAT's for MT). Honest but
+  slow (seconds per arch on a CPU), so it is not cheap: for small searches, or to check a final front.
+- ``latency-model``: predicted by a saved latency predictor (``--latency-model PATH``), or, without one, by the
+  default predictor shipped with the embedded dataset of the space and device. Microseconds per arch, so it is
+  *cheap*: ``--constraint 'latency<=150'`` is checked before anything expensive, and searchers redraw candidates
+  that break it (HAT's latency-constrained evolution).
+
+Both report ``latency`` in milliseconds (encoder + decoder for MT, one forward pass for GPT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hwnas.core.arch import Arch
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.space import SearchSpace
+
+DEFAULT_PREDICTOR_SUFFIX = ".predictor.npz"  # <dataset>.predictor.npz beside an embedded dataset's CSV
+FALLBACK_ENCODING = "hat10-raw"  # what a predictor that does not name its encoding is fed (HAT's CSV features)
+
+
+def auto_device(device: str | None) -> str:
+    """``auto`` (or None) -> cuda when torch sees one, else cpu."""
+    if device and device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class MeasuredLatencyEvaluator:
+    """Measures each arch (standalone model, random weights) with the family's protocol on ``device``."""
+
+    cheap = False
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        device: str | None = None,
+        threads: int | None = None,
+        warmup: int = 2,
+        runs: int = 5,
+        dtype: str = "fp32",
+    ) -> None:
+        from hwnas.hardware.protocols import protocol_for
+
+        self.space = space
+        protocol = protocol_for(space)
+        self.settings = protocol.default_settings(
+            space, device=auto_device(device), threads=threads, warmup=warmup, runs=runs, dtype=dtype
+        )
+        phases = ("latency_encoder", "latency_decoder") if protocol.name == "hat-mt" else ()
+        self.metrics: tuple[str, ...] = ("latency", *phases, "peak_memory_mb")
+
+    def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
+        from hwnas.hardware.protocols import measure_arch
+
+        results = []
+        for arch in archs:
+            m = measure_arch(arch, self.space, self.settings)
+            peak = float("nan") if m.peak_memory_mb is None else m.peak_memory_mb
+            values = {"latency": m.latency_ms, "peak_memory_mb": peak}
+            values.update({f"latency_{name}": s.mean for name, s in m.phases.items() if name != "forward"})
+            results.append(values)
+        return results
+
+
+def _load_predictor(path: Path) -> Any:
+    """Load through hwnas.predictors (contract: ``load_predictor(path)`` -> object with ``predict(X)``)."""
+    if not path.exists():
+        raise DataError(f"latency model {str(path)!r} does not exist; fit one with `hwnas latency fit`")
+    try:
+        from hwnas.predictors import load_predictor
+    except ImportError as exc:
+        raise ConfigError(f"cannot load latency model {str(path)!r}: hwnas.predictors is unavailable ({exc})") from None
+    return load_predictor(path)
+
+
+def predict_latency(predictor: Any, archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
+    """Predicted latency [n] (ms): ``predict_archs`` when the predictor has it, else ``predict`` on its encoding
+    (``predictor.encoding``, an :mod:`hwnas.encodings` name; HAT's raw 10 features when it names none)."""
+    if hasattr(predictor, "predict_archs"):
+        out = predictor.predict_archs(list(archs), space)
+    else:
+        from hwnas.encodings.registry import get_encoder
+
+        encoding = getattr(predictor, "encoding", None) or FALLBACK_ENCODING
+        out = predictor.predict(get_encoder(str(encoding))(list(archs), space))
+    mean = out[0] if isinstance(out, tuple) else out  # (mean, variance) predictors
+    return np.asarray(mean, dtype=np.float64).reshape(len(archs))
+
+
+def default_predictor_path(space: SearchSpace, device: str) -> Path:
+    """The predictor shipped with the embedded dataset of (space, device kind)."""
+    from hwnas.hardware.embedded import default_dataset
+
+    dataset = default_dataset(space.name, auto_device(device))
+    path = dataset.csv_path.with_name(dataset.name + DEFAULT_PREDICTOR_SUFFIX)
+    if not path.exists():
+        raise DataError(
+            f"embedded dataset {dataset.name!r} has no fitted default predictor ({path.name}); "
+            f"fit one: hwnas latency fit --data {dataset.csv_path} --out MODEL, then pass --latency-model MODEL"
+        )
+    return path
+
+
+class PredictedLatencyEvaluator:
+    """``latency`` from a saved predictor: cheap, so latency constraints filter candidates before evaluation."""
+
+    cheap = True
+    metrics: tuple[str, ...] = ("latency",)
+
+    def __init__(self, space: SearchSpace, *, predictor: Any) -> None:
+        self.space, self.predictor = space, predictor
+
+    @classmethod
+    def from_path(cls, space: SearchSpace, path: str | Path) -> PredictedLatencyEvaluator:
+        return cls(space, predictor=_load_predictor(Path(path)))
+
+    def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
+        if not archs:
+            return []
+        for arch in archs:
+            self.space.validate(arch)
+        return [{"latency": float(v)} for v in predict_latency(self.predictor, archs, self.space)]
+
+
+def make_latency_evaluator(space: SearchSpace, *, device: str | None = None) -> MeasuredLatencyEvaluator:
+    """Registry factory of ``latency`` (option ``device``: auto, cpu, cuda)."""
+    return MeasuredLatencyEvaluator(space, device=device)
+
+
+def make_latency_model_evaluator(
+    space: SearchSpace, *, latency_model: str | None = None, device: str | None = None
+) -> PredictedLatencyEvaluator:
+    """Registry factory of ``latency-model`` (options ``latency_model`` and ``device``)."""
+    path = Path(latency_model) if latency_model else default_predictor_path(space, device or "auto")
+    return PredictedLatencyEvaluator.from_path(space, path)

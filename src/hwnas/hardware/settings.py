@@ -1,0 +1,78 @@
+"""`MeasureSettings`: everything a latency figure depends on besides the arch and the machine.
+
+Two protocols share the one settings type (fields of the other protocol stay ``None``), so a dataset's sidecar
+holds one flat mapping and a resumed collection can compare it key by key:
+
+- ``hat-mt`` (HAT's protocol for encoder-decoder MT): batch 1, a ``src_len``-token source, the encoder timed
+  alone; then ``tgt_len`` incremental decoder steps on ``beam`` hypotheses with the key/value cache, timed as one
+  decoder run. HAT uses 30 tokens (23 for IWSLT) and beam 5.
+- ``lm-forward`` (HW-GPT-Bench's setting for decoder-only LMs): one forward pass of a ``batch x seq_len`` batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from hwnas.core.errors import ConfigError
+
+PROTOCOLS = ("hat-mt", "lm-forward")
+HAT_BEAM = 5  # HAT measures the decoder on 5 hypotheses (beam 5)
+# HW-GPT-Bench measured one forward pass of batch 8 / 4 / 1 sequences of block_size tokens on scale s / m / l.
+HWGPT_BATCH = {"gpt-s": 8, "gpt-m": 4, "gpt-l": 1}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureSettings:
+    protocol: str  # "hat-mt" or "lm-forward"
+    device: str = "cpu"  # cpu, cuda or cuda:N
+    dtype: str = "fp32"  # fp32, bf16 (fp16 on CUDA): weights and activations are cast to it
+    threads: int | None = None  # torch intra-op threads; None = torch's default (the number in force is recorded)
+    warmup: int = 5  # untimed runs first (allocator, caches, lazy kernels)
+    runs: int = 20  # timed runs (HAT keeps the middle 80% for its mean and std)
+    batch: int = 1  # sentences (hat-mt: HAT's batch 1) or sequences (lm-forward)
+    src_len: int | None = None  # hat-mt: source tokens
+    tgt_len: int | None = None  # hat-mt: incremental decoder steps
+    beam: int | None = None  # hat-mt: hypotheses per sentence in the decoder steps
+    seq_len: int | None = None  # lm-forward: tokens per sequence
+    seed: int = 0  # random weights and token ids (latency does not depend on them; fixed for reproducibility)
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"protocol {self.protocol!r} is unknown; allowed: {', '.join(PROTOCOLS)}")
+        self._at_least("warmup", 0)
+        for name in ("runs", "batch"):
+            self._at_least(name, 1)
+        needed = ("src_len", "tgt_len", "beam") if self.protocol == "hat-mt" else ("seq_len",)
+        for name in needed:
+            self._at_least(name, 1)
+        if self.threads is not None:
+            self._at_least("threads", 1)
+
+    def _at_least(self, name: str, low: int) -> None:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"measure setting {name!r} is {value!r}; it must be an integer >= {low}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MeasureSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown measure setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        return cls(**dict(data))
+
+    def with_threads(self, threads: int) -> MeasureSettings:
+        return replace(self, threads=threads)
+
+    def first_difference(self, other: MeasureSettings) -> tuple[str, Any, Any] | None:
+        """(setting, this value, other value) of the first setting that differs, or None."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        for key in mine:
+            if mine[key] != theirs[key]:
+                return key, mine[key], theirs[key]
+        return None

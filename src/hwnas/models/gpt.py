@@ -1,0 +1,151 @@
+"""`GPTModel`: a plain decoder-only GPT of one HW-GPT-Bench architecture (family ``gpt``), for measurement.
+
+It is the network :mod:`hwnas.metrics.gpt` counts, built so that ``sum(p.numel())`` equals the analytic ``params``:
+a token embedding and a separate, untied ``lm_head`` (no bias); rotary positions (no position table); pre-norm
+blocks whose LayerNorms always have weight and bias; per block ``i`` an attention of ``n_head[i]`` heads of
+``head_size`` (its width ``head_size * n_head[i]`` is independent of ``embed_dim``) with one fused qkv projection,
+and a LLaMA-style gated MLP of hidden size ``mlp_ratio[i] * embed_dim``; the ``bias`` gene switches the biases of
+every linear layer in the blocks. Weights are random: latency does not depend on their values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from hwnas.core.arch import Arch
+from hwnas.core.space import SearchSpace
+from hwnas.metrics._common import int_constant, int_gene, int_layers
+from hwnas.metrics.gpt import DEFAULT_BLOCK_SIZE, DEFAULT_HEAD_SIZE, DEFAULT_VOCAB_SIZE
+
+ROTARY_BASE = 10_000.0  # GPT-NeoX / litgpt frequency base
+
+
+@dataclass(frozen=True, kw_only=True)
+class GPTConfig:
+    vocab_size: int  # rows of the token embedding and of the untied lm_head (HW-GPT-Bench: 50,254)
+    embed_dim: int  # model width d
+    n_head: tuple[int, ...]  # attention heads per block (one entry per block)
+    mlp_ratio: tuple[int, ...]  # gated-MLP hidden size / d per block
+    bias: bool  # biases in every linear layer of the blocks (not in lm_head, always in LayerNorms)
+    head_size: int = DEFAULT_HEAD_SIZE  # width of one attention head
+    block_size: int = DEFAULT_BLOCK_SIZE  # longest sequence (rotary tables are built for it)
+    layer_norm_eps: float = 1e-5  # LayerNorm epsilon
+
+    def __post_init__(self) -> None:
+        if len(self.n_head) != len(self.mlp_ratio) or not self.n_head:
+            raise ValueError(f"n_head {self.n_head} and mlp_ratio {self.mlp_ratio} need one entry per block")
+        if self.head_size % 2:
+            raise ValueError(f"rotary positions need an even head size, got {self.head_size}")
+
+    @property
+    def n_layer(self) -> int:
+        return len(self.n_head)
+
+    @classmethod
+    def from_arch(cls, arch: Arch, space: SearchSpace, *, vocab_size: int | None = None) -> GPTConfig:
+        """The config of a ``gpt``-family arch (validated with ``space``; constants from the space)."""
+        space.validate(arch)
+        return cls(
+            vocab_size=vocab_size or int_constant(space, "vocab_size", DEFAULT_VOCAB_SIZE),
+            embed_dim=int_gene(arch, "embed_dim"),
+            n_head=int_layers(arch, "n_head"),
+            mlp_ratio=int_layers(arch, "mlp_ratio"),
+            bias=bool(arch["bias"]),
+            head_size=int_constant(space, "head_size", DEFAULT_HEAD_SIZE),
+            block_size=int_constant(space, "block_size", DEFAULT_BLOCK_SIZE),
+        )
+
+
+def rotary_tables(length: int, head_size: int, *, device: torch.device | None = None) -> tuple[Tensor, Tensor]:
+    """cos, sin [T, head_size] of rotary positions 0..T-1 (each frequency used for both halves)."""
+    inv_freq = ROTARY_BASE ** (-torch.arange(0, head_size, 2, device=device, dtype=torch.float32) / head_size)
+    angles = torch.outer(torch.arange(length, device=device, dtype=torch.float32), inv_freq)  # [T, hs/2]
+    angles = torch.cat([angles, angles], dim=-1)  # [T, hs]
+    return angles.cos(), angles.sin()
+
+
+def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotate pairs (i, i + hs/2) of x [B,H,T,hs] by the position angles."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)  # [B,H,T,hs]
+    return x * cos.to(x.dtype) + rotated * sin.to(x.dtype)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, embed_dim: int, heads: int, head_size: int, *, bias: bool) -> None:
+        super().__init__()
+        self.heads, self.head_size = heads, head_size
+        width = heads * head_size
+        self.qkv = nn.Linear(embed_dim, 3 * width, bias=bias)
+        self.proj = nn.Linear(width, embed_dim, bias=bias)
+
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+        batch, length, _ = x.shape
+        qkv = self.qkv(x).view(batch, length, 3, self.heads, self.head_size)  # [B,T,3,H,hs]
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [B,H,T,hs]
+        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # [B,H,T,hs]
+        out: Tensor = self.proj(y.transpose(1, 2).reshape(batch, length, self.heads * self.head_size))  # [B,T,d]
+        return out
+
+
+class GatedMLP(nn.Module):
+    """LLaMA-style: proj(silu(fc_1 x) * fc_2 x)."""
+
+    def __init__(self, embed_dim: int, hidden: int, *, bias: bool) -> None:
+        super().__init__()
+        self.fc_1 = nn.Linear(embed_dim, hidden, bias=bias)
+        self.fc_2 = nn.Linear(embed_dim, hidden, bias=bias)
+        self.proj = nn.Linear(hidden, embed_dim, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out: Tensor = self.proj(F.silu(self.fc_1(x)) * self.fc_2(x))  # [B,T,d]
+        return out
+
+
+class Block(nn.Module):
+    def __init__(self, config: GPTConfig, index: int) -> None:
+        super().__init__()
+        d = config.embed_dim
+        self.norm_1 = nn.LayerNorm(d, eps=config.layer_norm_eps)
+        self.attn = CausalSelfAttention(d, config.n_head[index], config.head_size, bias=config.bias)
+        self.norm_2 = nn.LayerNorm(d, eps=config.layer_norm_eps)
+        self.mlp = GatedMLP(d, config.mlp_ratio[index] * d, bias=config.bias)
+
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+        x = x + self.attn(self.norm_1(x), cos, sin)
+        out: Tensor = x + self.mlp(self.norm_2(x))
+        return out
+
+
+class GPTModel(nn.Module):
+    """Token ids [B,T] -> logits [B,T,V] (one forward pass, HW-GPT-Bench's latency setting)."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.embed_dim)
+        self.blocks = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
+        self.norm = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
+        self.lm_head = nn.Linear(config.embed_dim, config.vocab_size, bias=False)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        assert tokens.dim() == 2, f"tokens must be [B,T], got {tuple(tokens.shape)}"
+        length = tokens.shape[1]
+        assert length <= self.config.block_size, f"sequence of {length} > block_size {self.config.block_size}"
+        cos, sin = rotary_tables(length, self.config.head_size, device=tokens.device)  # [T,hs] each
+        x = self.embed_tokens(tokens)  # [B,T,d]
+        for block in self.blocks:
+            x = block(x, cos, sin)
+        logits: Tensor = self.lm_head(self.norm(x))  # [B,T,V]
+        return logits
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+__all__ = ["GPTConfig", "GPTModel", "apply_rotary", "rotary_tables"]

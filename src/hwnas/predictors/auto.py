@@ -1,0 +1,83 @@
+"""``auto``: pick a predictor by k-fold cross-validated MAPE on the training rows, then refit it on all of them.
+
+Only the training rows are used, so ``auto`` is a fair competitor in a benchmark (it never sees held-out rows).
+Default candidates: the cost-feature linear models and boosted trees on HAT's raw features; trees and the MLP
+ensemble on any other encoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.predictors.base import DEFAULT_ENCODING, BasePredictor
+
+DEFAULT_CANDIDATES: dict[bool, tuple[str, ...]] = {
+    True: ("cost-mape", "cost-l2", "gbdt"),  # on HAT's raw features
+    False: ("gbdt", "mlp-ensemble"),  # on any other encoding
+}
+
+
+def cross_val_mape(make: Any, X: np.ndarray, y: np.ndarray, *, folds: int, rng: np.random.Generator) -> float:
+    """Mean MAPE over ``folds`` folds of a model built by ``make()`` (rows shuffled by ``rng``)."""
+    errors = np.empty(len(y))
+    for held in np.array_split(rng.permutation(len(y)), folds):
+        train = np.setdiff1d(np.arange(len(y)), held)
+        errors[held] = np.abs(make().fit(X[train], y[train]).predict(X[held]) / y[held] - 1.0)
+    return float(errors.mean())
+
+
+@dataclasses.dataclass(kw_only=True)
+class AutoPredictor(BasePredictor):
+    name: ClassVar[str] = "auto"
+
+    candidates: tuple[str, ...] = ()  # empty: DEFAULT_CANDIDATES for the encoding
+    folds: int = 5
+
+    def _candidate_names(self) -> tuple[str, ...]:
+        names = self.candidates or DEFAULT_CANDIDATES[self.encoding == DEFAULT_ENCODING]
+        if "auto" in names:
+            raise ConfigError("auto cannot be one of its own candidates")
+        return tuple(names)
+
+    def _make(self, name: str) -> BasePredictor:
+        from hwnas.predictors.registry import make_predictor
+
+        return make_predictor(name, encoding=self.encoding, seed=self.seed)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        folds = min(self.folds, len(y) // 2)
+        if folds < 2:
+            raise DataError(f"auto needs at least 4 training rows to cross-validate; got {len(y)}")
+        self.cv_mape_ = {
+            name: cross_val_mape(lambda n=name: self._make(n), X, y, folds=folds, rng=np.random.default_rng(self.seed))
+            for name in self._candidate_names()
+        }
+        self.chosen_ = min(self.cv_mape_, key=lambda name: self.cv_mape_[name])
+        self.inner_ = self._make(self.chosen_).fit(X, y)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        return self.inner_.predict(X)
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {f"inner.{k}": v for k, v in self.inner_._arrays().items()}
+
+    def _facts(self) -> dict[str, Any]:
+        inner_facts = {**self.inner_._facts(), "n_features": self.inner_.n_features_}
+        return {
+            "chosen": self.chosen_,
+            "cv_mape": self.cv_mape_,
+            "inner_config": self.inner_.config(),
+            "inner": inner_facts,
+        }
+
+    def _restore(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        from hwnas.predictors.registry import get_predictor_class
+
+        self.chosen_, self.cv_mape_ = str(facts["chosen"]), dict(facts["cv_mape"])
+        inner_arrays = {k.removeprefix("inner."): v for k, v in arrays.items() if k.startswith("inner.")}
+        cls = get_predictor_class(self.chosen_)
+        self.inner_ = cls.from_state(facts["inner_config"], facts["inner"], inner_arrays)

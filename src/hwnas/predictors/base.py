@@ -1,0 +1,184 @@
+"""Shared machinery of every predictor: input checks, the knobs-as-dataclass-fields convention and the model file.
+
+A predictor class is a keyword-only dataclass whose fields are its knobs (JSON-able, so a saved model says how
+it was trained). Fitted state lives outside the fields and is written by :meth:`BasePredictor._arrays` /
+:meth:`BasePredictor._facts` and restored by :meth:`BasePredictor._restore`.
+
+Model file (trust boundary): one ``.npz`` archive of plain numeric arrays plus a JSON header, read with
+``allow_pickle=False``. Loading a model file therefore never runs code from it; torch weights travel as arrays
+(a state_dict, not a pickled module) and scikit-learn models as the training rows they are refitted from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from hwnas.core.arch import Arch
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.space import SearchSpace
+
+MODEL_FORMAT = "hwnas.latency-predictor/1"
+HEADER_KEY = "__header__"
+DEFAULT_ENCODING = "hat10-raw"
+
+
+def as_features(X: Any, *, n_features: int | None = None) -> np.ndarray:
+    """``X`` as a finite float64 matrix [n, d]; a wrong shape or a NaN is a :class:`DataError` naming the cell."""
+    array = np.asarray(X, dtype=np.float64)
+    if array.ndim != 2:
+        raise DataError(f"features must be a 2-D array [n, d]; got shape {array.shape}")
+    if n_features is not None and array.shape[1] != n_features:
+        raise DataError(f"features have {array.shape[1]} columns; this predictor was fitted on {n_features}")
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size:
+        row, col = bad[0]
+        raise DataError(f"features row {row} column {col} is {array[row, col]!r}; need a finite number")
+    return array
+
+
+def as_latency(y: Any, n: int) -> np.ndarray:
+    """Targets as float64 [n]; each must be a finite latency > 0 ms (relative errors need it)."""
+    array = np.asarray(y, dtype=np.float64).reshape(-1)
+    if array.shape[0] != n:
+        raise DataError(f"got {array.shape[0]} latencies for {n} feature rows")
+    bad = np.flatnonzero(~(np.isfinite(array) & (array > 0)))
+    if bad.size:
+        raise DataError(f"latency row {bad[0]} is {array[bad[0]]!r}; need a finite number of ms > 0")
+    return array
+
+
+@dataclasses.dataclass(kw_only=True)
+class BasePredictor(ABC):
+    """Base of the built-in predictors. Subclasses set ``name`` and implement the four ``_`` hooks."""
+
+    name: ClassVar[str] = ""
+    needs_hat_features: ClassVar[bool] = False  # True: columns must be HAT's 10 raw features (hat10-raw)
+
+    encoding: str = DEFAULT_ENCODING  # hwnas.encodings name of the input columns
+    seed: int = 0  # all randomness of fit derives from it (same seed, same model)
+
+    def __post_init__(self) -> None:
+        self.n_features_: int | None = None
+        if self.needs_hat_features and self.encoding != DEFAULT_ENCODING:
+            raise ConfigError(
+                f"predictor {self.name!r} works on HAT's 10 raw features: encoding must be "
+                f"{DEFAULT_ENCODING!r}, not {self.encoding!r}"
+            )
+
+    # public API ------------------------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The knobs, JSON-able (tuples become lists)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def fit(self, X: Any, y: Any) -> Self:
+        features = as_features(X)
+        if self.needs_hat_features and features.shape[1] != 10:
+            raise DataError(f"predictor {self.name!r} needs HAT's 10 features; got {features.shape[1]} columns")
+        self._fit(features, as_latency(y, features.shape[0]))
+        self.n_features_ = features.shape[1]
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._predict(self._checked(X))
+
+    def predict_archs(self, archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
+        """Predicted latency of archs, encoded the way this model was fitted."""
+        from hwnas.predictors.dataset import encode_archs
+
+        return self.predict(encode_archs(archs, space, self.encoding))
+
+    def save(self, path: str | Path) -> None:
+        self._require_fitted()
+        facts = {**self._facts(), "n_features": self.n_features_}
+        header = {"format": MODEL_FORMAT, "name": self.name, "config": self.config(), "facts": facts}
+        arrays = {key: np.ascontiguousarray(value) for key, value in self._arrays().items()}
+        write_model_file(path, header, arrays)
+
+    @classmethod
+    def from_state(cls, config: Mapping[str, Any], facts: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self:
+        """Rebuild a fitted model from what :meth:`save` wrote."""
+        model = cls.from_config(config)
+        model._restore(dict(facts), dict(arrays))
+        model.n_features_ = int(facts["n_features"])
+        return model
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(config) - set(known))
+        if unknown:
+            raise ConfigError(f"predictor {cls.name!r} has no knob {unknown[0]!r}; knobs: {', '.join(known)}")
+        tuple_knobs = {f.name for f in dataclasses.fields(cls) if isinstance(f.default, tuple)}
+        values = {k: tuple(v) if k in tuple_knobs and isinstance(v, list) else v for k, v in config.items()}
+        return cls(**values)  # type: ignore[arg-type]  # knobs differ per subclass
+
+    # helpers for subclasses ---------------------------------------------------------------------------------
+    def _checked(self, X: Any) -> np.ndarray:
+        self._require_fitted()
+        return as_features(X, n_features=self.n_features_)
+
+    def _require_fitted(self) -> None:
+        if self.n_features_ is None:
+            raise ConfigError(f"predictor {self.name!r} is not fitted: call fit(X, y) first")
+
+    # hooks ------------------------------------------------------------------------------------------------
+    @abstractmethod
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def _predict(self, X: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """Fitted numeric state to save."""
+
+    def _facts(self) -> dict[str, Any]:
+        """Fitted JSON-able state to save (besides arrays), e.g. resolved defaults or library versions."""
+        return {}
+
+    @abstractmethod
+    def _restore(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> None: ...
+
+
+def write_model_file(path: str | Path, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``header`` (JSON) and ``arrays`` as one npz file at exactly ``path`` (no suffix is added)."""
+    if HEADER_KEY in arrays:
+        raise ValueError(f"array name {HEADER_KEY!r} is reserved")
+    buffer = io.BytesIO()
+    contents: dict[str, Any] = {HEADER_KEY: np.array(json.dumps(header)), **arrays}
+    np.savez(buffer, **contents)
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+
+
+def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(header, arrays) of a model file; anything else is a :class:`DataError` saying what the file is not."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"latency model {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            contents = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{str(path)!r} is not a latency model file ({type(exc).__name__}: {exc})") from None
+    if HEADER_KEY not in contents:
+        raise DataError(f"{str(path)!r} is an npz archive but not a latency model (no {HEADER_KEY!r})")
+    header = json.loads(str(contents.pop(HEADER_KEY)))
+    if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
+        raise DataError(f"{str(path)!r}: model format {header.get('format')!r}; this hwnas reads {MODEL_FORMAT!r}")
+    return header, contents

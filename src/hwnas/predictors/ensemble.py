@@ -1,0 +1,122 @@
+"""``mlp-ensemble``: a deep ensemble of small MLPs on log latency, with predictive variance.
+
+Members differ only in their random initialisation (Lakshminarayanan et al., 2017); they are trained together
+as one batched network (weights stacked [members, in, out], one ``baddbmm`` per layer), so five members cost
+about what one does. The mean prediction averages the members' latencies; the variance across members is the
+model's (epistemic) uncertainty, large where the training rows do not reach.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from hwnas.predictors.base import BasePredictor
+from hwnas.predictors.features import resolve_feature_set, transform
+
+if TYPE_CHECKING:
+    import torch
+
+
+def _init_stack(members: int, widths: list[int], generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Stacked weights, torch's default Linear init (uniform +-1/sqrt(fan_in)) drawn from ``generator``."""
+    import torch
+
+    params = {}
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+        bound = 1.0 / float(np.sqrt(fan_in))
+        params[f"w{i}"] = (torch.rand(members, fan_in, fan_out, generator=generator) * 2 - 1) * bound
+        params[f"b{i}"] = (torch.rand(members, 1, fan_out, generator=generator) * 2 - 1) * bound
+    return params
+
+
+def _forward(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """[n, d] -> [members, n]: every member's output on the same rows."""
+    import torch
+
+    layers = len(params) // 2
+    h = x.expand(params["w0"].shape[0], -1, -1)  # [members, n, d]
+    for i in range(layers):
+        h = torch.baddbmm(params[f"b{i}"], h, params[f"w{i}"])  # [members, n, width_i]
+        if i < layers - 1:
+            h = torch.relu(h)
+    return h.squeeze(-1)
+
+
+@dataclasses.dataclass(kw_only=True)
+class MLPEnsemble(BasePredictor):
+    name: ClassVar[str] = "mlp-ensemble"
+
+    members: int = 5
+    hidden_dim: int = 64
+    hidden_layers: int = 2
+    steps: int = 1000
+    batch_size: int = 256
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    features: str = "auto"  # auto | raw | cost | raw+cost (see hwnas.predictors.features)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.feature_set_ = resolve_feature_set(self.features, self.encoding)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        import torch
+
+        generator = torch.Generator().manual_seed(self.seed)
+        inputs = transform(X, self.feature_set_)
+        self.x_mean_, self.x_std_ = inputs.mean(axis=0), inputs.std(axis=0)
+        self.x_std_[self.x_std_ == 0] = 1.0
+        log_y = np.log(y)
+        self.y_mean_, self.y_std_ = float(log_y.mean()), float(log_y.std() or 1.0)
+        x = torch.as_tensor((inputs - self.x_mean_) / self.x_std_, dtype=torch.float32)
+        t = torch.as_tensor((log_y - self.y_mean_) / self.y_std_, dtype=torch.float32)
+        widths = [x.shape[1], *[self.hidden_dim] * self.hidden_layers, 1]
+        self.params_ = _init_stack(self.members, widths, generator)
+        for p in self.params_.values():
+            p.requires_grad_(True)
+        optimizer = torch.optim.AdamW(self.params_.values(), lr=self.lr, weight_decay=self.weight_decay)
+        batch = min(self.batch_size, len(y))
+        for _ in range(self.steps):
+            rows = torch.randperm(len(y), generator=generator)[:batch]
+            loss = ((_forward(self.params_, x[rows]) - t[rows]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for p in self.params_.values():
+            p.requires_grad_(False)
+
+    def _member_latencies(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        x = torch.as_tensor((transform(X, self.feature_set_) - self.x_mean_) / self.x_std_, dtype=torch.float32)
+        with torch.no_grad():
+            out = _forward(self.params_, x).double().numpy()  # [members, n]
+        return np.exp(out * self.y_std_ + self.y_mean_)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        mean: np.ndarray = self._member_latencies(X).mean(axis=0)
+        return mean
+
+    def predict_var(self, X: Any) -> np.ndarray:
+        """Variance across members (ms^2) of the predicted latency."""
+        var: np.ndarray = self._member_latencies(self._checked(X)).var(axis=0)
+        return var
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        arrays = {f"param.{k}": v.numpy() for k, v in self.params_.items()}
+        return {**arrays, "x_mean": self.x_mean_, "x_std": self.x_std_}
+
+    def _facts(self) -> dict[str, Any]:
+        return {"y_mean": self.y_mean_, "y_std": self.y_std_}
+
+    def _restore(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        import torch
+
+        self.y_mean_, self.y_std_ = float(facts["y_mean"]), float(facts["y_std"])
+        self.x_mean_, self.x_std_ = arrays["x_mean"], arrays["x_std"]
+        params = {k.removeprefix("param."): v for k, v in arrays.items() if k.startswith("param.")}
+        self.params_ = {k: torch.as_tensor(v) for k, v in sorted(params.items())}

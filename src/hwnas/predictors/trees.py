@@ -1,0 +1,71 @@
+"""``gbdt``: scikit-learn's histogram gradient-boosted trees on raw (+ cost) features, fitted to log latency.
+
+Trees work on any encoding (one-hot, padded per-layer genes, HAT's averages) and need no scaling; the log target
+makes their squared loss a relative one. Saving stores the training rows and knobs, and loading refits them:
+boosting here is deterministic (no early stopping, fixed ``random_state``), so with the same scikit-learn the
+reloaded model predicts identically, and the model file stays plain numbers (no pickled estimator to trust).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hwnas.predictors.base import BasePredictor
+from hwnas.predictors.features import resolve_feature_set, transform
+
+
+@dataclasses.dataclass(kw_only=True)
+class GradientBoostedTrees(BasePredictor):
+    name: ClassVar[str] = "gbdt"
+
+    max_iter: int = 300
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 15
+    min_samples_leaf: int = 5
+    l2_regularization: float = 0.0
+    features: str = "auto"  # auto | raw | cost | raw+cost (see hwnas.predictors.features)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.feature_set_ = resolve_feature_set(self.features, self.encoding)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        self.train_X_, self.train_y_ = X, y
+        self.model_ = HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            early_stopping=False,
+            random_state=self.seed,
+        ).fit(transform(X, self.feature_set_), np.log(y))
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        prediction: np.ndarray = np.exp(self.model_.predict(transform(X, self.feature_set_)))
+        return prediction
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {"train_X": self.train_X_, "train_y": self.train_y_}
+
+    def _facts(self) -> dict[str, Any]:
+        import sklearn
+
+        return {"sklearn": sklearn.__version__}
+
+    def _restore(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        import sklearn
+
+        if facts.get("sklearn") != sklearn.__version__:
+            warnings.warn(
+                f"gbdt model saved with scikit-learn {facts.get('sklearn')}, refitted with {sklearn.__version__}: "
+                "predictions may differ slightly",
+                stacklevel=3,
+            )
+        self._fit(arrays["train_X"], arrays["train_y"])

@@ -1,0 +1,100 @@
+"""Model-specific behaviour: HAT's MLP recipe, the cost models' exactness, auto's choice, the model file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hwnas.core.errors import ConfigError, DataError, UnknownNameError
+from hwnas.encodings.hat import hat_features
+from hwnas.predictors import load_predictor, make_predictor, register_predictor
+from hwnas.predictors.base import write_model_file
+from hwnas.predictors.features import COST_FEATURE_NAMES, cost_features
+from hwnas.predictors.hat_mlp import HatMLP
+from hwnas.predictors.linear import CostL2
+
+
+def test_hat_mlp_has_hats_shape_and_defaults() -> None:
+    model = HatMLP()
+    assert (model.hidden_dim, model.hidden_layers, model.lr, model.steps, model.batch_size) == (400, 3, 1e-5, 5000, 128)
+    X = np.tile([512.0, 6, 2048, 8, 512, 6, 2048, 8, 8, 1], (8, 1))
+    model.steps = 1
+    model.fit(X, np.full(8, 100.0))
+    shapes = [tuple(p.shape) for p in model.net_.parameters()]
+    assert shapes == [(400, 10), (400,), (400, 400), (400,), (400, 400), (400,), (400, 400), (400,), (1, 400), (1,)]
+    assert model.latency_norm_ == 100.0  # median training latency when none is given
+
+
+def test_hat_mlp_tracking_equals_shorter_fit(synthetic_data: Any) -> None:
+    X, y, _ = synthetic_data(40, seed=2)
+    knobs = {"hidden_dim": 16, "lr": 1e-3, "batch_size": 16, "seed": 4}
+    curve = make_predictor("hat-mlp", steps=30, **knobs).fit_tracking(X, y, X_eval=X[:5], at_steps=[10, 30])  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(curve[10], make_predictor("hat-mlp", steps=10, **knobs).fit(X, y).predict(X[:5]))
+    np.testing.assert_array_equal(curve[30], make_predictor("hat-mlp", steps=30, **knobs).fit(X, y).predict(X[:5]))
+
+
+def test_cost_features_of_a_known_arch(synthetic_data: Any) -> None:
+    _, _, archs = synthetic_data(1, seed=0)
+    arch = archs[0]  # encoder 512 x 6, ffn [2048,2048,3072,3072,3072,3072]; decoder 512 x 6, ffn sum 11264
+    row = dict(zip(COST_FEATURE_NAMES, cost_features(hat_features(arch)[None, :])[0], strict=True))
+    assert row["enc_ffn_macs"] == 512 * (2 * 2048 + 4 * 3072)
+    assert row["dec_ffn_macs"] == 512 * (1024 + 2048 + 2048 + 2048 + 1024 + 3072)
+    attended = {-1: 1, 1: 2, 2: 3}
+    assert row["dec_ende_length"] == pytest.approx(sum(attended[v] for v in (2, -1, 1, -1, -1, 1)))
+
+
+def test_cost_mape_ignores_an_outlier_that_l2_chases(synthetic_data: Any) -> None:
+    X, y, _ = synthetic_data(80, seed=5)
+    corrupted = y.copy()
+    corrupted[:6] *= 4.0  # a few artefact rows, like the start of HAT's Raspberry Pi file
+    clean_rows = slice(6, None)
+    l1 = make_predictor("cost-mape").fit(X, corrupted).predict(X[clean_rows])
+    l2 = make_predictor("cost-l2").fit(X, corrupted).predict(X[clean_rows])
+    assert np.max(np.abs(l1 / y[clean_rows] - 1)) < 1e-6
+    assert np.mean(np.abs(l2 / y[clean_rows] - 1)) > 0.01  # pulled off by the corrupted rows
+
+
+def test_auto_picks_by_cross_validation(synthetic_data: Any) -> None:
+    X, y, _ = synthetic_data(60, seed=6)
+    model = make_predictor("auto", candidates=["gbdt", "cost-l2"]).fit(X, y)
+    assert model.chosen_ == "cost-l2" and model.cv_mape_["cost-l2"] < 1e-6 < model.cv_mape_["gbdt"]  # type: ignore[attr-defined]
+    with pytest.raises(DataError, match="at least 4"):
+        make_predictor("auto").fit(X[:3], y[:3])
+    with pytest.raises(ConfigError, match="own candidates"):
+        make_predictor("auto", candidates=["auto"]).fit(X, y)
+
+
+def test_registry_errors_name_what_is_known() -> None:
+    with pytest.raises(UnknownNameError, match="hat-mlp"):
+        make_predictor("hat-mpl")
+    with pytest.raises(ConfigError, match=r"no knob 'stepz'; knobs: .*steps"):
+        make_predictor("hat-mlp", stepz=3)
+    with pytest.raises(ValueError, match="already registered"):
+        register_predictor(CostL2)
+
+
+def test_model_file_refuses_what_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "text.bin").write_text("hello")
+    with pytest.raises(DataError, match="not a latency model"):
+        load_predictor(tmp_path / "text.bin")
+    buffer = io.BytesIO()
+    np.savez(buffer, weights=np.zeros(3))
+    (tmp_path / "plain.npz").write_bytes(buffer.getvalue())
+    with pytest.raises(DataError, match="not a latency model"):
+        load_predictor(tmp_path / "plain.npz")
+    write_model_file(tmp_path / "future.bin", {"format": "hwnas.latency-predictor/99", "name": "cost-l2"}, {})
+    with pytest.raises(DataError, match="latency-predictor/99"):
+        load_predictor(tmp_path / "future.bin")
+    with pytest.raises(DataError, match="does not exist"):
+        load_predictor(tmp_path / "missing.bin")
+
+
+def test_model_file_holds_no_pickles(synthetic_data: Any, tmp_path: Path) -> None:
+    X, y, _ = synthetic_data(30, seed=1)
+    make_predictor("mlp-ensemble", steps=5, members=2).fit(X, y).save(tmp_path / "m.bin")
+    with np.load(tmp_path / "m.bin", allow_pickle=False) as archive:
+        assert all(archive[key].dtype != object for key in archive.files)
