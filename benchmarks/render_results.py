@@ -76,8 +76,29 @@ def _throughput() -> list[str]:
     return [*rows, ""]
 
 
+def _latency_predictors() -> list[str]:
+    found = _newest("latency_predictors")
+    if found is None:
+        return []
+    path, data = found
+    default, summary = data["default_predictor"], data["summary"]
+    rows = [
+        f"**Latency predictors** (MAPE on held-out rows, mean of {data['settings']['seeds']} seeds; default "
+        f"`{default}` vs HAT's MLP; `{path.relative_to(ROOT)}`):",
+        "",
+        f"| dataset | {default} @ 100 rows | HAT MLP @ 100 rows | HAT MLP @ 1,600 rows | noise floor (near pairs) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, sizes in summary.items():
+        hat_1600 = sizes.get("1600", {}).get("hat-mlp", {}).get("mape_mean")
+        floor = data["noise_floor"].get(name, {}).get("near_pairs", {}).get("mape_floor")
+        cells = [sizes["100"][default]["mape_mean"], sizes["100"]["hat-mlp"]["mape_mean"], hat_1600, floor]
+        rows.append(f"| {name} | " + " | ".join("-" if v is None else f"{v:.1%}" for v in cells) + " |")
+    return [*rows, ""]
+
+
 def render() -> str:
-    return "\n".join([*_multi30k(), *_throughput()]).rstrip() + "\n"
+    return "\n".join([*_multi30k(), *_throughput(), *_latency_predictors()]).rstrip() + "\n"
 
 
 def main() -> None:
