@@ -48,7 +48,8 @@ from hwnas.predictors import (
 from hwnas.predictors.hat_mlp import HAT_LATENCY_NORM
 from hwnas.predictors.noise import near_pair_floor, run_std_floor
 
-PROJECT_DATASETS = Path(__file__).resolve().parents[1] / "src" / "hwnas" / "hardware" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_DATASETS = ROOT / "src" / "hwnas" / "hardware" / "datasets"
 PREDICTORS = ("hat-mlp", "cost-l2", "cost-mape", "gbdt", "mlp-ensemble", "auto")
 HAT_REFERENCE_STEPS = 5000  # HAT's train-steps
 TRACKED_SIZES = (100, 1600)  # sizes whose seed-0 HAT runs go on to 5,000 steps
@@ -215,6 +216,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def _portable(source: str) -> str:
+    """A dataset path without this machine's folders: relative to $HWNAS_DATA_DIR or to the repository."""
+    path = Path(source).resolve()
+    for root, label in ((os.environ.get("HWNAS_DATA_DIR"), "$HWNAS_DATA_DIR"), (str(ROOT), ".")):
+        if root and path.is_relative_to(Path(root).resolve()):
+            return f"{label}/{path.relative_to(Path(root).resolve())}"
+    return path.name
+
+
 def main() -> None:
     args = parse_args()
     started, load_before = time.perf_counter(), os.getloadavg()
@@ -243,7 +253,8 @@ def main() -> None:
         },
         "settings": {k: v for k, v in vars(args).items()},
         "datasets": {
-            name: {"rows": len(d), "source": d.source, "hat_latency_norm": n} for name, (d, n) in datasets.items()
+            name: {"rows": len(d), "source": _portable(d.source), "hat_latency_norm": n}
+            for name, (d, n) in datasets.items()
         },
         "default_predictor": args.default,
         "goal": goal_check(table, records, args.default),
