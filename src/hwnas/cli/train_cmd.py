@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from hwnas.cli.common import fail, friendly_errors, print_json
-from hwnas.core.errors import ConfigError
+from hwnas.configio import read_config_mapping
 
 supernet_app = typer.Typer(help="Train and evaluate weight-sharing SuperTransformers.", no_args_is_help=True)
 
@@ -29,20 +28,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(supernet_app, name="supernet")
     app.command("train")(train_arch)
     app.command("translate")(translate_cmd)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}".replace("\n", " ")) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold a mapping, not {type(data).__name__}")
-    return data
 
 
 def _with_flags(data: dict[str, Any], *, run_dir: str | None, **run: Any) -> dict[str, Any]:
@@ -78,7 +63,7 @@ def supernet_train(
     quiet: bool | None = _QUIET,
 ) -> None:
     """Train a SuperTransformer (one sampled subnet per step, or the sandwich rule)."""
-    data = _with_flags(_read_yaml(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
+    data = _with_flags(read_config_mapping(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
     if data.get("arch") is not None:
         raise fail(f"{config}: a supernet config has no 'arch'; train one arch with `hwnas train --arch FILE`")
     _run_training(data, str(config), resume)
@@ -98,7 +83,7 @@ def train_arch(
     from hwnas.spaces.archfile import load_arch_file
     from hwnas.spaces.registry import get_space
 
-    data = _with_flags(_read_yaml(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
+    data = _with_flags(read_config_mapping(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
     chosen = load_arch_file(arch, get_space(data["space"]) if "space" in data else None)
     data = {**data, "space": data.get("space", chosen.space), "arch": chosen.to_dict()}
     _run_training(data, str(config), resume)

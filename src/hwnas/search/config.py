@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hwnas.configio import read_config_mapping
 from hwnas.core.errors import ConfigError
 from hwnas.core.objectives import Constraint, Objective, parse_constraints, parse_objectives
 
@@ -119,18 +119,7 @@ def _explain(exc: ValidationError) -> str:
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
     """The mapping in a YAML config file (validated later, together with the CLI flags)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {str(path)!r} is malformed YAML: {' '.join(str(exc).split())}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold a mapping of keys to values, not {type(data).__name__}")
-    return data
+    return read_config_mapping(path)
 
 
 def first_difference(stored: SearchConfig, given: SearchConfig) -> tuple[str, Any, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hwnas.configio import read_config_mapping
 from hwnas.core.errors import ConfigError
 
 
@@ -153,13 +154,5 @@ def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
 
 def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """Read a YAML config file; ``overrides`` are top-level keys set on top (e.g. from CLI flags)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}".replace("\n", " ")) from None
-    if isinstance(data, dict):
-        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    data = {**read_config_mapping(path), **{k: v for k, v in overrides.items() if v is not None}}
     return parse_config(data, source=str(path))
