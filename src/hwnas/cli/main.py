@@ -30,7 +30,16 @@ def main(
 
 def _register() -> None:
     # Imported here so that `hwnas --help` stays fast and each module stays independent.
-    from hwnas.cli import collect_cmd, data_cmd, latency_cmd, metrics_cmd, search_cmd, spaces_cmd, train_cmd
+    from hwnas.cli import (
+        collect_cmd,
+        data_cmd,
+        latency_cmd,
+        metrics_cmd,
+        pipeline_cmd,
+        search_cmd,
+        spaces_cmd,
+        train_cmd,
+    )
 
     spaces_cmd.register(app)
     metrics_cmd.register(app)
@@ -39,6 +48,7 @@ def _register() -> None:
     train_cmd.register(app)
     latency_cmd.register(app)
     collect_cmd.register_collect(latency_cmd.latency_app)
+    pipeline_cmd.register(app)
 
 
 _register()

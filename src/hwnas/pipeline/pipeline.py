@@ -1,0 +1,39 @@
+"""`run_pipeline`: the HAT stages wired to the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hwnas.pipeline.config import PipelineConfig
+from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
+from hwnas.pipeline.model_stages import evaluate_stage, retrain_stage, search_stage, supernet_stage
+from hwnas.pipeline.runner import PipelineOutcome, StageContext, StageFn, run_stages
+
+
+def report_stage(ctx: StageContext) -> dict[str, Any]:
+    from hwnas.report import build_report
+
+    return {"report": str(build_report(ctx.run_dir))}
+
+
+STAGE_FUNCTIONS: dict[str, StageFn] = {
+    "supernet": supernet_stage,
+    "latency": latency_stage,
+    "predictor": predictor_stage,
+    "search": search_stage,
+    "retrain": retrain_stage,
+    "evaluate": evaluate_stage,
+    "report": report_stage,
+}
+
+
+def run_pipeline(
+    config: PipelineConfig,
+    *,
+    start_from: str | None = None,
+    quiet: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> PipelineOutcome:
+    """Run (or resume) the pipeline in ``config.run_dir``; ``start_from`` re-runs that stage and every later one."""
+    return run_stages(config, STAGE_FUNCTIONS, start_from=start_from, quiet=quiet, log=log)

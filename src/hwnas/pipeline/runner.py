@@ -1,0 +1,136 @@
+"""The pipeline runner: stages in a fixed order, each writing into its own folder of the run directory and then a
+``stage.done`` JSON marker (atomically, after its outputs). A stage whose marker exists is skipped, so a killed
+pipeline resumes where it stopped (and the training / collection / search stages resume inside themselves from
+their own checkpoints and journals); ``start_from`` deletes that stage's folder and every later one first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hwnas.core.errors import ConfigError, UnknownNameError
+from hwnas.pipeline.config import PipelineConfig
+
+STAGES = ("supernet", "latency", "predictor", "search", "retrain", "evaluate", "report")
+MARKER = "stage.done"
+CONFIG_FILE = "pipeline.yaml"
+
+
+@dataclass
+class StageContext:
+    """What a stage function gets: the config, the run folder, the markers of finished stages, and a logger."""
+
+    config: PipelineConfig
+    run_dir: Path
+    quiet: bool = False
+    done: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log: Callable[[str], None] = print
+
+    def stage_dir(self, stage: str) -> Path:
+        path = self.run_dir / stage
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+StageFn = Callable[[StageContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    run_dir: Path
+    ran: list[str]  # stages run by this call
+    skipped: list[str]  # stages found complete
+    markers: dict[str, dict[str, Any]]
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write, fsync, then rename: a reader (or a resumed run) never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_marker(run_dir: Path, stage: str) -> dict[str, Any] | None:
+    path = run_dir / stage / MARKER
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def check_stage(name: str) -> str:
+    if name not in STAGES:
+        raise UnknownNameError("pipeline stage", name, list(STAGES))
+    return name
+
+
+def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | None) -> None:
+    """Refuse to resume a run made with a different config unless the caller re-runs from a stage."""
+    if start_from is not None:
+        check_stage(start_from)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stored_path = run_dir / CONFIG_FILE
+    wanted = config.model_dump(mode="json")
+    if stored_path.is_file() and start_from is None:
+        stored = yaml.safe_load(stored_path.read_text(encoding="utf-8"))
+        differing = [k for k in wanted if stored.get(k) != wanted[k] and k != "run_dir"]
+        if differing:
+            raise ConfigError(
+                f"run directory {str(run_dir)!r} was made with a different config (key {differing[0]!r} differs); "
+                "re-run with --from STAGE to redo from a stage, or choose another run_dir"
+            )
+    tmp = stored_path.with_name(CONFIG_FILE + ".tmp")
+    tmp.write_text(config.to_yaml(), encoding="utf-8")
+    os.replace(tmp, stored_path)
+    if start_from is not None:
+        for stage in STAGES[STAGES.index(start_from) :]:
+            shutil.rmtree(run_dir / stage, ignore_errors=True)
+
+
+def run_stages(
+    config: PipelineConfig,
+    stage_fns: dict[str, StageFn],
+    *,
+    start_from: str | None = None,
+    quiet: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> PipelineOutcome:
+    """Run every stage of ``STAGES`` whose marker is missing, in order (see module doc)."""
+    run_dir = Path(config.run_dir)
+    _prepare_run_dir(config, run_dir, start_from)
+    say = log or ((lambda _msg: None) if quiet else print)
+    ctx = StageContext(config=config, run_dir=run_dir, quiet=quiet, log=say)
+    ran, skipped = [], []
+    for stage in STAGES:
+        marker = read_marker(run_dir, stage)
+        if marker is not None:
+            say(f"[{stage}] complete, skipped")
+            skipped.append(stage)
+        else:
+            say(f"[{stage}] running")
+            started = time.perf_counter()
+            outputs = stage_fns[stage](ctx)
+            marker = {
+                "stage": stage,
+                "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "wall_s": round(time.perf_counter() - started, 2),
+                **outputs,
+            }
+            write_json_atomic(ctx.stage_dir(stage) / MARKER, marker)
+            say(f"[{stage}] done in {marker['wall_s']:.1f} s")
+            ran.append(stage)
+        ctx.done[stage] = marker
+    return PipelineOutcome(run_dir=run_dir, ran=ran, skipped=skipped, markers=ctx.done)

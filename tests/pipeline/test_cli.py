@@ -1,0 +1,39 @@
+"""`hwnas pipeline`: bad input fails before any stage runs, with one line naming the problem and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from hwnas.cli import pipeline_cmd
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Group the commands (as the real `hwnas` app does)."""
+
+    pipeline_cmd.register(app)
+    return app
+
+
+def test_unknown_key_in_config_exits_2_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"run_dir: {tmp_path / 'run'}\nsearch: {{iterationz: 3}}\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["pipeline", str(path)])
+    assert result.exit_code == 2
+    assert "unknown config key 'search.iterationz'" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_from_stage_exits_2_listing_stages(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"run_dir: {tmp_path / 'run'}\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["pipeline", str(path), "--from", "serch"])
+    assert result.exit_code == 2
+    assert "unknown pipeline stage 'serch'" in result.output and "retrain" in result.output
+    assert not (tmp_path / "run").exists()

@@ -1,0 +1,53 @@
+"""The latency and predictor stages when latency data is reused (the shipped hat-wmt14ende CPU dataset and
+predictor): the held-out parity check, budgets from quantiles or given in ms, missing files named."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hwnas.core.errors import DataError
+from hwnas.pipeline import parse_pipeline_config
+from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
+from hwnas.pipeline.runner import StageContext
+
+
+def _ctx(tmp_path: Path, latency: dict[str, Any], search: dict[str, Any]) -> StageContext:
+    config = parse_pipeline_config(
+        {"run_dir": str(tmp_path), "space": "hat-wmt14ende", "latency": latency, "search": search}
+    )
+    return StageContext(config=config, run_dir=tmp_path, quiet=True)
+
+
+def test_shipped_dataset_is_fitted_with_a_held_out_check(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"source": "dataset", "dataset": "shipped", "holdout": 0.25}, {"budget_quantiles": [0.2, 0.9]})
+    ctx.done["latency"] = latency_stage(ctx)
+    assert ctx.done["latency"]["source"] == "dataset" and ctx.done["latency"]["dataset"].endswith(".csv")
+    out = predictor_stage(ctx)
+    with (tmp_path / "predictor" / "parity.csv").open(encoding="utf-8") as handle:
+        held_out = list(csv.DictReader(handle))
+    with open(ctx.done["latency"]["dataset"], encoding="utf-8") as handle:
+        total = sum(1 for _ in handle) - 1
+    assert len(held_out) == round(0.25 * total) and out["check"]["n"] == len(held_out)
+    assert not out["check"]["in_sample"] and out["check"]["mape"] < 0.2
+    low, high = out["predicted_range_ms"]
+    assert low < out["budgets_ms"][0] < out["budgets_ms"][1] < high
+    assert Path(out["predictor_file"]).is_file() and (tmp_path / "predictor" / "parity.png").is_file()
+
+
+def test_shipped_predictor_with_budgets_in_ms(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"source": "predictor", "predictor_file": "shipped"}, {"budgets_ms": [300.0, 100.0]})
+    ctx.done["latency"] = latency_stage(ctx)
+    assert ctx.done["latency"]["dataset"] is None
+    out = predictor_stage(ctx)
+    assert out["check"] is None and out["budgets_ms"] == [100.0, 300.0]
+    assert Path(out["predictor_file"]).parent == tmp_path / "predictor"
+
+
+def test_missing_latency_file_is_named(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"source": "dataset", "dataset": str(tmp_path / "none.csv")}, {})
+    with pytest.raises(DataError, match=r"none\.csv"):
+        latency_stage(ctx)
