@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from hwnas.hardware.device import cpu_model, gpu_driver, synchronize
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Dense bf16 tensor-core peaks from the vendors' data sheets (FLOP/s, no sparsity). The H200 has the H100 SXM's
@@ -41,30 +43,6 @@ def peak_bf16_flops(device_name: str) -> float | None:
     return None
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _gpu_driver() -> str | None:
-    try:
-        out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip().splitlines()[0] if out.stdout.strip() else None
-
-
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
@@ -81,7 +59,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "git_commit": _git_commit(),
@@ -90,17 +68,12 @@ def machine_info() -> dict[str, Any]:
         name = torch.cuda.get_device_name(0)
         info.update(
             gpu_name=name,
-            gpu_driver=_gpu_driver(),
+            gpu_driver=gpu_driver(),
             cuda=torch.version.cuda,
             cudnn=torch.backends.cudnn.version(),
             gpu_peak_bf16_flops=peak_bf16_flops(name),
         )
     return info
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def time_calls(fn: Callable[[], object], *, device: torch.device, warmup: int, repeats: int) -> list[float]:

@@ -78,7 +78,7 @@ def short_name(text: str) -> str:
 
 
 @functools.cache
-def _gpu_driver() -> str | None:
+def gpu_driver() -> str | None:
     try:
         out = subprocess.run(
             ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
@@ -110,7 +110,7 @@ def describe_device(device: torch.device, *, dtype: str, threads: int) -> dict[s
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     if device.type == "cuda":
-        info.update(gpu_name=torch.cuda.get_device_name(device), gpu_driver=_gpu_driver(), cuda=torch.version.cuda)
+        info.update(gpu_name=torch.cuda.get_device_name(device), gpu_driver=gpu_driver(), cuda=torch.version.cuda)
     return info
 
 
