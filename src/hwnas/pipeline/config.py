@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hwnas.configio import explain_validation_error
 from hwnas.core.errors import ConfigError
 from hwnas.train.config import TrainConfig, parse_config
 
@@ -140,25 +141,6 @@ def train_config(
     return parse_config(data, source="pipeline config, section 'training'")
 
 
-def _allowed_at(loc: tuple[Any, ...]) -> list[str]:
-    section: type[BaseModel] = PipelineConfig
-    for part in loc[:-1]:
-        field = section.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            break
-        section = annotation
-    return list(section.model_fields)
-
-
-def _describe(error: Any) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown config key {where!r}; allowed here: {', '.join(_allowed_at(error['loc']))}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"config key {where!r}: {message} (got {error.get('input')!r})"
-
-
 def parse_pipeline_config(data: Any, *, source: str = "pipeline config") -> PipelineConfig:
     """Validate a mapping (the ``training`` section included); errors become one :class:`ConfigError` line."""
     if data is None:
@@ -168,7 +150,7 @@ def parse_pipeline_config(data: Any, *, source: str = "pipeline config") -> Pipe
     try:
         config = PipelineConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: " + "; ".join(_describe(e) for e in exc.errors()[:3])) from None
+        raise ConfigError(explain_validation_error(exc, PipelineConfig, source=source)) from None
     for key in ("space", "arch", "run_dir"):
         if key in config.training:
             raise ConfigError(f"{source}: config key 'training.{key}' is set by the pipeline; remove it")

@@ -6,14 +6,13 @@ Every CLI flag of ``hwnas supernet train`` / ``hwnas train`` maps to a key here,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from hwnas.configio import read_config_mapping
+from hwnas.configio import explain_validation_error, read_config_mapping
 from hwnas.core.errors import ConfigError
 
 
@@ -121,25 +120,6 @@ class TrainConfig(_Section):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _allowed_here(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed in the section that holds the unknown key at ``loc``."""
-    section: type[BaseModel] = TrainConfig
-    for part in loc[:-1]:
-        field = section.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            break
-        section = annotation
-    return list(section.model_fields)
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown config key {where!r}; allowed here: {', '.join(_allowed_here(error['loc']))}"
-    return f"config key {where!r}: {error['msg']} (got {error.get('input')!r})"
-
-
 def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
     """Validate a mapping into a :class:`TrainConfig`; errors become one :class:`ConfigError` line."""
     if data is None:
@@ -149,7 +129,7 @@ def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: " + "; ".join(_describe(e) for e in exc.errors()[:3])) from None
+        raise ConfigError(explain_validation_error(exc, TrainConfig, source=source)) from None
 
 
 def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
