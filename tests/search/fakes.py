@@ -49,3 +49,20 @@ class CountingEvaluator:
                 raise RuntimeError(f"cannot evaluate {arch.arch_id}")
         self.returned.extend(a.arch_id for a in archs)
         return [{"width": width(a), "layers": float(a["decoder_layer_num"])} for a in archs]  # type: ignore[arg-type]
+
+
+class WidthEvaluator:
+    """Reports ``width`` under the name ``metric`` with ``fitness_direction`` ``direction``: two of them with
+    opposite directions make a fitness schedule whose phases pull the search opposite ways, so which phase ranked
+    what is visible in the result. Records every arch it evaluated, in order."""
+
+    cheap = True
+
+    def __init__(self, metric: str, direction: str) -> None:
+        self.metrics = (metric,)
+        self.fitness_direction = direction
+        self.returned: list[str] = []
+
+    def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
+        self.returned.extend(a.arch_id for a in archs)
+        return [{self.metrics[0]: width(a)} for a in archs]

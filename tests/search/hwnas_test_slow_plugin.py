@@ -2,8 +2,9 @@
 
 Registers the evaluator ``slow``: a deterministic pseudo-random ``score`` per arch that takes
 ``HWNAS_TEST_SLOW_S`` seconds per arch (so a run lasts long enough to be killed in the middle), and appends
-``pid arch_id`` for every arch it evaluated to the file named by ``HWNAS_TEST_EVAL_LOG`` (so the test can prove
-that the resumed process evaluated nothing the killed one had journaled).
+``pid metric arch_id`` for every arch it evaluated to the file named by ``HWNAS_TEST_EVAL_LOG`` (so the test can
+prove that the resumed process evaluated nothing the killed one had journaled). ``slow-rank`` is the same with
+another pseudo-random ``rank``, maximised as a fitness: the second evaluator of a scheduled (hybrid) run.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from hwnas.search.evaluator import register_evaluator
 
 
 class SlowEvaluator:
-    metrics = ("score",)
+    metrics: tuple[str, ...] = ("score",)
     cheap = False
+    digits = slice(0, 8)  # the hex digits of the arch_id the metric is read from
 
     def __init__(self, space: SearchSpace) -> None:
         self.delay = float(os.environ.get("HWNAS_TEST_SLOW_S", "0.01"))
@@ -29,8 +31,15 @@ class SlowEvaluator:
         time.sleep(self.delay * len(archs))
         if self.log:
             with open(self.log, "a", encoding="utf-8") as handle:
-                handle.writelines(f"{os.getpid()} {a.arch_id}\n" for a in archs)
-        return [{"score": int(a.arch_id[:8], 16) / 16**8} for a in archs]
+                handle.writelines(f"{os.getpid()} {self.metrics[0]} {a.arch_id}\n" for a in archs)
+        return [{self.metrics[0]: int(a.arch_id[self.digits], 16) / 16**8} for a in archs]
+
+
+class SlowRankEvaluator(SlowEvaluator):
+    metrics = ("rank",)
+    digits = slice(8, 16)
+    fitness_direction = "max"
 
 
 register_evaluator("slow", SlowEvaluator)
+register_evaluator("slow-rank", SlowRankEvaluator)

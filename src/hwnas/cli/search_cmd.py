@@ -1,9 +1,9 @@
 """`hwnas search`: a constrained (multi-)objective architecture search, written to a resumable run directory.
 
 Every flag is a key of :class:`hwnas.search.config.SearchConfig` (``--mutation-size`` <-> ``mutation_size``; the
-repeatable ``--objective``, ``--constraint`` and ``--evaluator`` <-> ``objectives``, ``constraints``,
-``evaluators``); ``--config FILE`` gives any of them in YAML and flags override it. ``--config`` and ``--json`` say
-how to invoke, so they are not config keys.
+repeatable ``--objective``, ``--constraint``, ``--evaluator`` and ``--fitness-schedule`` <-> ``objectives``,
+``constraints``, ``evaluators``, ``fitness_schedule``); ``--config FILE`` gives any of them in YAML and flags
+override it. ``--config`` and ``--json`` say how to invoke, so they are not config keys.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ FLAG_TO_KEY = {
     "--algorithm": "algorithm",
     "--evaluator": "evaluators",
     "--fitness": "fitness",
+    "--fitness-schedule": "fitness_schedule",
+    "--init-archs": "init_archs",
     "--checkpoint": "checkpoint",
     "--latency-model": "latency_model",
+    "--accuracy-model": "accuracy_model",
     "--device": "device",
     "--iterations": "iterations",
     "--max-evaluations": "max_evaluations",
@@ -67,9 +70,20 @@ def search(
     fitness: str | None = typer.Option(
         None, "--fitness", help="Evaluator giving the fitness (e.g. supernet); default objective: minimise it."
     ),
+    fitness_schedule: list[str] | None = typer.Option(
+        None,
+        "--fitness-schedule",
+        help="Hybrid search: 'EVALUATOR:START-END,...' (e.g. 'llm-distill:0-14,supernet:15-'); repeatable.",
+    ),
+    init_archs: str | None = typer.Option(
+        None, "--init-archs", help="JSONL (or YAML/JSON list) of {space, genes} archs seeding the first generation."
+    ),
     checkpoint: str | None = typer.Option(None, "--checkpoint", help="Supernet checkpoint (supernet evaluator)."),
     latency_model: str | None = typer.Option(
         None, "--latency-model", help="Saved latency predictor: adds the predicted 'latency' metric."
+    ),
+    accuracy_model: str | None = typer.Option(
+        None, "--accuracy-model", help="Saved LLM-Distill-PP accuracy predictor (llm-distill evaluator)."
     ),
     device: str | None = typer.Option(None, "--device", help="auto (default), cpu or cuda, for model evaluators."),
     iterations: int | None = typer.Option(None, "--iterations", help="Ask/tell rounds (default 30)."),
@@ -99,8 +113,11 @@ def search(
         "algorithm": algorithm,
         "evaluators": evaluator or None,
         "fitness": fitness,
+        "fitness_schedule": fitness_schedule or None,
+        "init_archs": init_archs,
         "checkpoint": checkpoint,
         "latency_model": latency_model,
+        "accuracy_model": accuracy_model,
         "device": device,
         "iterations": iterations,
         "max_evaluations": max_evaluations,
@@ -127,7 +144,8 @@ def search(
 
 def _print_progress(entry: dict[str, Any]) -> None:
     best = ", ".join(f"{k}={v:.4g}" for k, v in (entry["best"] or {}).items()) or "none feasible yet"
-    typer.echo(f"iteration {entry['iteration']}: {entry['evaluations']} evaluated, best {best}", err=True)
+    phase = f" (phase {entry['phase']})" if "phase" in entry else ""
+    typer.echo(f"iteration {entry['iteration']}{phase}: {entry['evaluations']} evaluated, best {best}", err=True)
 
 
 def _report(outcome: RunOutcome, wall_s: float, as_json: bool) -> None:
@@ -137,6 +155,7 @@ def _report(outcome: RunOutcome, wall_s: float, as_json: bool) -> None:
             "run_dir": str(outcome.run_dir),
             "wall_time_s": round(wall_s, 3),
             "new_evaluations": outcome.new_evaluations,
+            "timings": outcome.timings,
         }
         print_json({**summary, "result": result.to_dict()})
         return
@@ -152,8 +171,20 @@ def _report(outcome: RunOutcome, wall_s: float, as_json: bool) -> None:
         typer.echo(f"best arch {result.best['arch_id']}: {metrics}")
     if result.pareto_front is not None:
         typer.echo(f"pareto front: {len(result.pareto_front)} archs, hypervolume {result.hypervolume:.4g}")
+    for phase in result.fitness_schedule or []:
+        typer.echo(_phase_line(phase, outcome.timings))
     typer.echo(
         f"{counts['evaluations']} evaluations ({outcome.new_evaluations} new), {counts['feasible']} feasible, "
         f"{counts['failed']} failed; {counts['iterations']} iterations in {wall_s:.2f} s (stopped: {result.stopped})"
     )
     typer.echo(f"run dir: {outcome.run_dir}")
+
+
+def _phase_line(phase: dict[str, Any], timings: dict[str, Any]) -> str:
+    first, last = phase["iterations"]
+    head = f"phase {phase['phase']} {phase['fitness']} (iterations {first}-{last}, {', '.join(phase['objectives'])})"
+    if not phase["reached"]:
+        return f"{head}: not reached"
+    seconds = next((t["seconds"] for t in timings.get("phases", []) if t["phase"] == phase["phase"]), None)
+    took = f" in {seconds:.2f} s" if seconds is not None else ""
+    return f"{head}: {phase['counts']['evaluations']} evaluations{took}"

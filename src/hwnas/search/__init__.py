@@ -3,12 +3,13 @@ resumable run journal and `SearchResult`."""
 
 from __future__ import annotations
 
-from hwnas.search.base import FeasibleFn, Searcher, draw_feasible
+from hwnas.search.base import FeasibleFn, Rescorable, Searcher, draw_feasible
 from hwnas.search.config import SearchConfig, build_config, load_config_file
 from hwnas.search.evaluator import (
     AnalyticEvaluator,
     Evaluator,
     evaluator_names,
+    fitness_direction,
     make_evaluator,
     register_evaluator,
 )
@@ -18,25 +19,32 @@ from hwnas.search.records import Record, Scorer
 from hwnas.search.registry import get_searcher_class, register_searcher, searcher_names
 from hwnas.search.result import SearchResult
 from hwnas.search.rundir import resolve_config
+from hwnas.search.schedule import PhaseSpec
+from hwnas.search.seeding import SeededSearcher, load_init_archs
 
 __all__ = [
     "AnalyticEvaluator",
     "Evaluator",
     "FeasibleFn",
+    "PhaseSpec",
     "Record",
+    "Rescorable",
     "RunOutcome",
     "RunPlan",
     "Scorer",
     "SearchConfig",
     "SearchResult",
     "Searcher",
+    "SeededSearcher",
     "best_record",
     "build_config",
     "draw_feasible",
     "evaluator_names",
     "execute",
+    "fitness_direction",
     "get_searcher_class",
     "load_config_file",
+    "load_init_archs",
     "make_evaluator",
     "pareto_records",
     "plan_search",

@@ -37,6 +37,23 @@ class Searcher(Protocol):
         ...
 
 
+@runtime_checkable
+class Rescorable(Protocol):
+    """What a searcher needs for a fitness schedule (hybrid search). When the fitness changes, the records a searcher
+    keeps between asks (evolution's parents, local search's current arch) measure the old metric; the loop has
+    their archs evaluated under the new fitness and hands the new records back, so a searcher never compares
+    values of two different metrics."""
+
+    def retained(self) -> list[Arch]:
+        """The archs whose records the searcher keeps between asks (none for a memoryless searcher)."""
+        ...
+
+    def rescore(self, records: Sequence[Record]) -> None:
+        """Replace the kept records by these (the :meth:`retained` archs under the new fitness, same order; some
+        may be missing when the evaluation budget ran out)."""
+        ...
+
+
 class SearcherClass(Protocol):
     """What the searcher registry stores: a class that builds itself from the run config."""
 

@@ -1,6 +1,7 @@
 """`SearchConfig`: every setting of a search run, validated up front. Each key is also a CLI flag of
-``hwnas search`` (``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints`` and
-``evaluators`` <-> the repeatable ``--objective``, ``--constraint`` and ``--evaluator``)."""
+``hwnas search`` (``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints``,
+``evaluators`` and ``fitness_schedule`` <-> the repeatable ``--objective``, ``--constraint``, ``--evaluator`` and
+``--fitness-schedule``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hwnas.configio import read_config_mapping
 from hwnas.core.errors import ConfigError
 from hwnas.core.objectives import Constraint, Objective, parse_constraints, parse_objectives
+from hwnas.search.schedule import PhaseSpec, check_coverage, parse_schedule, split_phases
 
 # Keys that say how to run, not what to compute: they may differ when a run is resumed.
 RUN_ONLY_KEYS = frozenset({"out", "resume"})
@@ -32,11 +34,24 @@ class SearchConfig(BaseModel):
     algorithm: str = Field("evolution", description="searcher name: evolution, random, local, or a plugin's")
     evaluators: list[str] = Field(default_factory=lambda: ["analytic"], min_length=1, description="evaluator names")
     fitness: str | None = Field(None, description="evaluator whose first metric is the fitness, e.g. supernet")
+    fitness_schedule: list[str] = Field(
+        default_factory=list,
+        description="hybrid search: EVALUATOR:START-END phases (e.g. llm-distill:0-14,supernet:15-), each ranking "
+        "its iterations by its evaluator's first metric; replaces fitness and objectives",
+    )
+    init_archs: str | None = Field(
+        None, description="JSONL (or YAML/JSON list) of {space, genes} archs that start the first generation"
+    )
     checkpoint: str | None = Field(None, description="supernet checkpoint for the supernet evaluator")
     latency_model: str | None = Field(None, description="saved latency predictor; adds the latency-model evaluator")
+    accuracy_model: str | None = Field(
+        None, description="saved LLM-Distill-PP / accuracy predictor for the llm-distill evaluator"
+    )
     device: str = Field("auto", description="device for evaluators that run models: auto, cpu, cuda")
     iterations: int = Field(30, ge=1, description="ask/tell rounds (HAT's evo_iter)")
-    max_evaluations: int | None = Field(None, ge=1, description="stop after this many distinct evaluated archs")
+    max_evaluations: int | None = Field(
+        None, ge=1, description="stop after this many evaluations (distinct archs; (phase, arch) pairs if scheduled)"
+    )
     population: int = Field(125, ge=1, description="batch size; evolution's first generation")
     parents: int = Field(25, ge=1, description="evolution: archs kept each generation")
     mutation_size: int = Field(50, ge=0, description="evolution: mutants per generation")
@@ -53,10 +68,21 @@ class SearchConfig(BaseModel):
     def _one_string_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("fitness_schedule", mode="before")
+    @classmethod
+    def _schedule_split(cls, value: Any) -> Any:
+        return split_phases(value) if isinstance(value, str | list | tuple) else value
+
+    @field_validator("fitness_schedule")
+    @classmethod
+    def _schedule_parse(cls, value: list[str]) -> list[str]:
+        return [str(p) for p in parse_schedule(value)]
+
     @field_validator("objectives")
     @classmethod
     def _objectives_parse(cls, value: list[str]) -> list[str]:
-        return [str(o) for o in parse_objectives(value)]
+        """Empty is allowed (the fitness or the schedule then sets the objective, e.g. in a stored config)."""
+        return [str(o) for o in parse_objectives(value)] if value else []
 
     @field_validator("constraints")
     @classmethod
@@ -69,17 +95,49 @@ class SearchConfig(BaseModel):
             raise ValueError(f"parents ({self.parents}) must be <= population ({self.population})")
         return self
 
+    @model_validator(mode="after")
+    def _schedule_alone(self) -> SearchConfig:
+        if not self.fitness_schedule:
+            return self
+        if self.fitness is not None:
+            raise ConfigError(
+                f"give either fitness ({self.fitness!r}) or fitness_schedule, not both; a one-phase schedule "
+                f"'{self.fitness}:0-' is the same as fitness"
+            )
+        if self.objectives:
+            raise ConfigError(
+                f"objectives ({', '.join(self.objectives)}) cannot be combined with fitness_schedule: each phase's "
+                "objective is its evaluator's first metric"
+            )
+        check_coverage(self.schedule(), self.iterations)
+        return self
+
+    def schedule(self) -> tuple[PhaseSpec, ...]:
+        return parse_schedule(self.fitness_schedule)
+
     def evaluator_names(self) -> list[str]:
-        """The evaluators the run needs: the listed ones, the fitness evaluator, and latency-model when a
-        latency predictor is given."""
+        """Every evaluator the run needs: the listed ones, the fitness evaluator (or each phase's), and
+        latency-model when a latency predictor is given."""
+        return self._with_extras([self.fitness, *(p.evaluator for p in self.schedule())])
+
+    def phase_evaluator_names(self, fitness: str | None) -> list[str]:
+        """The evaluators of one phase: the listed ones, that phase's fitness evaluator, and latency-model."""
+        return self._with_extras([fitness])
+
+    def _with_extras(self, fitness: list[str | None]) -> list[str]:
         names = list(self.evaluators)
-        for extra in (self.fitness, "latency-model" if self.latency_model else None):
+        for extra in (*fitness, "latency-model" if self.latency_model else None):
             if extra and extra not in names:
                 names.append(extra)
         return names
 
     def evaluator_options(self) -> dict[str, Any]:
-        return {"checkpoint": self.checkpoint, "latency_model": self.latency_model, "device": self.device}
+        return {
+            "checkpoint": self.checkpoint,
+            "latency_model": self.latency_model,
+            "accuracy_model": self.accuracy_model,
+            "device": self.device,
+        }
 
     def parsed_objectives(self) -> tuple[Objective, ...]:
         return parse_objectives(self.objectives)

@@ -1,8 +1,9 @@
 """Turns asked archs into records: cheap constraints first, then the journal, then batched evaluation of the misses.
 
-Every arch is evaluated at most once per run: outcomes already in the journal (from an earlier, killed session) are
-reused, and each new outcome is journaled before the searcher hears of it. An evaluator exception fails only the
-archs it concerns (the batch is retried one arch at a time to find them), never the run.
+Every arch is evaluated at most once per run (per phase of a fitness schedule: one service per phase): outcomes
+already in the journal (from an earlier, killed session) are reused, and each new outcome is journaled before the
+searcher hears of it. An evaluator exception fails only the archs it concerns (the batch is retried one arch at a
+time to find them), never the run.
 """
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ class EvaluationService:
         known: Mapping[str, Outcome] | None = None,
         batch_size: int = 64,
         max_evaluations: int | None = None,
+        phase: int | None = None,
     ) -> None:
         self.evaluators, self.scorer, self.journal = list(evaluators), scorer, journal
         self.batch_size, self.max_evaluations = batch_size, max_evaluations
+        self.phase = phase  # written into the journal's eval entries of a scheduled run (None: left out)
         self.outcomes: dict[str, Outcome] = dict(known or {})
         self.cheap_constraints = _cheap_constraints(scorer.constraints, self.evaluators)
+        # The cheap evaluators the constraint checks need (run one arch at a time); other cheap ones, e.g. a cheap
+        # fitness predictor, are left to the batched evaluation.
+        constrained = {c.metric for c in self.cheap_constraints}
+        self._gates = [(i, e) for i, e in enumerate(self.evaluators) if e.cheap and constrained & set(e.metrics)]
         self._cheap: dict[str, dict[int, dict[str, float]] | None] = {}  # arch_id -> cheap evaluator index -> metrics
         self.used: dict[str, Arch] = {}  # the run's evaluated archs, in first-use order (counts against the budget)
         self.records: dict[str, Record] = {}
@@ -51,7 +58,8 @@ class EvaluationService:
 
     # cheap constraints --------------------------------------------------------------------------------------------
     def cheap_metrics(self, arch: Arch) -> dict[str, float] | None:
-        """Metrics of the cheap evaluators, memoised; None when one of them raises (the arch then fails later)."""
+        """Metrics of the cheap evaluators that cheap constraints use, memoised; None when one of them raises (the
+        arch then fails later)."""
         by_evaluator = self._cheap_by_evaluator(arch)
         if by_evaluator is None:
             return None
@@ -60,8 +68,7 @@ class EvaluationService:
     def _cheap_by_evaluator(self, arch: Arch) -> dict[int, dict[str, float]] | None:
         if arch.arch_id not in self._cheap:
             try:
-                cheap = [(i, e) for i, e in enumerate(self.evaluators) if e.cheap]
-                self._cheap[arch.arch_id] = {i: _checked(e, [arch])[0] for i, e in cheap}
+                self._cheap[arch.arch_id] = {i: _checked(e, [arch])[0] for i, e in self._gates}
             except Exception:
                 self._cheap[arch.arch_id] = None
         return self._cheap[arch.arch_id]
@@ -97,6 +104,16 @@ class EvaluationService:
         """Records of every arch evaluated in this run (journal hits included), in first-use order."""
         return [self.records[arch_id] for arch_id in self.used]
 
+    def counts(self) -> dict[str, int]:
+        statuses = [r.status for r in self.evaluated_records()]
+        return {
+            "evaluations": len(statuses),
+            "feasible": statuses.count("ok"),
+            "infeasible": statuses.count("infeasible"),
+            "failed": statuses.count("failed"),
+            "filtered": len(self.filtered),
+        }
+
     def _budget_spent(self) -> bool:
         return self.max_evaluations is not None and len(self.used) >= self.max_evaluations
 
@@ -119,10 +136,12 @@ class EvaluationService:
                 metrics[i].update(values)
                 errors[i] = error
         entries: list[dict[str, Any]] = []
+        phase = {} if self.phase is None else {"phase": self.phase}
         for arch, values, error in zip(chunk, metrics, errors, strict=True):
             self.outcomes[arch.arch_id] = (values, error)
             entries.append(
-                {"kind": "eval", "arch_id": arch.arch_id, "arch": arch.to_dict(), "metrics": values, "error": error}
+                {"kind": "eval", "arch_id": arch.arch_id, **phase, "arch": arch.to_dict(), "metrics": values}
+                | {"error": error}
             )
         self.new_evaluations += len(chunk)
         if self.journal is not None:
@@ -130,9 +149,9 @@ class EvaluationService:
 
     def _run(self, index: int, evaluator: Evaluator, chunk: list[Arch]) -> list[Outcome]:
         """Outcomes of one evaluator on a chunk; a cheap one's come from the memo filled by the constraint checks."""
-        memo = [self._cheap.get(a.arch_id) if evaluator.cheap else None for a in chunk]
-        if all(m is not None for m in memo):
-            return [(dict(m[index]), None) for m in memo]  # type: ignore[index]
+        memo = [self._cheap.get(a.arch_id) or {} for a in chunk]
+        if evaluator.cheap and all(index in m for m in memo):
+            return [(dict(m[index]), None) for m in memo]
         try:
             return [(values, None) for values in _checked(evaluator, chunk)]
         except Exception as exc:

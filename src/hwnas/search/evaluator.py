@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from hwnas.core.arch import Arch
-from hwnas.core.errors import HwnasError, UnknownNameError
+from hwnas.core.errors import ConfigError, HwnasError, UnknownNameError
 from hwnas.core.space import SearchSpace
 from hwnas.search.plugins import load_plugins
 
@@ -20,7 +20,11 @@ from hwnas.search.plugins import load_plugins
 class Evaluator(Protocol):
     """Turns archs into metrics. ``metrics`` names what ``evaluate`` returns for every arch; ``cheap`` says whether
     it costs about as little as drawing an arch (then constraints on its metrics are checked before any other
-    evaluation, and searchers redraw candidates that violate them)."""
+    evaluation, and searchers redraw candidates that violate them).
+
+    An evaluator used as the fitness (``--fitness`` or a ``--fitness-schedule`` phase) may also set
+    ``fitness_direction = "max"`` when its first metric is better higher (e.g. a predicted BLEU); the loop reads it
+    with :func:`fitness_direction` and defaults to ``"min"`` (a loss)."""
 
     metrics: tuple[str, ...]
     cheap: bool
@@ -35,7 +39,17 @@ EvaluatorFactory: TypeAlias = Callable[..., Evaluator]
 """Called as ``factory(space, **options)`` with exactly the options it declared when registered."""
 
 # Run settings an evaluator may ask for (each is a SearchConfig key and a `hwnas search` flag).
-EVALUATOR_OPTIONS = ("checkpoint", "latency_model", "device")
+EVALUATOR_OPTIONS = ("checkpoint", "latency_model", "accuracy_model", "device")
+
+
+def fitness_direction(evaluator: Evaluator) -> str:
+    """``"min"`` or ``"max"``: how the evaluator's first metric ranks archs when it is the fitness."""
+    direction = getattr(evaluator, "fitness_direction", "min")
+    if direction not in ("min", "max"):
+        raise ConfigError(
+            f"evaluator {type(evaluator).__name__} has fitness_direction {direction!r}; allowed: 'min', 'max'"
+        )
+    return str(direction)
 
 
 class AnalyticEvaluator:
@@ -65,7 +79,6 @@ class AnalyticEvaluator:
 
 def _supernet(space: SearchSpace, *, checkpoint: str | None, device: str) -> Evaluator:
     """Validation loss of each subnet on a fixed validation subset (HAT's search fitness)."""
-    from hwnas.core.errors import ConfigError
     from hwnas.evaluate.supernet import supernet_factory
 
     if not checkpoint:
@@ -90,11 +103,22 @@ def _latency_model(space: SearchSpace, *, latency_model: str | None, device: str
     return make_latency_model_evaluator(space, latency_model=latency_model, device=device)
 
 
+def _llm_distill(space: SearchSpace, *, accuracy_model: str | None) -> Evaluator:
+    """Predicted BLEU of a regressor distilled from LLM-PP's LLM predictions (LLM-Distill-PP); cheap, maximised."""
+    try:
+        from hwnas.llm.distill import make_distilled_evaluator
+    except ImportError as exc:  # an install without the LLM extras
+        raise ConfigError(f"evaluator 'llm-distill' is unavailable: {exc}") from None
+    evaluator: Evaluator = make_distilled_evaluator(space, accuracy_model=accuracy_model)
+    return evaluator
+
+
 _EVALUATORS: dict[str, tuple[EvaluatorFactory, tuple[str, ...]]] = {
     "analytic": (AnalyticEvaluator, ()),
     "supernet": (_supernet, ("checkpoint", "device")),
     "latency": (_latency, ("device",)),
     "latency-model": (_latency_model, ("latency_model", "device")),
+    "llm-distill": (_llm_distill, ("accuracy_model",)),
 }
 
 

@@ -71,6 +71,15 @@ class EvolutionSearcher:
             pool.setdefault(record.arch.arch_id, record)
         self.parent_records = rank_records(list(pool.values()))[: self.parents]
 
+    def retained(self) -> list[Arch]:
+        return [r.arch for r in self.parent_records]
+
+    def rescore(self, records: Sequence[Record]) -> None:
+        """The parents under a new fitness: re-ranked on their new records alone (the old ones measure another
+        metric)."""
+        self.parent_records = []
+        self.tell(records)
+
     def _draw(self, propose: Callable[[], Arch], what: str) -> Arch:
         return draw_feasible(propose, self.feasible, max_tries=self.max_retries, what=what)
 

@@ -65,6 +65,15 @@ class LocalSearcher:
         self.current = best
         self.untried = self._untried_neighbors(best.arch)
 
+    def retained(self) -> list[Arch]:
+        return [self.current.arch] if self.current is not None else []
+
+    def rescore(self, records: Sequence[Record]) -> None:
+        """The current arch under a new fitness. Archs tried under the old one may be worth a visit again, so only
+        the current arch stays marked as tried; the queued neighbors stay queued."""
+        self.current = records[0] if records else None
+        self.tried = {r.arch.arch_id for r in records}
+
     def _untried_neighbors(self, arch: Arch) -> list[Arch]:
         """Feasible one-move neighbors not evaluated yet, shuffled so ties do not always favour the first gene."""
         candidates = [a for a in self.space.neighbors(arch) if a.arch_id not in self.tried and self.feasible(a)]

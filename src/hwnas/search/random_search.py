@@ -40,3 +40,10 @@ class RandomSearcher:
 
     def tell(self, records: Sequence[Record]) -> None:
         """Random search learns nothing."""
+
+    def retained(self) -> list[Arch]:
+        """Nothing is kept between asks, so a change of fitness changes nothing here."""
+        return []
+
+    def rescore(self, records: Sequence[Record]) -> None:
+        """Nothing to re-rank."""

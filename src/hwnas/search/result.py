@@ -27,8 +27,12 @@ class SearchResult:
     hypervolume: float | None = None
     hypervolume_reference: list[float] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)  # best-so-far after each iteration
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # with a fitness schedule: summed over the phases
     stopped: str = "iterations"  # iterations | max_evaluations | exhausted
+    # Hybrid search: each phase's evaluator, iterations, objective, counts and best arch. ``objectives`` and
+    # ``best`` are then those of the phase the run ended in (the last one unless the budget ran out first).
+    fitness_schedule: list[dict[str, Any]] | None = None
+    init_archs: dict[str, int] | None = None  # --init-archs: given, used, duplicates, infeasible (cheap constraints)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,12 +47,18 @@ def arch_summary(record: Record) -> dict[str, Any]:
 
 
 def history_entry(
-    iteration: int, evaluations: int, records: Sequence[Record], objectives: Sequence[Objective]
+    iteration: int,
+    evaluations: int,
+    records: Sequence[Record],
+    objectives: Sequence[Objective],
+    phase: int | None = None,
 ) -> dict[str, Any]:
-    """Best-so-far after ``iteration`` (``records``: every record of the run so far)."""
+    """Best-so-far after ``iteration`` (``records``: every record of the run so far; with a fitness schedule, of
+    the current ``phase``, since records of different phases rank by different metrics)."""
     best = best_record(records)
     entry: dict[str, Any] = {
         "iteration": iteration,
+        **({} if phase is None else {"phase": phase}),
         "evaluations": evaluations,
         "best_arch_id": best.arch.arch_id if best else None,
         "best": {o.metric: best.metrics[o.metric] for o in objectives} if best else None,

@@ -1,4 +1,5 @@
-"""The run directory: ``config.yaml`` (resolved config), ``journal.jsonl`` (crash-safe log), ``result.json``.
+"""The run directory: ``config.yaml`` (resolved config), ``journal.jsonl`` (crash-safe log), ``result.json``
+(deterministic: same seed, same bytes) and ``timings.json`` (wall-clock, which no two runs share).
 
 Everything here only reads until :func:`create_run_dir`, so a command can validate its whole input first and
 leave nothing behind when the input is bad.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from hwnas.search.journal import read_journal, write_atomic
 CONFIG_FILE = "config.yaml"
 JOURNAL_FILE = "journal.jsonl"
 RESULT_FILE = "result.json"
+TIMINGS_FILE = "timings.json"
 
 
 def stored_config_values(out: str | Path) -> dict[str, Any] | None:
@@ -84,20 +87,39 @@ def create_run_dir(config: SearchConfig) -> Path:
     return out
 
 
-def journal_outcomes(out: Path) -> tuple[dict[str, tuple[dict[str, float], str | None]], dict[int, list[str]]]:
-    """From the journal: evaluation outcomes by arch_id, and the asked arch_ids of each finished iteration."""
+@dataclass
+class JournalState:
+    """What a run's journal says, for replaying it: evaluation outcomes by phase (0 for an unscheduled run and for
+    journals older than fitness schedules) and arch_id, the asked arch_ids and duration of each finished
+    iteration, and the archs carried into each phase of a fitness schedule."""
+
+    outcomes: dict[int, dict[str, tuple[dict[str, float], str | None]]] = field(default_factory=dict)
+    asked: dict[int, list[str]] = field(default_factory=dict)
+    seconds: dict[int, float] = field(default_factory=dict)
+    carried: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def evaluations(self) -> int:
+        return sum(len(by_arch) for by_arch in self.outcomes.values())
+
+
+def journal_state(out: Path) -> JournalState:
     entries, _ = read_journal(out / JOURNAL_FILE)
-    outcomes: dict[str, tuple[dict[str, float], str | None]] = {}
-    iterations: dict[int, list[str]] = {}
+    state = JournalState()
     for entry in entries:
         if entry["kind"] == "eval":
-            outcomes[entry["arch_id"]] = ({k: float(v) for k, v in entry["metrics"].items()}, entry.get("error"))
+            metrics = {k: float(v) for k, v in entry["metrics"].items()}
+            state.outcomes.setdefault(int(entry.get("phase", 0)), {})[entry["arch_id"]] = (metrics, entry.get("error"))
         elif entry["kind"] == "iteration":
-            iterations[int(entry["iteration"])] = list(entry["asked"])
-    return outcomes, iterations
+            state.asked[int(entry["iteration"])] = list(entry["asked"])
+            if "seconds" in entry:
+                state.seconds[int(entry["iteration"])] = float(entry["seconds"])
+        elif entry["kind"] == "phase":
+            state.carried[int(entry["phase"])] = list(entry["carried"])
+    return state
 
 
-def write_result(out: Path, result: dict[str, Any]) -> Path:
-    path = out / RESULT_FILE
+def write_result(out: Path, result: dict[str, Any], name: str = RESULT_FILE) -> Path:
+    path = out / name
     write_atomic(path, json.dumps(result, indent=2) + "\n")
     return path

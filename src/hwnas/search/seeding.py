@@ -1,0 +1,110 @@
+"""Seeding the first generation with given archs (``--init-archs FILE``), for every searcher alike.
+
+The archs come from a file (e.g. written by an LLM generator, or the best archs of an earlier run) and are
+validated against the space before the run starts, so a bad line fails up front with its line number. One wrapper,
+:class:`SeededSearcher`, puts them at the head of the searcher's first batch and lets the searcher fill the rest,
+so evolution, random, local and plugin searchers honour seeds the same way without a line of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hwnas.core.arch import Arch
+from hwnas.core.errors import DataError, InvalidArchError
+from hwnas.core.space import SearchSpace
+from hwnas.search.base import FeasibleFn, Searcher
+from hwnas.search.records import Record
+
+
+def load_init_archs(path: str | Path, space: SearchSpace) -> tuple[Arch, ...]:
+    """The archs in ``path``: JSONL (``.jsonl``: one ``{space, genes}`` per line, as ``Arch.to_dict()`` writes)
+    or a JSON / YAML list of them; a bare genes mapping is accepted for an item too. Every arch is validated."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read init archs file {str(path)!r} (config key init_archs): {exc.strerror}") from None
+    items = _jsonl_items(text, path) if path.suffix.lower() == ".jsonl" else _list_items(text, path)
+    archs = tuple(_to_arch(data, space, f"init archs file {str(path)!r} {where}") for where, data in items)
+    if not archs:
+        raise DataError(f"init archs file {str(path)!r} holds no archs; give at least one {{space, genes}} per line")
+    return archs
+
+
+def _jsonl_items(text: str, path: Path) -> list[tuple[str, Any]]:
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((f"line {number}", json.loads(line)))
+        except ValueError as exc:
+            raise DataError(f"init archs file {str(path)!r} line {number} is not valid JSON: {exc}") from None
+    return items
+
+
+def _list_items(text: str, path: Path) -> list[tuple[str, Any]]:
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        detail = " ".join(str(exc).split())
+        hint = "use a .jsonl file for one arch per line"
+        raise DataError(f"init archs file {str(path)!r} is malformed: {detail} ({hint})") from None
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list):
+        raise DataError(f"init archs file {str(path)!r} must hold a list of {{space, genes}} archs, not {data!r}")
+    return [(f"item {index}", item) for index, item in enumerate(data, start=1)]
+
+
+def _to_arch(data: Any, space: SearchSpace, where: str) -> Arch:
+    if not isinstance(data, Mapping):
+        raise DataError(f"{where}: expected a {{space, genes}} mapping, got {data!r}")
+    genes: Any = data.get("genes", data)
+    named = data.get("space", space.name) if "genes" in data else space.name
+    if named != space.name:
+        raise DataError(f"{where}: the arch is for space {named!r}, not the run's space {space.name!r}")
+    if not isinstance(genes, Mapping):
+        raise DataError(f"{where}: 'genes' must be a mapping of gene name to value, got {genes!r}")
+    try:
+        return space.make(genes)
+    except (InvalidArchError, TypeError) as exc:
+        raise DataError(f"{where}: {exc}") from None
+
+
+class SeededSearcher:
+    """Any searcher whose first batch starts with ``seeds`` (duplicates and archs failing the cheap constraints
+    dropped and counted), filled up to ``n`` by the searcher's own first ask; from then on it is the searcher.
+
+    With more seeds than ``n`` the first batch holds every seed: the user asked for each of them.
+    """
+
+    def __init__(self, searcher: Searcher, seeds: Sequence[Arch], *, feasible: FeasibleFn) -> None:
+        self.searcher, self.seeds, self.feasible = searcher, tuple(seeds), feasible
+        self.counts = {"given": len(self.seeds), "used": 0, "duplicates": 0, "infeasible": 0}
+        self._seeded = False
+
+    def ask(self, n: int) -> list[Arch]:
+        if self._seeded:
+            return self.searcher.ask(n)
+        self._seeded = True
+        unique = list({a.arch_id: a for a in self.seeds}.values())
+        kept = [a for a in unique if self.feasible(a)]
+        self.counts |= {"used": len(kept), "duplicates": len(self.seeds) - len(unique)}
+        self.counts["infeasible"] = len(unique) - len(kept)
+        return kept + (self.searcher.ask(n - len(kept)) if len(kept) < n else [])
+
+    def tell(self, records: Sequence[Record]) -> None:
+        self.searcher.tell(records)
+
+    def retained(self) -> list[Arch]:
+        return self.searcher.retained()  # type: ignore[attr-defined, no-any-return]
+
+    def rescore(self, records: Sequence[Record]) -> None:
+        self.searcher.rescore(records)  # type: ignore[attr-defined]
