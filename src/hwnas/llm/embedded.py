@@ -1,0 +1,139 @@
+"""The embedded local LLM: SmolLM2-135M-Instruct (Q4_1 GGUF) on the CPU, offline, no server.
+
+It is there so that every LLM feature runs end to end on any machine (tests, CI, a laptop without a GPU). A 135M
+model cannot really predict BLEU or rank architectures; use it for plumbing and validity, and an endpoint for quality.
+
+Two backends read the same GGUF file: llama-cpp-python when it is installed (fast; optional, needs a compiler), else
+transformers (+ gguf + accelerate, from the ``[llm]`` extra). The model loads on the first request, not before.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from hwnas.core.errors import ConfigError, UnknownNameError
+from hwnas.llm.base import Request
+from hwnas.llm.model_files import GGUF_NAME, require_gguf
+
+DEFAULT_THREADS = 1  # on 2 shared vCPUs, 2 torch threads collapsed to 2-4 tok/s; 1 thread stayed at 12-17 tok/s
+EMBEDDED_MODEL_ID = "SmolLM2-135M-Instruct-Q4_1"
+
+
+class Backend(Protocol):
+    name: str
+
+    def generate(self, request: Request, *, timeout_s: float) -> str: ...
+
+
+def _transformers_backend(gguf: Path, *, threads: int, converted_root: Path) -> Backend:
+    from hwnas.llm.embedded_hf import TransformersBackend
+
+    return TransformersBackend(gguf, threads=threads, converted_root=converted_root)
+
+
+class LlamaCppBackend:
+    """llama-cpp-python's chat completion (temperature 0 is greedy there too). It cannot be interrupted, so the
+    time-out is not enforced during a call; keep max_tokens small."""
+
+    name = "llama_cpp"
+
+    def __init__(self, gguf: Path, *, threads: int, converted_root: Path) -> None:
+        llama_cpp = importlib.import_module("llama_cpp")  # optional; pick_backend checked that it is there
+
+        self._llm = llama_cpp.Llama(model_path=str(gguf), n_ctx=2048, n_threads=threads, verbose=False)
+
+    def generate(self, request: Request, *, timeout_s: float) -> str:
+        sampling = request.sampling
+        answer = self._llm.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_tokens,
+            stop=list(sampling.stop) or None,
+            seed=sampling.seed,
+        )
+        return str(answer["choices"][0]["message"]["content"] or "")
+
+
+BackendFactory = Callable[..., Backend]
+BACKENDS: dict[str, BackendFactory] = {"transformers": _transformers_backend, "llama_cpp": LlamaCppBackend}
+
+
+def pick_backend(name: str) -> str:
+    """``auto`` -> llama_cpp when importable, else transformers; an explicit name must be registered."""
+    if name == "auto":
+        return "llama_cpp" if importlib.util.find_spec("llama_cpp") is not None else "transformers"
+    if name not in BACKENDS:
+        raise UnknownNameError("embedded LLM backend", name, ["auto", *BACKENDS])
+    return name
+
+
+def embedded_model_id(gguf: Path, backend: str) -> str:
+    """The cache identity: the model (file) and, when not transformers, the backend (numerics differ)."""
+    stem = EMBEDDED_MODEL_ID if gguf.name == GGUF_NAME else gguf.stem
+    return f"embedded:{stem}" + ("" if backend == "transformers" else f"+{backend}")
+
+
+class EmbeddedClient:
+    """One model in this process, answering one request at a time (``max_concurrency = 1``)."""
+
+    max_concurrency = 1
+
+    def __init__(
+        self,
+        *,
+        gguf: str | Path | None = None,
+        threads: int = DEFAULT_THREADS,
+        backend: str = "auto",
+        converted_root: str | Path | None = None,
+    ) -> None:
+        if threads < 1:
+            raise ConfigError(f"llm.threads is {threads!r}; allowed: an integer >= 1")
+        self.location = require_gguf(gguf)
+        self.backend_name = pick_backend(backend)
+        self.threads = threads
+        self.converted_root = Path(converted_root) if converted_root is not None else _default_converted_root()
+        self.model = embedded_model_id(self.location.path, self.backend_name)
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"EmbeddedClient({str(self.location.path)!r}, backend={self.backend_name!r}, threads={self.threads})"
+
+    def describe(self) -> dict[str, object]:
+        from hwnas.llm.embedded_hf import MARKER, converted_dir
+
+        converted = converted_dir(self.location.path, self.converted_root)
+        return {
+            "gguf": str(self.location.path),
+            "found_via": self.location.source,
+            "backend": self.backend_name,
+            "threads": self.threads,
+            "converted_copy": str(converted) if (converted / MARKER).is_file() else None,
+        }
+
+    def load(self) -> Backend:
+        """Load the model now (otherwise the first request does it)."""
+        with self._lock:
+            return self._loaded()
+
+    def _loaded(self) -> Backend:
+        if self._backend is None:
+            factory = BACKENDS[self.backend_name]
+            self._backend = factory(self.location.path, threads=self.threads, converted_root=self.converted_root)
+        return self._backend
+
+    def complete(self, request: Request, *, timeout_s: float) -> str:
+        with self._lock:
+            return self._loaded().generate(request, timeout_s=timeout_s)
+
+
+def _default_converted_root() -> Path:
+    from hwnas.data.registry import cache_dir
+
+    return cache_dir() / "llm" / "embedded"

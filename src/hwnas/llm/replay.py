@@ -1,0 +1,109 @@
+"""Record answers once with a real model, replay them deterministically (tests, CI, re-running an analysis).
+
+A replay file is JSONL, one answer per line, in the disk cache's entry format (key, model, messages, sampling, text):
+the key is :meth:`Request.cache_key` of the recorded model, so a replayed run asks exactly the same questions and
+gets exactly the same answers, with no model and no network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from hwnas.core.errors import ConfigError, DataError
+from hwnas.llm.base import LLMError, Request
+from hwnas.llm.cache import cache_entry
+
+
+def read_replay_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """key -> recorded entry; a malformed line is a DataError naming the file and the line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"cannot read replay file {str(path)!r}: {exc.strerror}") from None
+    entries: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            ok = isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("key", "model", "text"))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise DataError(
+                f"replay file {str(path)!r} line {number}: expected a JSON object with string fields key, model, text"
+            )
+        entries[entry["key"]] = entry
+    return entries
+
+
+def _first_user_text(request: Request) -> str:
+    text = next((m.content for m in request.messages if m.role == "user"), "")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class ReplayClient:
+    """Answers only from a replay file; an unrecorded request is an :class:`LLMError` (never a silent guess)."""
+
+    cacheable = False  # the file already is a cache; copying it into the response cache would add nothing
+
+    def __init__(self, path: str | Path, *, model: str | None = None) -> None:
+        self.path = Path(path)
+        self._entries = read_replay_file(self.path)
+        recorded = sorted({e["model"] for e in self._entries.values()})
+        if model is None:
+            if len(recorded) != 1:
+                raise ConfigError(
+                    f"replay file {str(self.path)!r} holds answers of {len(recorded)} models "
+                    f"({', '.join(recorded) or 'none'}); set llm.model to the one to replay"
+                )
+            model = recorded[0]
+        self.model = model
+
+    def __repr__(self) -> str:
+        return f"ReplayClient({str(self.path)!r}, model={self.model!r}, answers={len(self._entries)})"
+
+    def describe(self) -> dict[str, object]:
+        return {"replay_file": str(self.path), "answers": len(self._entries)}
+
+    def complete(self, request: Request, *, timeout_s: float) -> str:
+        key = request.cache_key(self.model)
+        entry = self._entries.get(key)
+        if entry is None or entry["model"] != self.model:
+            raise LLMError(
+                f"replay file {str(self.path)!r} has no answer for request {key} (model {self.model!r}, "
+                f"user message {_first_user_text(request)!r}); record it against a real model with --llm-record"
+            )
+        return str(entry["text"])
+
+
+class Recorder:
+    """Appends every answer a runner returns to a replay file (once per key), fsync'd line by line."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._keys = set(read_replay_file(self.path)) if self.path.exists() else set()
+
+    def __repr__(self) -> str:
+        return f"Recorder({str(self.path)!r})"
+
+    def record(self, model: str, request: Request, text: str, *, elapsed_s: float) -> bool:
+        """Append one answer; False when the file already holds this key."""
+        entry = cache_entry(model, request, text, elapsed_s=elapsed_s)
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._lock:
+            if entry["key"] in self._keys:
+                return False
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+            self._keys.add(entry["key"])
+        return True
