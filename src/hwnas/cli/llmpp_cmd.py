@@ -1,0 +1,273 @@
+"""`hwnas llm-pp ...`: LLM performance predictors (evaluate on the LLM-PP seed archs, distil, generate archs).
+
+Every flag is a key of the command's settings (:mod:`hwnas.llm.llmpp_config`; ``--max-attempts`` <->
+``max_attempts``, the repeatable ``--task``/``--seed``/``--constraint`` <-> ``tasks``/``seeds``/``constraints``) and
+every ``--llm-*`` flag a key of its ``llm:`` section; ``--config FILE`` gives any of them in YAML, flags override it.
+Sampling (temperature, answer length, seed) comes from the ``--llm-*`` flags.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hwnas.cli.common import friendly_errors, print_json
+from hwnas.cli.llm_cmd import llm_options, settings_from_flags
+
+llmpp_app = typer.Typer(
+    help="LLM performance predictors: LLM-PP, LLM-Distill-PP, LLM-proposed archs.", no_args_is_help=True
+)
+
+# CLI option -> settings key, per command (tests check both sides list the same settings).
+PREDICTOR_FLAGS = {
+    "--template": "template",
+    "--k": "k",
+    "--samples": "samples",
+    "--aggregate": "aggregate",
+    "--max-attempts": "max_attempts",
+    "--value-min": "value_min",
+    "--value-max": "value_max",
+    "--metric": "metric",
+    "--examples": "examples",
+    "--example-seed": "example_seed",
+    "--seed": "seeds",
+    "--limit": "limit",
+}
+EVALUATE_FLAGS = {**PREDICTOR_FLAGS, "--task": "tasks", "--out": "out"}
+DISTILL_FLAGS = {
+    **PREDICTOR_FLAGS,
+    "--space": "space",
+    "--out": "out",
+    "--n": "n",
+    "--sample-seed": "sample_seed",
+    "--batch-size": "batch_size",
+    "--regressor": "regressor",
+}
+GENERATE_FLAGS = {
+    "--space": "space",
+    "--k": "k",
+    "--constraint": "constraints",
+    "--latency-model": "latency_model",
+    "--device": "device",
+    "--template": "template",
+    "--max-rounds": "max_rounds",
+    "--out": "out",
+}
+GENERATE_TEMPERATURE, GENERATE_MAX_TOKENS = 0.8, 1500  # unless --llm-temperature / --llm-max-tokens say otherwise
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(llmpp_app, name="llm-pp")
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _config(model: type, config_file: Path | None, flags: dict[str, Any]) -> Any:
+    """The command's settings, template included, validated before any model is loaded."""
+    from hwnas.llm.llmpp_config import load_config_file, resolve
+    from hwnas.llm.prompts import load_template
+
+    config = resolve(model, load_config_file(config_file), flags)
+    load_template(config.template)
+    return config
+
+
+def _runner(config: Any, llm_flags: dict[str, Any]) -> tuple[Any, Any]:
+    """(LLM settings from the --llm-* flags over the config's llm: section, the runner they describe)."""
+    from hwnas.llm.clients import make_runner
+
+    llm = settings_from_flags(llm_flags, base=config.llm)
+    progress = (lambda done, total: _say(f"  {done}/{total} answers")) if sys.stderr.isatty() else None
+    return llm, make_runner(llm, progress=progress)
+
+
+def _write_json(path: str | None, result: dict[str, Any]) -> None:
+    from hwnas.llm.evaluation import json_safe
+
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
+
+
+@llmpp_app.command("evaluate")
+@friendly_errors
+@llm_options
+def evaluate(
+    llm_flags: dict[str, Any],
+    task: list[str] | None = typer.Option(None, "--task", help="wmt14ende, wmt14enfr, wmt19ende (repeatable)."),
+    seed: list[int] | None = typer.Option(None, "--seed", help="Split seed 123, 456, 789 (repeatable; default all)."),
+    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmpp-v1)."),
+    k: int | None = typer.Option(None, "--k", help="Demonstrations per prompt (default all 10)."),
+    samples: int | None = typer.Option(None, "--samples", help="Answers per arch (needs --llm-temperature > 0)."),
+    aggregate: str | None = typer.Option(None, "--aggregate", help="mean (default) or median of the samples."),
+    max_attempts: int | None = typer.Option(None, "--max-attempts", help="Asks per sample before failing (3)."),
+    value_min: float | None = typer.Option(None, "--value-min", help="Lowest plausible answer (default 0)."),
+    value_max: float | None = typer.Option(None, "--value-max", help="Highest plausible answer (default 100)."),
+    metric: str | None = typer.Option(None, "--metric", help="Metric name in the prompt (default 'valid BLEU')."),
+    examples: int | None = typer.Option(None, "--examples", help="Sentence pairs shown from the corpus (3)."),
+    example_seed: int | None = typer.Option(None, "--example-seed", help="Seed of those sentence pairs (0)."),
+    limit: int | None = typer.Option(None, "--limit", help="Test archs per split (default all 20)."),
+    out: str | None = typer.Option(None, "--out", help="Write the full result (every answer) as JSON here."),
+    config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
+) -> None:
+    """LLM-PP on the seed archs: MAE and Kendall tau vs valid BLEU (mean±std over seeds) next to the supernets."""
+    from hwnas.llm.evaluation import evaluate_llmpp, format_table
+    from hwnas.llm.llmpp_config import EvaluateConfig
+
+    flags = {"tasks": task or None, "seeds": seed or None, "out": out, **_predictor_flags(locals())}
+    config = _config(EvaluateConfig, config_file, flags)
+    llm, runner = _runner(config, llm_flags)
+
+    def on_split(name: str, split_seed: int, score: Any) -> None:
+        _say(f"{name} seed {split_seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f}, {score.n_failed} failed")
+
+    result = evaluate_llmpp(runner, config, sampling=llm.sampling(), on_split=on_split)
+    result["llm_settings"] = llm.model_dump(mode="json")
+    _write_json(config.out, result)
+    if as_json:
+        from hwnas.llm.evaluation import json_safe
+
+        print_json(json_safe(result))
+        return
+    typer.echo(format_table(result))
+    for task_name, note in result["llm"]["example_notes"].items():
+        _say(f"note: {task_name}: {note}")
+
+
+def _predictor_flags(values: dict[str, Any]) -> dict[str, Any]:
+    keys = [key for key in PREDICTOR_FLAGS.values() if key not in ("seeds",)]
+    return {key: values.get(key) for key in keys}
+
+
+@llmpp_app.command("distill")
+@friendly_errors
+@llm_options
+def distill(
+    llm_flags: dict[str, Any],
+    space: str | None = typer.Option(None, "--space", help="hat-wmt14ende, hat-wmt14enfr or hat-wmt19ende."),
+    out: str | None = typer.Option(None, "--out", help="Output folder; re-running the command resumes it."),
+    n: int | None = typer.Option(None, "--n", help="Random archs labelled per split seed (default 500)."),
+    sample_seed: int | None = typer.Option(None, "--sample-seed", help="Seed of the random archs (0)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Archs per runner call, saved after each (32)."),
+    regressor: str | None = typer.Option(None, "--regressor", help="hwnas.predictors name (default auto)."),
+    seed: list[int] | None = typer.Option(None, "--seed", help="Split seeds (repeatable; default all three)."),
+    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmpp-v1)."),
+    k: int | None = typer.Option(None, "--k", help="Demonstrations per prompt (default all 10)."),
+    samples: int | None = typer.Option(None, "--samples", help="Answers per arch (needs --llm-temperature > 0)."),
+    aggregate: str | None = typer.Option(None, "--aggregate", help="mean (default) or median of the samples."),
+    max_attempts: int | None = typer.Option(None, "--max-attempts", help="Asks per sample before failing (3)."),
+    value_min: float | None = typer.Option(None, "--value-min", help="Lowest plausible answer (default 0)."),
+    value_max: float | None = typer.Option(None, "--value-max", help="Highest plausible answer (default 100)."),
+    metric: str | None = typer.Option(None, "--metric", help="Metric name in the prompt (default 'valid BLEU')."),
+    examples: int | None = typer.Option(None, "--examples", help="Sentence pairs shown from the corpus (3)."),
+    example_seed: int | None = typer.Option(None, "--example-seed", help="Seed of those sentence pairs (0)."),
+    limit: int | None = typer.Option(None, "--limit", help="Test archs per split scored (default all 20)."),
+    config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
+) -> None:
+    """LLM-Distill-PP: label random archs with LLM-PP, fit a regressor on HAT features, score it on the seed archs."""
+    from hwnas.llm.distill_run import MODEL_FILE, run_distill
+    from hwnas.llm.evaluation import format_table, json_safe
+    from hwnas.llm.llmpp_config import DistillConfig
+
+    flags = {
+        "space": space,
+        "out": out,
+        "n": n,
+        "sample_seed": sample_seed,
+        "batch_size": batch_size,
+        "regressor": regressor,
+        "seeds": seed or None,
+        **_predictor_flags(locals()),
+    }
+    config = _config(DistillConfig, config_file, flags)
+    llm, runner = _runner(config, llm_flags)
+    result = run_distill(runner, config, sampling=llm.sampling(), log=_say)
+    if as_json:
+        print_json(json_safe(result))
+        return
+    typer.echo(format_table(result))
+    typer.echo(f"model for search: {Path(config.out) / MODEL_FILE} (hwnas search --evaluator llm-distill)")
+
+
+@llmpp_app.command("generate")
+@friendly_errors
+@llm_options
+def generate(
+    llm_flags: dict[str, Any],
+    space: str | None = typer.Option(None, "--space", help="Space name or path to a space YAML file."),
+    k: int | None = typer.Option(None, "--k", help="Archs wanted (default 10)."),
+    constraint: list[str] | None = typer.Option(None, "--constraint", help="'METRIC<=VALUE' (repeatable)."),
+    latency_model: str | None = typer.Option(None, "--latency-model", help="Saved latency predictor (latency)."),
+    device: str | None = typer.Option(None, "--device", help="Device of the default latency model (auto)."),
+    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmgen-v1)."),
+    max_rounds: int | None = typer.Option(None, "--max-rounds", help="Asks before giving up (default 5)."),
+    out: str | None = typer.Option(None, "--out", help="JSONL file of {space, genes} lines (default: stdout)."),
+    config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Archs proposed by the LLM under constraints; invalid, violating and duplicate ones are dropped and counted."""
+    from hwnas.core.objectives import parse_constraints
+    from hwnas.llm.generator import propose_archs
+    from hwnas.llm.llmpp_config import GenerateConfig
+    from hwnas.llm.prompts import load_template
+    from hwnas.spaces import get_space
+
+    flags = {
+        "space": space,
+        "k": k,
+        "constraints": constraint or None,
+        "latency_model": latency_model,
+        "device": device,
+        "template": template,
+        "max_rounds": max_rounds,
+        "out": out,
+    }
+    config = _config(GenerateConfig, config_file, flags)
+    target = get_space(config.space)
+    evaluators = _evaluators(target, config)
+    llm, runner = _runner(config, llm_flags)
+    given = llm.model_fields_set
+    archs, stats = propose_archs(
+        runner,
+        target,
+        k=config.k,
+        constraints=parse_constraints(config.constraints),
+        evaluators=evaluators,
+        seed=llm.seed or 0,
+        max_rounds=config.max_rounds,
+        temperature=llm.temperature if "temperature" in given else GENERATE_TEMPERATURE,
+        max_tokens=llm.max_tokens if "max_tokens" in given else GENERATE_MAX_TOKENS,
+        template=load_template(config.template),
+    )
+    lines = "".join(json.dumps(a.to_dict()) + "\n" for a in archs)
+    if config.out:
+        Path(config.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(config.out).write_text(lines, encoding="utf-8")
+    elif not as_json:
+        typer.echo(lines, nl=False)
+    report = {"out": config.out, "model": runner.model, **stats.to_dict()}
+    if as_json:
+        print_json(report)
+        return
+    _say(", ".join(f"{key} {value}" for key, value in report.items()))
+
+
+def _evaluators(space: Any, config: Any) -> list[Any]:
+    """Analytic metrics always; predicted latency too when a latency model is given or a constraint needs it."""
+    from hwnas.core.objectives import parse_constraints
+    from hwnas.search.evaluator import AnalyticEvaluator, make_evaluator
+
+    evaluators: list[Any] = [AnalyticEvaluator(space)]
+    wants_latency = any(c.metric == "latency" for c in parse_constraints(config.constraints))
+    if config.latency_model or wants_latency:
+        options = {"latency_model": config.latency_model, "device": config.device}
+        evaluators.append(make_evaluator("latency-model", space, options))
+    return evaluators

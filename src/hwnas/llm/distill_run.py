@@ -1,0 +1,145 @@
+"""``hwnas llm-pp distill`` as a library call: per split seed, label the space's random archs with LLM-PP (that
+split's 10 demonstrations), fit the regressor, save it, and score it on that split's 20 test archs, exactly as
+LLM-PP and the supernets are scored. ``model.npz`` is the first seed's model, the one a search uses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from hwnas.core.arch import Arch
+from hwnas.core.errors import ConfigError
+from hwnas.core.space import SearchSpace
+from hwnas.llm.base import LLMRunner, Sampling
+from hwnas.llm.distill import LabelStore, fit_on_labels, label_archs, sample_archs
+from hwnas.llm.evaluation import (
+    SplitScore,
+    baseline_rows,
+    build_predictor,
+    json_safe,
+    score_split,
+    summarize,
+    supernet_rows,
+)
+from hwnas.llm.llmpp import DEFAULT_SAMPLING
+from hwnas.llm.llmpp_config import DistillConfig
+from hwnas.llm.prompts import load_template
+from hwnas.llm.seedarchs import load_seed_archs, task_of_space
+
+META_FILE = "labels-meta.json"
+RESULT_FILE = "result.json"
+MODEL_FILE = "model.npz"
+# Settings that change the labels: a folder labelled with some values is never resumed with others.
+LABEL_KEYS = (
+    "space",
+    "sample_seed",
+    "template",
+    "k",
+    "samples",
+    "aggregate",
+    "max_attempts",
+    "value_min",
+    "value_max",
+    "metric",
+    "examples",
+    "example_seed",
+)
+Log = Callable[[str], None]
+
+
+def _check_meta(out: Path, meta: dict[str, Any]) -> None:
+    meta = json.loads(json.dumps(meta))  # compare as stored (tuples become lists)
+    path = out / META_FILE
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        changed = [k for k in meta if old.get(k) != meta[k]]
+        if changed:
+            key = changed[0]
+            raise ConfigError(
+                f"{str(out)!r} holds labels made with {key}={old.get(key)!r}, not {meta[key]!r}; "
+                "use another --out folder (labels from different settings are never mixed)"
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def run_distill(
+    runner: LLMRunner, config: DistillConfig, *, sampling: Sampling = DEFAULT_SAMPLING, log: Log | None = None
+) -> dict[str, Any]:
+    """Label, fit, save and score (see the module docstring); returns the JSON written to ``result.json``.
+    ``sampling`` is the base of every request, as in :func:`hwnas.llm.evaluation.evaluate_llmpp`."""
+    from hwnas.spaces import get_space
+
+    say = log or (lambda message: None)
+    space = get_space(config.space)
+    task = task_of_space(space.name)
+    template = load_template(config.template)
+    out = Path(config.out)
+    meta = {key: getattr(config, key) for key in LABEL_KEYS}
+    _check_meta(out, {**meta, "template": template.describe(), "model": runner.model, "sampling": asdict(sampling)})
+    archs = sample_archs(space, config.n, config.sample_seed)
+    scores, per_seed, described = [], [], {}
+    for seed in config.seeds:
+        demos = load_seed_archs(seed, task.name, "train")
+        predictor, _ = build_predictor(
+            runner, config, task=task.name, demonstrations=demos, template=template, sampling=sampling
+        )
+        described = predictor.describe()
+        store = LabelStore(out / f"labels-s{seed}.jsonl")
+        progress = _progress(say, seed)
+        counts = label_archs(predictor, archs, store, batch_size=config.batch_size, progress=progress)
+        score, facts = _fit_and_score(config, space, task.name, seed, archs, store, out)
+        scores.append(score)
+        per_seed.append({"seed": seed, **counts, **facts})
+        say(f"seed {seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f} on {score.n} test archs")
+    shutil.copyfile(out / f"model-s{config.seeds[0]}.npz", out / MODEL_FILE)
+    name = f"LLM-Distill-PP ({runner.model})"
+    row = {"predictor": name, "kind": "distilled", "tasks": {task.name: summarize(scores)}}
+    result = {
+        "tasks": [task.name],
+        "seeds": list(config.seeds),
+        "limit": config.limit,
+        "space": space.name,
+        "n": len(archs),
+        "llm": described,
+        "labels": per_seed,
+        "rows": [
+            row,
+            *supernet_rows([task.name], config.seeds, limit=config.limit),
+            *baseline_rows([task.name], config.seeds, limit=config.limit),
+        ],
+    }
+    (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _progress(say: Log, seed: int) -> Callable[[int, int], None]:
+    return lambda done, total: say(f"seed {seed}: {done}/{total} archs labelled")
+
+
+def _fit_and_score(
+    config: DistillConfig, space: SearchSpace, task: str, seed: int, archs: list[Arch], store: LabelStore, out: Path
+) -> tuple[SplitScore, dict[str, Any]]:
+    """Fit the regressor on this seed's labels of ``archs``, save it, score it on the seed's test archs."""
+    records = store.read()
+    wanted = [records[a.arch_id] for a in archs if a.arch_id in records]
+    model = fit_on_labels(wanted, space, regressor=config.regressor, seed=config.sample_seed)
+    model.save(out / f"model-s{seed}.npz")
+    tests = load_seed_archs(seed, task, "test")[: config.limit]
+    predicted = model.predict_archs([t.arch for t in tests], space)
+    score = score_split(task, seed, [t.valid_bleu for t in tests], [float(v) for v in predicted])
+    values = [r.get("value") for r in wanted]
+    facts = {
+        "labels_usable": sum(v is not None and v > 0 for v in values),
+        "labels_failed": sum(v is None for v in values),
+        "labels_nonpositive": sum(v is not None and v <= 0 for v in values),
+        "regressor": model.name,
+        "regressor_choice": getattr(model, "chosen_", model.name),
+        "model_file": f"model-s{seed}.npz",
+    }
+    return score, facts
