@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import write_text_atomic
 from hwnas.search.config import SearchConfig, build_config, first_difference, load_config_file
-from hwnas.search.journal import Journal, read_journal, write_atomic
+from hwnas.search.journal import Journal, read_journal
 from hwnas.search.loop import plan_search
 from hwnas.search.rundir import check_run_dir, create_run_dir, resolve_config
 
@@ -44,8 +45,8 @@ def test_journal_corruption_in_the_middle_is_an_error(tmp_path: Path) -> None:
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "result.json"
-    write_atomic(target, "old")
-    write_atomic(target, json.dumps({"new": True}))
+    write_text_atomic(target, "old")
+    write_text_atomic(target, json.dumps({"new": True}))
     assert json.loads(target.read_text()) == {"new": True}
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temp file left behind
 

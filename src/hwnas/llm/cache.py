@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hwnas.core.files import write_text_atomic
 from hwnas.llm.base import Request
 
 CACHE_SUBDIR = "llm"
@@ -62,19 +61,7 @@ class ResponseCache:
     def put(self, model: str, request: Request, text: str, *, elapsed_s: float) -> Path:
         """Store one answer atomically (write a temp file in the same folder, then rename over the target)."""
         entry = cache_entry(model, request, text, elapsed_s=elapsed_s)
-        target = self.path(model, entry["key"])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(entry, f, ensure_ascii=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return write_text_atomic(self.path(model, entry["key"]), json.dumps(entry, ensure_ascii=False))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.root.glob("*/*/*.json")) if self.root.is_dir() else 0

@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import write_text_atomic
 from hwnas.search.config import SearchConfig, build_config, first_difference
-from hwnas.search.journal import read_journal, write_atomic
+from hwnas.search.journal import read_journal
 
 CONFIG_FILE = "config.yaml"
 JOURNAL_FILE = "journal.jsonl"
@@ -83,7 +84,7 @@ def create_run_dir(config: SearchConfig) -> Path:
     out = Path(str(config.out))
     out.mkdir(parents=True, exist_ok=True)
     if not (out / CONFIG_FILE).exists():
-        write_atomic(out / CONFIG_FILE, yaml.safe_dump(config.to_dict(), sort_keys=False))
+        write_text_atomic(out / CONFIG_FILE, yaml.safe_dump(config.to_dict(), sort_keys=False))
     return out
 
 
@@ -121,5 +122,5 @@ def journal_state(out: Path) -> JournalState:
 
 def write_result(out: Path, result: dict[str, Any], name: str = RESULT_FILE) -> Path:
     path = out / name
-    write_atomic(path, json.dumps(result, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(result, indent=2) + "\n")
     return path

@@ -5,10 +5,8 @@ arbitrary unpickling).
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import numpy as np
 import torch
 
 from hwnas.core.errors import DataError
+from hwnas.core.files import atomic_path
 
 FORMAT = "hwnas-checkpoint"
 VERSION = 1
@@ -24,19 +23,9 @@ _STEP_FILE = re.compile(r"^step-(\d{8})\.pt$")
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     """Save ``obj`` to ``path`` atomically; on any failure the temp file is removed and ``path`` is untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_name = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with open(tmp_name, "xb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+    return Path(path)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
