@@ -37,3 +37,11 @@ def test_unknown_from_stage_exits_2_listing_stages(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown pipeline stage 'serch'" in result.output and "retrain" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_unknown_config_name_lists_the_bundled_ones(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["pipeline", "multi30k-tpu", "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "'multi30k-tpu' is neither a file nor a bundled config" in result.output
+    assert "multi30k-gpu" in result.output and "wmt14-ende" in result.output
+    assert not (tmp_path / "run").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from hwnas.core.errors import ConfigError
 from hwnas.pipeline import load_pipeline_config, parse_pipeline_config, quickstart_config
-from hwnas.pipeline.config import DEFAULT_TRAIN_STEPS, train_config
+from hwnas.pipeline.config import DEFAULT_TRAIN_STEPS, bundled_config_names, train_config
 
 
 def test_empty_config_gets_documented_defaults() -> None:
@@ -75,7 +75,7 @@ def test_yaml_file_with_override(tmp_path: Path) -> None:
     path.write_text("search: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="malformed YAML"):
         load_pipeline_config(path)
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match=r"cannot read.*bundled configs, by name: .*quickstart"):
         load_pipeline_config(tmp_path / "missing.yaml")
 
 
@@ -86,3 +86,60 @@ def test_bundled_quickstart_configs_validate(smoke: bool, tmp_path: Path) -> Non
     assert config.latency.source == "measure" and config.device == "cpu"
     assert config.training["data"]["corpus"] == "multi30k"
     assert len(config.search.budget_quantiles) >= 2
+
+
+@pytest.mark.parametrize("name", bundled_config_names())
+def test_every_bundled_config_validates_by_name(name: str, tmp_path: Path) -> None:
+    config = load_pipeline_config(name, run_dir=str(tmp_path))
+    assert config.run_dir == str(tmp_path)
+    for length in (config.supernet, config.retrain):
+        train_config(config, run_dir=tmp_path, arch=None, length=length, quiet=True)
+
+
+def test_bundled_names_cover_the_full_scale_configs() -> None:
+    assert {"quickstart", "quickstart-smoke", "multi30k-gpu", "wmt14-ende", "iwslt14-deen"} <= set(
+        bundled_config_names()
+    )
+    gpu = load_pipeline_config("multi30k-gpu")
+    assert gpu.space == "hat-wmt14ende" and gpu.device == "cuda" and gpu.latency.device == "cuda"
+    assert gpu.baselines == ["uniform-shrink"] and len(gpu.search.budget_fractions) == 3
+    with pytest.raises(ConfigError, match=r"bundled: .*multi30k-gpu"):
+        load_pipeline_config("multi30k-cpu")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"search": {"budget_fractions": [0.5, 1.2]}}, "budget_fractions"),
+        ({"search": {"latency_margin": 0.6}}, "latency_margin"),
+        ({"search": {"latency_margin": "guess"}}, "latency_margin"),
+        ({"search": {"max_remeasures": -1}}, "max_remeasures"),
+        ({"evaluate": {"test_src": "a.de"}}, "test_tgt"),
+        ({"evaluate": {"corpus": "newstest2014", "test_src": "a", "test_tgt": "b"}}, "not both"),
+        ({"evaluate": {"corpus": "newstest2014", "split": None}}, "needs evaluate.split"),
+        ({"retrain": {"optim": {"warmup_stepz": 4}}}, "retrain.optim"),
+    ],
+)
+def test_new_keys_are_checked(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_pipeline_config(data)
+
+
+def test_user_corpus_needs_a_named_test_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"corpus": None, "train_src": "t.de", "train_tgt": "t.en", "valid_src": "$MYDATA/v.de", "valid_tgt": "v.en"}
+    with pytest.raises(ConfigError, match=r"evaluate\.corpus"):
+        parse_pipeline_config({"training": {"data": files}})
+    config = parse_pipeline_config({"training": {"data": files}, "evaluate": {"corpus": "iwslt14", "split": "test"}})
+    monkeypatch.setenv("MYDATA", "/corpora")
+    data = train_config(config, run_dir=Path("r"), arch=None, length=config.supernet, quiet=True).data
+    assert data.valid_src == "/corpora/v.de" and data.train_src == "t.de"  # $VARS expanded in corpus paths
+
+
+def test_stage_optim_overrides_only_that_stage() -> None:
+    config = parse_pipeline_config(
+        {"training": {"optim": {"warmup_steps": 10000, "lr": 0.001}}, "retrain": {"optim": {"warmup_steps": 4000}}}
+    )
+    supernet = train_config(config, run_dir=Path("s"), arch=None, length=config.supernet, quiet=True)
+    retrain = train_config(config, run_dir=Path("r"), arch=None, length=config.retrain, quiet=True)
+    assert (supernet.optim.warmup_steps, retrain.optim.warmup_steps) == (10000, 4000)
+    assert retrain.optim.lr == supernet.optim.lr == 0.001

@@ -1,19 +1,22 @@
 """The real stages end to end on a synthetic corpus (no shared data needed): tiny step counts, latency measured
-live on this CPU, a kill during retraining, and the resume that redoes only what was not finished."""
+live on this CPU, a kill during retraining, and the resume that redoes only what was not finished. The re-measure
+of the chosen archs goes through a fake measurer that puts the first one over budget, to see the fallback."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
-from hwnas.pipeline import parse_pipeline_config, run_pipeline
+from hwnas.core.arch import Arch
+from hwnas.pipeline import model_stages, parse_pipeline_config, run_pipeline
 from hwnas.pipeline import pipeline as pipeline_module
 from hwnas.pipeline.runner import StageContext
+from hwnas.spaces import get_space
 from hwnas.train.synthetic import write_reversal_corpus
 
 
@@ -49,6 +52,7 @@ def _config(root: Path) -> Any:
             },
             "retrain": {"max_steps": 10},
             "evaluate": {"split": None, "max_sentences": 8, "beam": 1},
+            "baselines": ["uniform-shrink"],
         }
     )
 
@@ -57,10 +61,22 @@ def _interrupt(_ctx: StageContext) -> dict[str, Any]:
     raise KeyboardInterrupt
 
 
+def _first_arch_over_budget(_ctx: StageContext) -> Callable[[Arch], float]:
+    """A measurer for which the first arch it sees (the tightest budget's search winner) is far too slow."""
+    seen: list[str] = []
+
+    def measure(arch: Arch) -> float:
+        seen.append(arch.arch_id)
+        return 1e6 if arch.arch_id == seen[0] else 1e-3
+
+    return measure
+
+
 def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _config(tmp_path)
     run = Path(config.run_dir)
     monkeypatch.setitem(pipeline_module.STAGE_FUNCTIONS, "retrain", _interrupt)
+    monkeypatch.setattr(model_stages, "measurer", _first_arch_over_budget)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(config, quiet=True)
     assert sorted(p.parent.name for p in run.glob("*/stage.done")) == ["latency", "predictor", "search", "supernet"]
@@ -69,17 +85,31 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
     monkeypatch.undo()
 
     outcome = run_pipeline(config, quiet=True)
-    assert outcome.skipped == ["supernet", "latency", "predictor", "search"]
     assert outcome.ran == ["retrain", "evaluate", "report"]
+    assert outcome.skipped == ["supernet", "latency", "predictor", "search"]
     assert {p: p.stat().st_mtime_ns for p in before} == before  # nothing finished was redone
 
     budgets = outcome.markers["predictor"]["budgets_ms"]
     assert len(budgets) == 2 and budgets[0] < budgets[1]
     summary = json.loads((run / "report" / "summary.json").read_text(encoding="utf-8"))
     assert summary["models"], "no budget found an arch"
+    margin = outcome.markers["predictor"]["latency_margin"]
+    assert margin == 0.05 and outcome.markers["predictor"]["search_limits_ms"] == [b * 0.95 for b in budgets]
     for model in summary["models"]:
-        assert model["predicted_ms"] <= model["budget_ms"] + 1e-9  # the search respected its budget
-        assert model["measured_ms"] > 0 and 0.0 <= model["bleu"] <= 100.0
+        assert model["predicted_ms"] <= model["limit_ms"] + 1e-9  # the search kept the safety margin
+        assert model["within_budget"] is True and model["measured_ms"] == 1e-3 and 0.0 <= model["bleu"] <= 100.0
         assert (run / "retrain" / model["arch_id"] / "checkpoints").is_dir()
+        base = model["baselines"]["uniform-shrink"]  # None where no uniformly shrunk arch fits the budget
+        if base is not None:
+            assert base["bleu_gap"] == pytest.approx(model["bleu"] - base["bleu"])
+            assert (run / "retrain" / base["arch_id"] / "checkpoints").is_dir()
+    assert summary["models"][-1]["baselines"]["uniform-shrink"] is not None  # the loosest budget has one
+    tightest = summary["models"][0]["latency_check"]
+    assert tightest["fallback"] and [t["within_budget"] for t in tightest["tries"]] == [False, True]
+    assert tightest["tries"][1]["arch_id"] == summary["models"][0]["arch_id"]  # the next candidate was taken
+    reference = summary["reference"]
+    assert reference["arch_id"] == get_space("tiny").largest().arch_id and reference["bleu"] is not None
+    assert set(summary["goals"]) == {"beats_baseline", "fastest_vs_largest"}
+    assert "## Baseline: uniform-shrink" in (run / "report" / "report.md").read_text(encoding="utf-8")
     assert set(summary["figures"]) == {"bleu_vs_latency", "search_progress", "latency_parity", "training_curves"}
     assert (run / "report" / "report.md").is_file()

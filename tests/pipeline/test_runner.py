@@ -100,3 +100,14 @@ def test_changed_config_needs_from(tmp_path: Path) -> None:
 def test_unknown_from_stage_names_the_stages(tmp_path: Path) -> None:
     with pytest.raises(UnknownNameError, match="retrain"):
         run_stages(_config(tmp_path), Recorder().functions(), start_from="retrian", quiet=True)
+
+
+def test_run_dir_written_before_new_config_keys_still_resumes(tmp_path: Path) -> None:
+    run_stages(_config(tmp_path), Recorder().functions(), quiet=True)
+    stored = tmp_path / "pipeline.yaml"
+    old = "\n".join(line for line in stored.read_text(encoding="utf-8").splitlines() if not line.startswith(
+        ("baselines", "description")))  # fmt: skip
+    stored.write_text(old + "\n", encoding="utf-8")
+    again = Recorder()
+    outcome = run_stages(_config(tmp_path), again.functions(), quiet=True)
+    assert again.calls == [] and outcome.skipped == list(STAGES)

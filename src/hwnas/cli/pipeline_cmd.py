@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from hwnas.cli.common import friendly_errors
+from hwnas.cli.common import fail, friendly_errors
 
 _FROM = typer.Option(
     None, "--from", help="Re-run from this stage: supernet, latency, predictor, search, retrain, evaluate, report."
@@ -24,22 +24,56 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report_cmd)
 
 
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> object:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        arch = column == "arch_id"
+        table.add_column(column, justify="left" if arch else "right", no_wrap=arch)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _print_summary(run_dir: Path, report: Path, quiet: bool) -> None:
     if quiet:
         typer.echo(str(report))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    from hwnas.pipeline.quickstart import SUMMARY_COLUMNS, summary_rows
+    from hwnas.pipeline.summary_table import (
+        BASELINE_COLUMNS,
+        SUMMARY_COLUMNS,
+        baseline_rows,
+        goal_lines,
+        summary_rows,
+    )
 
-    table = Table(title="searched models, one per latency budget")
-    for column in SUMMARY_COLUMNS:
-        table.add_column(column, justify="left" if column == "arch_id" else "right")
-    for row in summary_rows(run_dir):
-        table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.print(_table("searched models, one per latency budget", SUMMARY_COLUMNS, summary_rows(run_dir)))
+    for name, rows in baseline_rows(run_dir).items():
+        console.print(_table(f"baseline {name}, same budgets (gap = searched - baseline)", BASELINE_COLUMNS, rows))
+    for line in goal_lines(run_dir):
+        typer.echo(f"goal: {line}")
     typer.echo(f"report: {report}")
+
+
+def _dry_run(loaded: object) -> None:
+    """Print every check; exit 2 when an input is missing (warnings, e.g. no GPU here, do not fail)."""
+    from hwnas.pipeline.check import check_pipeline
+    from hwnas.pipeline.config import PipelineConfig
+
+    assert isinstance(loaded, PipelineConfig)
+    checks = check_pipeline(loaded)
+    for check in checks:
+        typer.echo(f"{check.status:<8} {check.subject}: {check.detail}")
+    missing = [c for c in checks if c.status == "missing"]
+    if missing:
+        if loaded.description:
+            typer.echo(f"about this config: {loaded.description}")
+        raise fail(f"{len(missing)} input(s) missing, first: {missing[0].subject}; nothing was run")
+    typer.echo("config OK: every input is in place (nothing was run)")
 
 
 def _check_from(stage: str | None) -> str | None:
@@ -50,9 +84,14 @@ def _check_from(stage: str | None) -> str | None:
 
 @friendly_errors
 def pipeline_cmd(
-    config: Path = typer.Argument(..., help="Pipeline config YAML (see src/hwnas/configs/pipeline/)."),
+    config: str = typer.Argument(
+        ..., help="Pipeline config: a YAML path, or a bundled config's name (quickstart, multi30k-gpu, ...)."
+    ),
     start_from: str | None = _FROM,
     run_dir: str | None = typer.Option(None, "--run-dir", help="Output folder (config key run_dir)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check the config and every input it needs (corpora, files, devices); run nothing."
+    ),
     quiet: bool = _QUIET,
 ) -> None:
     """Train a supernet, learn the device's latency, search one arch per latency budget, retrain it, score BLEU,
@@ -60,6 +99,9 @@ def pipeline_cmd(
     from hwnas.pipeline import load_pipeline_config, run_pipeline
 
     loaded = load_pipeline_config(config, run_dir=run_dir)
+    if dry_run:
+        _dry_run(loaded)
+        return
     outcome = run_pipeline(loaded, start_from=_check_from(start_from), quiet=quiet)
     _print_summary(outcome.run_dir, Path(outcome.markers["report"]["report"]), quiet)
 
@@ -84,7 +126,7 @@ def report_cmd(
     quiet: bool = _QUIET,
 ) -> None:
     """(Re)write RUN_DIR/report: report.md, summary.json and the PNGs."""
-    from hwnas.report import build_report
+    from hwnas.pipeline.report_extras import write_pipeline_report
 
-    report = build_report(run_dir)
+    report = write_pipeline_report(run_dir)
     _print_summary(run_dir, report, quiet)

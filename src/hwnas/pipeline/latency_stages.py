@@ -1,8 +1,9 @@
 """The latency half of the pipeline: latency data (measured here, or reused), the latency predictor (fitted with a
-held-out parity check, or reused) and the budgets it turns into.
+held-out parity check, or reused), the budgets it turns into, and the search limits under the safety margin.
 
-Budgets given as quantiles are resolved against the predicted latency of random archs of the space, because a
-budget in milliseconds only means something on one machine: "the 30% fastest" travels across CPUs.
+A budget in milliseconds only means something on one machine, so budgets can also be given relative to it:
+quantiles of the predicted latency of random archs ("the 30% fastest"), or fractions of the largest arch's
+latency, measured here when latency is measured here ("at most 40% of the largest model").
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
+from hwnas.pipeline.budget_check import Measurer, resolve_margin, search_limit
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
@@ -49,11 +51,32 @@ def measure_settings(ctx: StageContext, space: SearchSpace) -> Any:
 
     stage = ctx.config.latency
     return protocol_for(space).default_settings(
-        space, device=stage.device, threads=stage.threads, warmup=stage.warmup, runs=stage.runs
+        space, device=stage.device, dtype=stage.dtype, threads=stage.threads, warmup=stage.warmup, runs=stage.runs
     )
 
 
-def _given_file(value: str, *, key: str, space: SearchSpace, device: str) -> str:
+def measurer(ctx: StageContext) -> Measurer | None:
+    """Measured latency (ms) on this machine under the latency dataset's own settings, one value per arch for the
+    whole stage (an arch that answers two budgets gets one figure); None when latency was not measured here."""
+    latency = ctx.done["latency"]
+    if latency.get("source") != "measure":
+        return None
+    from hwnas.hardware import MeasureSettings, measure_arch
+
+    settings = MeasureSettings.from_dict(latency["settings"])
+    space = get_space(ctx.config.space)
+    seen: dict[str, float] = {}
+
+    def measure(arch: Arch) -> float:
+        if arch.arch_id not in seen:
+            with torch_threads_restored():
+                seen[arch.arch_id] = float(measure_arch(arch, space, settings).latency_ms)
+        return seen[arch.arch_id]
+
+    return measure
+
+
+def given_latency_file(value: str, *, key: str, space: SearchSpace, device: str) -> str:
     """A user's latency file, or with ``shipped`` the dataset / predictor shipped for (space, device kind)."""
     if value == SHIPPED and key == "predictor_file":
         from hwnas.hardware.evaluators import default_predictor_path
@@ -74,7 +97,7 @@ def latency_stage(ctx: StageContext) -> dict[str, Any]:
     space = get_space(ctx.config.space)
     if stage.source != "measure":
         key = "predictor_file" if stage.source == "predictor" else "dataset"
-        path = _given_file(str(getattr(stage, key)), key=key, space=space, device=stage.device)
+        path = given_latency_file(str(getattr(stage, key)), key=key, space=space, device=stage.device)
         return {"source": stage.source, "dataset": path if key == "dataset" else None, key: path}
     from hwnas.hardware import collect
 
@@ -90,7 +113,17 @@ def latency_stage(ctx: StageContext) -> dict[str, Any]:
             seed=ctx.config.seed,
             on_row=lambda done, _wanted, _m: advance(done),
         )
-    return {"source": "measure", "dataset": str(out), "rows": summary.rows, "settings": settings.to_dict()}
+    from hwnas.hardware import measure_arch
+
+    with torch_threads_restored():
+        largest = float(measure_arch(space.largest(), space, settings).latency_ms)
+    return {
+        "source": "measure",
+        "dataset": str(out),
+        "rows": summary.rows,
+        "settings": settings.to_dict(),
+        "largest_ms": largest,  # the reference for budget_fractions and the speed-up goal
+    }
 
 
 def _split_rows(n: int, holdout: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -129,19 +162,30 @@ def _fit_predictor(ctx: StageContext, dataset_path: str, out_dir: Path) -> dict[
 
 
 def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) -> dict[str, Any]:
-    """Budgets in ms: the configured ones, or quantiles of the predicted latency of random archs."""
+    """Budgets in ms: the configured ones, fractions of the largest arch's latency (measured if it was), or
+    quantiles of the predicted latency of random archs."""
     from hwnas.hardware.evaluators import predict_latency
     from hwnas.predictors import load_predictor
 
     rng = np.random.default_rng(ctx.config.seed)
     archs: list[Arch] = [space.sample(rng) for _ in range(BUDGET_SAMPLES)]
-    latency = predict_latency(load_predictor(predictor_file), archs, space)
+    predictor = load_predictor(predictor_file)
+    latency = predict_latency(predictor, archs, space)
+    largest_predicted = float(predict_latency(predictor, [space.largest()], space)[0])
+    largest_measured = ctx.done["latency"].get("largest_ms")
+    largest = float(largest_measured) if largest_measured is not None else largest_predicted
     search = ctx.config.search
     if search.budgets_ms:
         budgets = sorted(float(b) for b in search.budgets_ms)
+    elif search.budget_fractions:
+        budgets = sorted(f * largest for f in search.budget_fractions)
     else:
         budgets = sorted(float(np.quantile(latency, q)) for q in search.budget_quantiles)
-    return {"budgets_ms": budgets, "predicted_range_ms": [float(latency.min()), float(latency.max())]}
+    return {
+        "budgets_ms": budgets,
+        "predicted_range_ms": [float(latency.min()), float(latency.max())],
+        "largest": {"predicted_ms": largest_predicted, "measured_ms": largest_measured},
+    }
 
 
 def predictor_stage(ctx: StageContext) -> dict[str, Any]:
@@ -155,4 +199,7 @@ def predictor_stage(ctx: StageContext) -> dict[str, Any]:
         outputs: dict[str, Any] = {"predictor_file": str(target), "check": None}
     else:
         outputs = _fit_predictor(ctx, latency["dataset"], out_dir)
-    return {**outputs, **resolve_budgets(ctx, outputs["predictor_file"], space)}
+    margin = resolve_margin(ctx.config, outputs["check"])
+    budgets = resolve_budgets(ctx, outputs["predictor_file"], space)
+    limits = [search_limit(b, margin) for b in budgets["budgets_ms"]]
+    return {**outputs, **budgets, "latency_margin": margin, "search_limits_ms": limits}

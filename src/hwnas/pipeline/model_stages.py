@@ -1,5 +1,7 @@
-"""The model half of the pipeline: supernet training, the per-budget evolutionary search (supernet validation loss
-as fitness, predicted latency as constraint), from-scratch retraining of each found arch, and its BLEU.
+"""The model half of the pipeline: supernet training (or a reused supernet), the per-budget evolutionary search
+(supernet validation loss as fitness, predicted latency under the safety margin as constraint) with the chosen
+arch re-measured on the device, the baselines chosen for the same budgets, and from-scratch retraining of every
+chosen arch (BLEU is :mod:`hwnas.pipeline.evaluate_stage`).
 
 Training and search resume inside a stage from their own checkpoints and journals, so a pipeline killed in the
 middle of a long stage loses at most one checkpoint interval.
@@ -11,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from hwnas.core.arch import Arch
-from hwnas.pipeline.config import RetrainStage, SupernetStage, train_config
-from hwnas.pipeline.latency_stages import torch_threads_restored
+from hwnas.core.errors import DataError
+from hwnas.pipeline.budget_check import Candidate, choose_within_budget, search_candidates
+from hwnas.pipeline.config import RetrainStage, SupernetStage, expand_path, train_config
+from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
 from hwnas.pipeline.progress import progress_bar
-from hwnas.pipeline.runner import StageContext, write_json_atomic
+from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
 
 
@@ -32,11 +36,17 @@ def _training_threads(ctx: StageContext) -> int | None:
 
 
 def supernet_stage(ctx: StageContext) -> dict[str, Any]:
+    given = ctx.config.supernet.checkpoint
+    if given is not None:
+        path = Path(expand_path(given))
+        if not path.exists():
+            raise DataError(f"supernet.checkpoint {given!r} does not exist ({path}); train one or remove the key")
+        return {"checkpoint": str(path), "steps": None, "last_loss": None, "reused": True}
     result = _train(ctx, ctx.stage_dir("supernet"), None, ctx.config.supernet)
     return {"checkpoint": str(result.checkpoint), "steps": result.steps, "last_loss": result.last_loss}
 
 
-def _search_one(ctx: StageContext, budget: float, out: Path) -> dict[str, Any] | None:
+def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | None:
     from hwnas.search import build_config, run_search
 
     search = ctx.config.search
@@ -47,7 +57,7 @@ def _search_one(ctx: StageContext, budget: float, out: Path) -> dict[str, Any] |
             "checkpoint": ctx.done["supernet"]["checkpoint"],
             "latency_model": ctx.done["predictor"]["predictor_file"],
             "device": ctx.config.device,
-            "constraints": [f"latency<={budget!r}"],
+            "constraints": [f"latency<={limit!r}"],
             "iterations": search.iterations,
             "population": search.population,
             "parents": search.parents,
@@ -59,84 +69,88 @@ def _search_one(ctx: StageContext, budget: float, out: Path) -> dict[str, Any] |
             "resume": True,
         }
     )
-    with progress_bar(f"search <= {budget:.2f} ms", total=search.iterations, quiet=ctx.quiet) as advance:
+    with progress_bar(f"search <= {limit:.2f} ms", total=search.iterations, quiet=ctx.quiet) as advance:
         outcome = run_search(config, on_iteration=lambda entry: advance(int(entry["iteration"]) + 1))
     best: dict[str, Any] | None = outcome.result.best
     return best
 
 
+def _baseline_choice(ctx: StageContext, archs: list[Arch], budget: float, limit: float, measure: Any) -> Any:
+    """The first (largest) baseline arch whose predicted latency is within the search limit and whose measured
+    latency is within the budget (see :func:`choose_within_budget`)."""
+    from hwnas.hardware.evaluators import predict_latency
+    from hwnas.metrics import analytic_metrics
+    from hwnas.predictors import load_predictor
+
+    space = get_space(ctx.config.space)
+    predicted = predict_latency(load_predictor(ctx.done["predictor"]["predictor_file"]), archs, space)
+    candidates = [
+        Candidate(arch, float(p), {"metrics": {"latency": float(p), "params": analytic_metrics(arch, space)["params"]}})
+        for arch, p in zip(archs, predicted, strict=True)
+        if p <= limit
+    ]
+    return choose_within_budget(candidates, budget_ms=budget, measure=measure, max_measures=_max_measures(ctx))
+
+
+def _max_measures(ctx: StageContext) -> int:
+    return ctx.config.search.max_remeasures if ctx.config.evaluate.measure_latency else 0
+
+
+def _reference(ctx: StageContext) -> dict[str, Any]:
+    """The largest arch of the space: the speed-up goal's yardstick (retrained like the others)."""
+    from hwnas.metrics import analytic_metrics
+
+    space = get_space(ctx.config.space)
+    largest = ctx.done["predictor"].get("largest") or {}
+    arch = space.largest()
+    return {
+        "arch_id": arch.arch_id,
+        "arch": arch.to_dict(),
+        "predicted_ms": largest.get("predicted_ms"),
+        "measured_ms": largest.get("measured_ms"),
+        "metrics": {"params": analytic_metrics(arch, space)["params"]},
+    }
+
+
 def search_stage(ctx: StageContext) -> dict[str, Any]:
-    """One search per budget (tightest first); ``best`` is None when no arch met a budget."""
+    """One search per budget (tightest first) under the budget less the safety margin, the chosen arch
+    re-measured (with fallback), and each baseline's arch for the same budget; ``best`` is None when no arch met
+    a budget."""
+    from hwnas.pipeline.baselines import baseline_archs
+
+    predictor = ctx.done["predictor"]
+    limits = predictor.get("search_limits_ms") or predictor["budgets_ms"]
+    measure = measurer(ctx) if _max_measures(ctx) > 0 else None
+    families = {name: baseline_archs(name, get_space(ctx.config.space)) for name in ctx.config.baselines}
     found = []
-    for index, budget in enumerate(ctx.done["predictor"]["budgets_ms"]):
+    for index, (budget, limit) in enumerate(zip(predictor["budgets_ms"], limits, strict=True)):
         out = ctx.run_dir / "search" / f"budget-{index}"
         with torch_threads_restored(_training_threads(ctx)):
-            best = _search_one(ctx, budget, out)
+            best = _search_one(ctx, limit, out)
         if best is None:
-            ctx.log(f"[search] no arch meets latency <= {budget:.3f} ms")
-        found.append({"budget_ms": budget, "search_dir": str(out), "best": best})
-    return {"found": found}
+            ctx.log(f"[search] no arch meets predicted latency <= {limit:.3f} ms (budget {budget:.3f} ms)")
+        candidates = search_candidates(out, best, limit)
+        chosen = choose_within_budget(candidates, budget_ms=budget, measure=measure, max_measures=_max_measures(ctx))
+        if chosen is not None and chosen["within_budget"] is False:
+            ctx.log(f"[search] budget {budget:.3f} ms: no measured candidate within it; kept {chosen['arch_id']}")
+        baselines = {name: _baseline_choice(ctx, archs, budget, limit, measure) for name, archs in families.items()}
+        found.append(
+            {"budget_ms": budget, "limit_ms": limit, "search_dir": str(out), "best": chosen, "baselines": baselines}
+        )
+    return {"found": found, "reference": _reference(ctx) if ctx.config.baselines else None}
 
 
 def retrain_stage(ctx: StageContext) -> dict[str, Any]:
-    """Train each distinct found arch from scratch (budgets that found the same arch share one model)."""
+    """Train each distinct arch from scratch with one recipe: the searched ones first, then the reference and the
+    baselines (archs chosen twice share one model)."""
+    search = ctx.done["search"]
+    wanted = [item["best"] for item in search["found"]]
+    wanted.append(search.get("reference"))
+    wanted += [choice for item in search["found"] for choice in (item.get("baselines") or {}).values()]
     models: dict[str, str] = {}
-    for item in ctx.done["search"]["found"]:
-        best = item["best"]
-        if best is None or best["arch_id"] in models:
+    for choice in wanted:
+        if choice is None or choice["arch_id"] in models:
             continue
-        result = _train(ctx, ctx.stage_dir("retrain") / best["arch_id"], best["arch"], ctx.config.retrain)
-        models[best["arch_id"]] = str(result.checkpoint)
+        result = _train(ctx, ctx.stage_dir("retrain") / choice["arch_id"], choice["arch"], ctx.config.retrain)
+        models[choice["arch_id"]] = str(result.checkpoint)
     return {"models": models}
-
-
-def _measured_latency(ctx: StageContext, arch: Arch) -> float | None:
-    """This device's latency of ``arch`` under the dataset's own settings (None when latency was not measured)."""
-    latency = ctx.done["latency"]
-    if latency.get("source") != "measure" or not ctx.config.evaluate.measure_latency:
-        return None
-    from hwnas.hardware import MeasureSettings, measure_arch
-
-    settings = MeasureSettings.from_dict(latency["settings"])
-    with torch_threads_restored():
-        return float(measure_arch(arch, get_space(ctx.config.space), settings).latency_ms)
-
-
-def _score(ctx: StageContext, checkpoint: str, arch: Arch) -> dict[str, Any]:
-    """BLEU of one retrained model on the configured split, and its measured latency."""
-    from hwnas.evaluate.checkpoint import evaluate_checkpoint
-
-    stage = ctx.config.evaluate
-    with torch_threads_restored(_training_threads(ctx)):
-        scored = evaluate_checkpoint(
-            checkpoint,
-            arch=None,
-            metric="bleu",
-            split=stage.split,
-            max_sentences=stage.max_sentences,
-            beam=stage.beam,
-            device=ctx.config.device,
-        )
-    return {"bleu": scored["bleu"], "split": scored["split"], "measured_ms": _measured_latency(ctx, arch)}
-
-
-def evaluate_stage(ctx: StageContext) -> dict[str, Any]:
-    """BLEU on the test split and measured latency for each budget's retrained model (scored once per arch)."""
-    models, found = ctx.done["retrain"]["models"], ctx.done["search"]["found"]
-    by_arch: dict[str, dict[str, Any]] = {}
-    rows = []
-    with progress_bar("BLEU + latency", total=len(found), quiet=ctx.quiet) as advance:
-        for number, item in enumerate(found, start=1):
-            best = item["best"]
-            row: dict[str, Any] = {"budget_ms": item["budget_ms"], "arch_id": best["arch_id"] if best else None}
-            if best is not None:
-                arch_id = best["arch_id"]
-                if arch_id not in by_arch:
-                    by_arch[arch_id] = _score(ctx, models[arch_id], Arch.from_dict(best["arch"]))
-                metrics = best["metrics"]
-                row.update(arch=best["arch"], predicted_ms=metrics.get("latency"), valid_loss=metrics.get("valid_loss"))
-                row.update(params=metrics.get("params"), **by_arch[arch_id])
-            rows.append(row)
-            advance(number)
-    write_json_atomic(ctx.stage_dir("evaluate") / "results.json", rows)
-    return {"results": rows}

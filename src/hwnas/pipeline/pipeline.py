@@ -6,15 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from hwnas.pipeline.config import PipelineConfig
+from hwnas.pipeline.evaluate_stage import evaluate_stage
 from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
-from hwnas.pipeline.model_stages import evaluate_stage, retrain_stage, search_stage, supernet_stage
+from hwnas.pipeline.model_stages import retrain_stage, search_stage, supernet_stage
 from hwnas.pipeline.runner import PipelineOutcome, StageContext, StageFn, run_stages
 
 
 def report_stage(ctx: StageContext) -> dict[str, Any]:
-    from hwnas.report import build_report
+    from hwnas.pipeline.report_extras import write_pipeline_report
 
-    return {"report": str(build_report(ctx.run_dir))}
+    return {"report": str(write_pipeline_report(ctx.run_dir))}
 
 
 STAGE_FUNCTIONS: dict[str, StageFn] = {

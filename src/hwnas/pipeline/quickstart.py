@@ -7,55 +7,25 @@ and users can copy it as a starting point.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from hwnas.pipeline.config import PipelineConfig, parse_pipeline_config
+from hwnas.pipeline.config import PipelineConfig, load_pipeline_config
 from hwnas.pipeline.pipeline import run_pipeline
 from hwnas.pipeline.runner import PipelineOutcome
+from hwnas.pipeline.summary_table import SUMMARY_COLUMNS, summary_rows
 
-QUICKSTART_FILE = "quickstart.yaml"
-SMOKE_FILE = "quickstart-smoke.yaml"
-SUMMARY_COLUMNS = ("budget (ms)", "arch_id", "predicted (ms)", "measured (ms)", "BLEU")
+__all__ = ["SUMMARY_COLUMNS", "quickstart_config", "run_quickstart", "summary_rows"]
+
+QUICKSTART_NAME = "quickstart"  # bundled configs (hwnas/configs/pipeline/NAME.yaml)
+SMOKE_NAME = "quickstart-smoke"
 
 
 def quickstart_config(*, smoke: bool = False, out: str | Path | None = None) -> PipelineConfig:
     """The bundled quickstart config (``smoke``: the CI-sized one), with ``run_dir`` set to ``out`` when given."""
-    name = SMOKE_FILE if smoke else QUICKSTART_FILE
-    text = resources.files("hwnas.configs.pipeline").joinpath(name).read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    if out is not None:
-        data["run_dir"] = str(out)
-    return parse_pipeline_config(data, source=f"bundled {name}")
+    return load_pipeline_config(SMOKE_NAME if smoke else QUICKSTART_NAME, run_dir=None if out is None else str(out))
 
 
 def run_quickstart(
     *, smoke: bool = False, out: str | Path | None = None, quiet: bool = False, start_from: str | None = None
 ) -> PipelineOutcome:
     return run_pipeline(quickstart_config(smoke=smoke, out=out), quiet=quiet, start_from=start_from)
-
-
-def _cell(value: Any, pattern: str) -> str:
-    return "-" if value is None else format(value, pattern)
-
-
-def summary_rows(run_dir: str | Path) -> list[tuple[str, ...]]:
-    """The rows of the summary table (one per budget) from ``report/summary.json``."""
-    import json
-
-    summary = json.loads((Path(run_dir) / "report" / "summary.json").read_text(encoding="utf-8"))
-    rows = [
-        (
-            _cell(m["budget_ms"], ".2f"),
-            str(m["arch_id"]),
-            _cell(m.get("predicted_ms"), ".2f"),
-            _cell(m.get("measured_ms"), ".2f"),
-            _cell(m.get("bleu"), ".2f"),
-        )
-        for m in summary["models"]
-    ]
-    rows += [(_cell(b, ".2f"), "(none met the budget)", "-", "-", "-") for b in summary["budgets_without_model"]]
-    return sorted(rows, key=lambda r: float(r[0]))

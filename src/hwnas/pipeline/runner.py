@@ -77,6 +77,15 @@ def check_stage(name: str) -> str:
     return name
 
 
+def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored config with the defaults of keys added since it was written, so a run made by an older hwnas
+    resumes (the stored file is compared as written when it no longer validates)."""
+    try:
+        return PipelineConfig.model_validate(stored).model_dump(mode="json")
+    except ValueError:
+        return stored
+
+
 def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | None) -> None:
     """Refuse to resume a run made with a different config unless the caller re-runs from a stage."""
     if start_from is not None:
@@ -85,7 +94,7 @@ def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | No
     stored_path = run_dir / CONFIG_FILE
     wanted = config.model_dump(mode="json")
     if stored_path.is_file() and start_from is None:
-        stored = yaml.safe_load(stored_path.read_text(encoding="utf-8"))
+        stored = _with_defaults(yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {})
         differing = [k for k in wanted if stored.get(k) != wanted[k] and k != "run_dir"]
         if differing:
             raise ConfigError(

@@ -1,0 +1,84 @@
+"""What ``hwnas pipeline`` / ``quickstart`` / ``report`` print after a run, read from ``report/summary.json``: one
+row per budget (searched model, latency, whether the budget held on the device, BLEU), one row per budget and
+baseline (its BLEU and the gap), and one line per goal check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SUMMARY_COLUMNS = ("budget (ms)", "arch_id", "predicted (ms)", "measured (ms)", "in budget", "BLEU")
+BASELINE_COLUMNS = ("budget (ms)", "arch_id", "measured (ms)", "BLEU", "searched BLEU", "gap")
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(run_dir) / "report" / "summary.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _cell(value: Any, pattern: str) -> str:
+    return "-" if value is None else format(value, pattern)
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "-"}[value]
+
+
+def summary_rows(run_dir: str | Path) -> list[tuple[str, ...]]:
+    """The rows of the summary table (one per budget), tightest budget first."""
+    summary = read_summary(run_dir)
+    rows = [
+        (
+            _cell(m["budget_ms"], ".2f"),
+            str(m["arch_id"]),
+            _cell(m.get("predicted_ms"), ".2f"),
+            _cell(m.get("measured_ms"), ".2f"),
+            _yes_no(m.get("within_budget")),
+            _cell(m.get("bleu"), ".2f"),
+        )
+        for m in summary["models"]
+    ]
+    rows += [(_cell(b, ".2f"), "(none met the budget)", "-", "-", "-", "-") for b in summary["budgets_without_model"]]
+    return sorted(rows, key=lambda r: float(r[0]))
+
+
+def baseline_rows(run_dir: str | Path) -> dict[str, list[tuple[str, ...]]]:
+    """Per baseline, one row per budget: its arch, latency and BLEU next to the searched BLEU and the gap."""
+    tables: dict[str, list[tuple[str, ...]]] = {}
+    for model in sorted(read_summary(run_dir)["models"], key=lambda m: float(m["budget_ms"])):
+        for name, base in sorted((model.get("baselines") or {}).items()):
+            budget, searched = _cell(model["budget_ms"], ".2f"), _cell(model.get("bleu"), ".2f")
+            if base is None:
+                tables.setdefault(name, []).append((budget, "(none fits)", "-", "-", searched, "-"))
+                continue
+            row = (
+                budget,
+                str(base["arch_id"]),
+                _cell(base.get("measured_ms"), ".2f"),
+                _cell(base.get("bleu"), ".2f"),
+                searched,
+                _cell(base.get("bleu_gap"), "+.2f"),
+            )
+            tables.setdefault(name, []).append(row)
+    return tables
+
+
+def goal_lines(run_dir: str | Path) -> list[str]:
+    """The goal checks as sentences (empty without baselines)."""
+    summary = read_summary(run_dir)
+    goals = summary.get("goals") or {}
+    lines = []
+    for name, goal in (goals.get("beats_baseline") or {}).items():
+        lines.append(f"searched beats {name} by >= {goal['margin_bleu']} BLEU at every budget: {_yes_no(goal['met'])}")
+    speed = goals.get("fastest_vs_largest") or {}
+    if speed:
+        detail = ""
+        if "speedup" in speed:
+            kind = speed["latency_kind"]
+            detail = f" (speed-up {speed['speedup']:.2f}x, BLEU loss {speed['bleu_loss']:+.2f}, {kind})"
+        lines.append(
+            f"fastest >= {speed['min_speedup']}x faster than the largest with <= {speed['max_bleu_loss']} BLEU loss: "
+            f"{_yes_no(speed['met'])}{detail}"
+        )
+    return lines
