@@ -101,8 +101,28 @@ def _latency_predictors() -> list[str]:
     return [*rows, ""]
 
 
+def _llm_pp() -> list[str]:
+    found = _newest("llm_pp")
+    if found is None:
+        return []
+    path, data = found
+    rows: list[str] = []
+    for run in data["runs"]:
+        seeds = data["config"]["seeds"]
+        rows += [
+            f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; MAE in BLEU / Kendall tau vs valid BLEU, "
+            f"mean ± std over split seeds {', '.join(map(str, seeds))}; failed predictions are counted in the cells, "
+            f"never filled in; `{path.relative_to(ROOT)}`):",
+            "",
+            data["tables"][run["label"]],
+            "",
+        ]
+    return rows
+
+
 def render() -> str:
-    return "\n".join([*_multi30k(), *_throughput(), *_latency_predictors()]).rstrip() + "\n"
+    sections = [*_multi30k(), *_throughput(), *_latency_predictors(), *_llm_pp()]
+    return "\n".join(sections).rstrip() + "\n"
 
 
 def main() -> None:
