@@ -3,7 +3,8 @@ other), compared arch by arch.
 
 For each arch the figure is the relative difference of the two runs' latencies, ``|a - b| / ((a + b) / 2)``; the
 benchmark reports its median over the archs (goal: <= 3% on CPU, <= 1% on GPU), its 90th percentile, and the same
-for each phase (encoder / decoder, or the forward pass) and for the trimmed mean instead of the median. Archs come
+for each phase (encoder / decoder, or the forward pass) and for the trimmed mean and the minimum instead of the
+median (the minimum is the estimator least moved by a busy machine: interference only ever adds time). Archs come
 from ``hwnas.hardware.arch_stream`` (random sampler, fixed seed), measured with the collector and the space
 family's protocol (HAT's for hat-* spaces), so this is the noise a latency dataset of the same settings carries.
 
@@ -61,20 +62,30 @@ def _run_worker(argv: list[str], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def _phase_columns(rows: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
-    """figure name -> (median column, mean column) present in the rows."""
+STATISTICS = ("median", "mean", "min")  # CSV column stems; "mean" is HAT's trimmed mean
+
+
+def _phase_columns(rows: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """phase name -> {statistic: column} present in the rows."""
     first = next(iter(rows.values()))
-    if "latency_median_encoder" in first:
-        return {
-            "encoder": ("latency_median_encoder", "latency_mean_encoder"),
-            "decoder": ("latency_median_decoder", "latency_mean_decoder"),
-        }
-    return {"forward": ("latency_median", "latency_mean")}
+    phases = ("encoder", "decoder") if "latency_median_encoder" in first else ("",)
+    return {
+        phase or "forward": {stat: f"latency_{stat}_{phase}" if phase else f"latency_{stat}" for stat in STATISTICS}
+        for phase in phases
+    }
 
 
 def _relative_differences(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    diff = np.abs(a - b) / ((a + b) / 2)
-    return {"median": float(np.median(diff)), "p90": float(np.percentile(diff, 90)), "max": float(diff.max())}
+    """Per-arch |a - b| / mean: median, p90, max; and the signed mean, which shows a drift of the whole machine
+    between the two runs (it moves every arch the same way) apart from per-arch noise."""
+    diff = (a - b) / ((a + b) / 2)
+    spread = np.abs(diff)
+    return {
+        "median": float(np.median(spread)),
+        "p90": float(np.percentile(spread, 90)),
+        "max": float(spread.max()),
+        "signed_mean": float(diff.mean()),
+    }
 
 
 def compare(first: Path, second: Path) -> dict[str, Any]:
@@ -85,13 +96,14 @@ def compare(first: Path, second: Path) -> dict[str, Any]:
     ids = sorted(set(runs[0]) & set(runs[1]))
     columns = _phase_columns(runs[0])
     figures: dict[str, Any] = {"archs": len(ids)}
-    for statistic, at in (("median", 0), ("trimmed_mean", 1)):
-        totals = [np.array([sum(float(r[i][c[at]]) for c in columns.values()) for i in ids]) for r in runs]
-        figures[f"total_{statistic}"] = _relative_differences(*totals)
+    for stat in STATISTICS:
+        name = "trimmed_mean" if stat == "mean" else stat
+        totals = [np.array([sum(float(r[i][c[stat]]) for c in columns.values()) for i in ids]) for r in runs]
+        figures[f"total_{name}"] = _relative_differences(*totals)
         for phase, cols in columns.items():
-            values = [np.array([float(r[i][cols[at]]) for i in ids]) for r in runs]
-            figures[f"{phase}_{statistic}"] = _relative_differences(*values)
-    first_total = np.array([sum(float(runs[0][i][c[0]]) for c in columns.values()) for i in ids])
+            values = [np.array([float(r[i][cols[stat]]) for i in ids]) for r in runs]
+            figures[f"{phase}_{name}"] = _relative_differences(*values)
+    first_total = np.array([sum(float(runs[0][i][c["median"]]) for c in columns.values()) for i in ids])
     figures["latency_ms_range"] = [float(first_total.min()), float(first_total.max())]
     figures["load_1m_median_per_run"] = [_median_load(r) for r in runs]  # how busy the machine was
     return figures
