@@ -120,8 +120,24 @@ def _llm_pp() -> list[str]:
     return rows
 
 
+def _hybrid_search() -> list[str]:
+    found = _newest("hybrid_search")
+    if found is None:
+        return []
+    path, data = found
+    settings = data["settings"]
+    return [
+        f"**Hybrid search** (`{settings.get('schedule', 'llm-distill, then supernet')}` vs supernet-only at the same "
+        f"iterations, `{settings.get('space', 'tiny')}` supernet on this CPU, LLM labels from "
+        f"{data['one_off']['llm_labelling']['result']['llm']['model']}; `{path.relative_to(ROOT)}`):",
+        "",
+        data["table"],
+        "",
+    ]
+
+
 def render() -> str:
-    sections = [*_multi30k(), *_throughput(), *_latency_predictors(), *_llm_pp()]
+    sections = [*_multi30k(), *_throughput(), *_latency_predictors(), *_llm_pp(), *_hybrid_search()]
     return "\n".join(sections).rstrip() + "\n"
 
 

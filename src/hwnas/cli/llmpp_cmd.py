@@ -46,6 +46,8 @@ DISTILL_FLAGS = {
     "--sample-seed": "sample_seed",
     "--batch-size": "batch_size",
     "--regressor": "regressor",
+    "--demonstrations": "demonstrations",
+    "--task-description": "task_description",
 }
 GENERATE_FLAGS = {
     "--space": "space",
@@ -151,9 +153,17 @@ def _predictor_flags(values: dict[str, Any]) -> dict[str, Any]:
 @llm_options
 def distill(
     llm_flags: dict[str, Any],
-    space: str | None = typer.Option(None, "--space", help="hat-wmt14ende, hat-wmt14enfr or hat-wmt19ende."),
+    space: str | None = typer.Option(
+        None, "--space", help="hat-wmt14ende, hat-wmt14enfr, hat-wmt19ende; with --demonstrations any HAT-family space."
+    ),
     out: str | None = typer.Option(None, "--out", help="Output folder; re-running the command resumes it."),
-    n: int | None = typer.Option(None, "--n", help="Random archs labelled per split seed (default 500)."),
+    demonstrations: str | None = typer.Option(
+        None, "--demonstrations", help='Your measured archs: JSONL of {"arch": {space, genes}, "value": float}.'
+    ),
+    task_description: str | None = typer.Option(
+        None, "--task-description", help="With --demonstrations: a corpus (multi30k, multi30k:en-de) or the task text."
+    ),
+    n: int | None = typer.Option(None, "--n", help="Random archs labelled (per split seed; default 500)."),
     sample_seed: int | None = typer.Option(None, "--sample-seed", help="Seed of the random archs (0)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Archs per runner call, saved after each (32)."),
     regressor: str | None = typer.Option(None, "--regressor", help="hwnas.predictors name (default auto)."),
@@ -172,7 +182,8 @@ def distill(
     config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
 ) -> None:
-    """LLM-Distill-PP: label random archs with LLM-PP, fit a regressor on HAT features, score it on the seed archs."""
+    """LLM-Distill-PP: label random archs with LLM-PP, fit a regressor on HAT features, score it on the seed archs
+    (or, with --demonstrations, distil one model from your own measured archs)."""
     from hwnas.llm.distill_run import MODEL_FILE, run_distill
     from hwnas.llm.evaluation import format_table, json_safe
     from hwnas.llm.llmpp_config import DistillConfig
@@ -184,6 +195,8 @@ def distill(
         "sample_seed": sample_seed,
         "batch_size": batch_size,
         "regressor": regressor,
+        "demonstrations": demonstrations,
+        "task_description": task_description,
         "seeds": seed or None,
         **_predictor_flags(locals()),
     }
@@ -193,8 +206,17 @@ def distill(
     if as_json:
         print_json(json_safe(result))
         return
-    typer.echo(format_table(result))
+    typer.echo(format_table(result) if "rows" in result else _user_summary(result))
     typer.echo(f"model for search: {Path(config.out) / MODEL_FILE} (hwnas search --evaluator llm-distill)")
+
+
+def _user_summary(result: dict[str, Any]) -> str:
+    labels, fit = result["labels"], result["fit_on_demonstrations"]
+    return (
+        f"{result['n']} archs of {result['space']}: {labels['labels_usable']} usable labels, "
+        f"{labels['labels_failed']} failed; regressor {labels['regressor_choice']}; on the "
+        f"{result['demonstrations']['count']} demonstrations MAE {fit['mae']:.3f}, Kendall {fit['kendall']:.3f}"
+    )
 
 
 @llmpp_app.command("generate")

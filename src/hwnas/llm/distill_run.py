@@ -1,6 +1,8 @@
-"""``hwnas llm-pp distill`` as a library call: per split seed, label the space's random archs with LLM-PP (that
-split's 10 demonstrations), fit the regressor, save it, and score it on that split's 20 test archs, exactly as
-LLM-PP and the supernets are scored. ``model.npz`` is the first seed's model, the one a search uses."""
+"""``hwnas llm-pp distill`` as a library call. On the LLM-PP seed-arch tasks: per split seed, label the space's
+random archs with LLM-PP (that split's 10 demonstrations), fit the regressor, save it, and score it on that split's
+20 test archs, exactly as LLM-PP and the supernets are scored; ``model.npz`` is the first seed's model, the one a
+search uses. With a user's demonstrations file (any HAT-family space): one label set, one model
+(:mod:`hwnas.llm.distill_user`)."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ LABEL_KEYS = (
 Log = Callable[[str], None]
 
 
-def _check_meta(out: Path, meta: dict[str, Any]) -> None:
+def check_meta(out: Path, meta: dict[str, Any]) -> None:
     meta = json.loads(json.dumps(meta))  # compare as stored (tuples become lists)
     path = out / META_FILE
     if path.exists():
@@ -75,13 +77,17 @@ def run_distill(
     ``sampling`` is the base of every request, as in :func:`hwnas.llm.evaluation.evaluate_llmpp`."""
     from hwnas.spaces import get_space
 
+    if config.demonstrations is not None:
+        from hwnas.llm.distill_user import run_user_distill
+
+        return run_user_distill(runner, config, sampling=sampling, log=log)
     say = log or (lambda message: None)
     space = get_space(config.space)
     task = task_of_space(space.name)
     template = load_template(config.template)
     out = Path(config.out)
     meta = {key: getattr(config, key) for key in LABEL_KEYS}
-    _check_meta(out, {**meta, "template": template.describe(), "model": runner.model, "sampling": asdict(sampling)})
+    check_meta(out, {**meta, "template": template.describe(), "model": runner.model, "sampling": asdict(sampling)})
     archs = sample_archs(space, config.n, config.sample_seed)
     scores, per_seed, described = [], [], {}
     for seed in config.seeds:
@@ -126,13 +132,21 @@ def _fit_and_score(
     config: DistillConfig, space: SearchSpace, task: str, seed: int, archs: list[Arch], store: LabelStore, out: Path
 ) -> tuple[SplitScore, dict[str, Any]]:
     """Fit the regressor on this seed's labels of ``archs``, save it, score it on the seed's test archs."""
-    records = store.read()
-    wanted = [records[a.arch_id] for a in archs if a.arch_id in records]
-    model = fit_on_labels(wanted, space, regressor=config.regressor, seed=config.sample_seed)
-    model.save(out / f"model-s{seed}.npz")
+    model, facts = fit_and_save(config, space, archs, store, out / f"model-s{seed}.npz")
     tests = load_seed_archs(seed, task, "test")[: config.limit]
     predicted = model.predict_archs([t.arch for t in tests], space)
     score = score_split(task, seed, [t.valid_bleu for t in tests], [float(v) for v in predicted])
+    return score, facts
+
+
+def fit_and_save(
+    config: DistillConfig, space: SearchSpace, archs: list[Arch], store: LabelStore, path: Path
+) -> tuple[Any, dict[str, Any]]:
+    """The regressor fitted on the stored labels of ``archs``, saved at ``path``, and the facts about its labels."""
+    records = store.read()
+    wanted = [records[a.arch_id] for a in archs if a.arch_id in records]
+    model = fit_on_labels(wanted, space, regressor=config.regressor, seed=config.sample_seed)
+    model.save(path)
     values = [r.get("value") for r in wanted]
     facts = {
         "labels_usable": sum(v is not None and v > 0 for v in values),
@@ -140,6 +154,6 @@ def _fit_and_score(
         "labels_nonpositive": sum(v is not None and v <= 0 for v in values),
         "regressor": model.name,
         "regressor_choice": getattr(model, "chosen_", model.name),
-        "model_file": f"model-s{seed}.npz",
+        "model_file": path.name,
     }
-    return score, facts
+    return model, facts

@@ -15,6 +15,8 @@ from hwnas.core.errors import ConfigError
 from hwnas.core.objectives import parse_constraints
 from hwnas.data.tables import LLMPP_SEEDS, LLMPP_TASKS
 
+USER_TEMPLATE = "llmpp-demos-v1"  # distill's default template with a user's demonstrations
+
 
 class PredictorConfig(BaseModel):
     """How LLM-PP asks: template, demonstrations, samples and their aggregation, retries, the answer's range."""
@@ -87,25 +89,54 @@ class EvaluateConfig(SplitsConfig):
 
 
 class DistillConfig(SplitsConfig):
-    """``hwnas llm-pp distill``: label random archs with LLM-PP (once per split seed, with that split's
-    demonstrations), fit a regressor per seed on HAT's features, evaluate it on that split's test archs."""
+    """``hwnas llm-pp distill``: label random archs with LLM-PP and fit a regressor on HAT's features.
 
-    space: str = Field(description="HAT space with an LLM-PP task: hat-wmt14ende, hat-wmt14enfr, hat-wmt19ende")
+    Without ``demonstrations``: once per split seed, with that split's seed archs as demonstrations, each model
+    scored on the split's test archs (the LLM-PP paper's setting; the space must have an LLM-PP task). With a
+    ``demonstrations`` file: one label set and one model for any HAT-family space, its prompts built from the
+    user's demonstrations, ``metric`` and ``task_description``; ``seeds`` and ``limit`` do not apply."""
+
+    space: str = Field(description="HAT-family space (name or YAML); without demonstrations one with an LLM-PP task")
     out: str = Field(description="output folder (labels, models, result.json); re-running resumes it")
-    n: int = Field(500, ge=4, description="random archs labelled by the LLM per split seed")
+    n: int = Field(500, ge=4, description="random archs labelled by the LLM (per split seed without demonstrations)")
     sample_seed: int = Field(0, ge=0, description="seed of the random archs")
     batch_size: int = Field(32, ge=1, description="archs per runner call (labels are saved after each)")
     regressor: str = Field("auto", description="hwnas.predictors name; auto picks by cross-validation")
+    demonstrations: str | None = Field(
+        None, description='JSONL of measured archs, {"arch": {"space", "genes"}, "value": float} per line'
+    )
+    task_description: str | None = Field(
+        None, description="with demonstrations: a registered corpus (multi30k, multi30k:en-de) or the task in words"
+    )
 
-    @field_validator("space")
-    @classmethod
-    def _space_has_task(cls, value: str) -> str:
+    @model_validator(mode="after")
+    def _space_fits_mode(self) -> DistillConfig:
         from hwnas.llm.seedarchs import TASKS
 
-        spaces = [task.space for task in TASKS.values()]
-        if value not in spaces:
-            raise ValueError(f"space {value!r} has no LLM-PP task (no seed archs to demonstrate); use one of {spaces}")
-        return value
+        if self.demonstrations is None:
+            spaces = [task.space for task in TASKS.values()]
+            if self.space not in spaces:
+                raise ValueError(
+                    f"space {self.space!r} has no LLM-PP task (no seed archs to demonstrate); use one of {spaces}, "
+                    "or give your own --demonstrations FILE"
+                )
+            if self.task_description is not None:
+                raise ValueError("task_description applies with demonstrations only (the seed-arch tasks have theirs)")
+            return self
+        return self._user_mode()
+
+    def _user_mode(self) -> DistillConfig:
+        from hwnas.spaces import get_space
+
+        given = self.model_fields_set & {"seeds", "limit"}
+        if given:
+            raise ValueError(f"{sorted(given)[0]} applies to the seed-arch splits only, not with demonstrations")
+        family = get_space(self.space).family
+        if family != "hat":
+            raise ValueError(f"space {self.space!r} is of family {family!r}; LLM-Distill-PP fits HAT's features (hat)")
+        if "template" not in self.model_fields_set:
+            object.__setattr__(self, "template", USER_TEMPLATE)
+        return self
 
     @field_validator("regressor")
     @classmethod
