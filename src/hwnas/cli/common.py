@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -40,3 +42,43 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
+
+
+# (type, flag declaration, help) of one option in a reusable group; None as default means "not given".
+OptionSpec = tuple[Any, str, str]
+
+
+def option_group(
+    specs: Mapping[str, OptionSpec], *, into: str, panel: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator giving a Typer command a reusable set of options. The command declares one parameter named
+    ``into``; it receives ``{parameter name: value or None}`` for every option of the group, so several commands
+    share one declaration of the flags (and their help) instead of copies."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(func)
+        if into not in signature.parameters:
+            raise TypeError(f"{func.__name__} must take a parameter {into!r} to receive its option group")
+        hints = typing.get_type_hints(func)
+        kept = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
+        kept = [p for p in kept if p.name != into]
+        added = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(None, decl, help=help_text, rich_help_panel=panel),
+                annotation=kind,
+            )
+            for name, (kind, decl, help_text) in specs.items()
+        ]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[into] = {name: kwargs.pop(name, None) for name in specs}
+            return func(*args, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *added]} | {"return": hints.get("return")}
+        return wrapper
+
+    return decorate

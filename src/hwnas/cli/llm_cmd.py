@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hwnas.cli.common import friendly_errors, print_json
+from hwnas.cli.common import friendly_errors, option_group, print_json
 
 if TYPE_CHECKING:
     from hwnas.llm.clients import LLMSettings
@@ -69,35 +68,25 @@ def llm_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give a Typer command every ``--llm-*`` flag. The command declares ``llm: LLMSettings`` (flags merged over
     ``--llm-config`` and the env) and/or ``llm_flags: dict`` (the raw values, to merge over its own config with
     :func:`settings_from_flags`). Put it below ``@friendly_errors`` so bad settings print one line."""
-    signature = inspect.signature(func)
-    wants = {"llm", "llm_flags"} & set(signature.parameters)
+    wants = {"llm", "llm_flags"} & set(inspect.signature(func).parameters)
     if not wants:
         raise TypeError(f"{func.__name__} must take a parameter 'llm' and/or 'llm_flags' to use @llm_options")
-    hints = typing.get_type_hints(func)
-    kept = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
-    kept = [p for p in kept if p.name not in wants]
-    added = [
-        inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            default=typer.Option(None, decl, help=help_text, rich_help_panel=LLM_PANEL),
-            annotation=kind,
-        )
-        for name, (_, kind, decl, help_text) in LLM_FLAGS.items()
-    ]
+    into = "llm_flags" if "llm_flags" in wants else "llm"
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        flags = {name: kwargs.pop(name, None) for name in LLM_FLAGS}
-        if "llm_flags" in wants:
-            kwargs["llm_flags"] = flags
+    def convert(*args: Any, **kwargs: Any) -> Any:
         if "llm" in wants:
-            kwargs["llm"] = settings_from_flags(flags)
+            kwargs["llm"] = settings_from_flags(kwargs[into])
         return func(*args, **kwargs)
 
-    wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *added]} | {"return": hints.get("return")}
-    return wrapper
+    if wants == {"llm", "llm_flags"}:  # `llm` is computed here, so it is no parameter of the command
+        signature = inspect.signature(func)
+        convert.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "llm"]
+        )
+
+    specs = {name: (kind, decl, help_text) for name, (_, kind, decl, help_text) in LLM_FLAGS.items()}
+    return option_group(specs, into=into, panel=LLM_PANEL)(convert)
 
 
 @llm_app.command("fetch")

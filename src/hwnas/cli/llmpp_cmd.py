@@ -15,28 +15,32 @@ from typing import Any
 
 import typer
 
-from hwnas.cli.common import friendly_errors, print_json
+from hwnas.cli.common import OptionSpec, friendly_errors, option_group, print_json
 from hwnas.cli.llm_cmd import llm_options, settings_from_flags
 
 llmpp_app = typer.Typer(
     help="LLM performance predictors: LLM-PP, LLM-Distill-PP, LLM-proposed archs.", no_args_is_help=True
 )
 
-# CLI option -> settings key, per command (tests check both sides list the same settings).
-PREDICTOR_FLAGS = {
-    "--template": "template",
-    "--k": "k",
-    "--samples": "samples",
-    "--aggregate": "aggregate",
-    "--max-attempts": "max_attempts",
-    "--value-min": "value_min",
-    "--value-max": "value_max",
-    "--metric": "metric",
-    "--examples": "examples",
-    "--example-seed": "example_seed",
-    "--seed": "seeds",
-    "--limit": "limit",
+# Settings key -> (type, flag, help) of the prompt / predictor options that `evaluate` and `distill` share.
+PREDICTOR_OPTIONS: dict[str, OptionSpec] = {
+    "template": (str | None, "--template", "Template name or .j2 path (default llmpp-v1)."),
+    "k": (int | None, "--k", "Demonstrations per prompt (default all 10)."),
+    "samples": (int | None, "--samples", "Answers per arch (needs --llm-temperature > 0)."),
+    "aggregate": (str | None, "--aggregate", "mean (default) or median of the samples."),
+    "max_attempts": (int | None, "--max-attempts", "Asks per sample before failing (3)."),
+    "value_min": (float | None, "--value-min", "Lowest plausible answer (default 0)."),
+    "value_max": (float | None, "--value-max", "Highest plausible answer (default 100)."),
+    "metric": (str | None, "--metric", "Metric name in the prompt (default 'valid BLEU')."),
+    "examples": (int | None, "--examples", "Sentence pairs shown from the corpus (3)."),
+    "example_seed": (int | None, "--example-seed", "Seed of those sentence pairs (0)."),
+    "seeds": (list[int] | None, "--seed", "Split seed 123, 456, 789 (repeatable; default all three)."),
+    "limit": (int | None, "--limit", "Test archs per split scored (default all 20)."),
 }
+predictor_options = option_group(PREDICTOR_OPTIONS, into="predictor", panel="LLM-PP predictor")
+
+# CLI option -> settings key, per command (tests check both sides list the same settings).
+PREDICTOR_FLAGS = {decl: key for key, (_, decl, _) in PREDICTOR_OPTIONS.items()}
 EVALUATE_FLAGS = {**PREDICTOR_FLAGS, "--task": "tasks", "--out": "out"}
 DISTILL_FLAGS = {
     **PREDICTOR_FLAGS,
@@ -100,21 +104,11 @@ def _write_json(path: str | None, result: dict[str, Any]) -> None:
 @llmpp_app.command("evaluate")
 @friendly_errors
 @llm_options
+@predictor_options
 def evaluate(
     llm_flags: dict[str, Any],
+    predictor: dict[str, Any],
     task: list[str] | None = typer.Option(None, "--task", help="wmt14ende, wmt14enfr, wmt19ende (repeatable)."),
-    seed: list[int] | None = typer.Option(None, "--seed", help="Split seed 123, 456, 789 (repeatable; default all)."),
-    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmpp-v1)."),
-    k: int | None = typer.Option(None, "--k", help="Demonstrations per prompt (default all 10)."),
-    samples: int | None = typer.Option(None, "--samples", help="Answers per arch (needs --llm-temperature > 0)."),
-    aggregate: str | None = typer.Option(None, "--aggregate", help="mean (default) or median of the samples."),
-    max_attempts: int | None = typer.Option(None, "--max-attempts", help="Asks per sample before failing (3)."),
-    value_min: float | None = typer.Option(None, "--value-min", help="Lowest plausible answer (default 0)."),
-    value_max: float | None = typer.Option(None, "--value-max", help="Highest plausible answer (default 100)."),
-    metric: str | None = typer.Option(None, "--metric", help="Metric name in the prompt (default 'valid BLEU')."),
-    examples: int | None = typer.Option(None, "--examples", help="Sentence pairs shown from the corpus (3)."),
-    example_seed: int | None = typer.Option(None, "--example-seed", help="Seed of those sentence pairs (0)."),
-    limit: int | None = typer.Option(None, "--limit", help="Test archs per split (default all 20)."),
     out: str | None = typer.Option(None, "--out", help="Write the full result (every answer) as JSON here."),
     config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
@@ -123,7 +117,7 @@ def evaluate(
     from hwnas.llm.evaluation import evaluate_llmpp, format_table
     from hwnas.llm.llmpp_config import EvaluateConfig
 
-    flags = {"tasks": task or None, "seeds": seed or None, "out": out, **_predictor_flags(locals())}
+    flags = {"tasks": task or None, "out": out, **_given(predictor)}
     config = _config(EvaluateConfig, config_file, flags)
     llm, runner = _runner(config, llm_flags)
 
@@ -143,16 +137,18 @@ def evaluate(
         _say(f"note: {task_name}: {note}")
 
 
-def _predictor_flags(values: dict[str, Any]) -> dict[str, Any]:
-    keys = [key for key in PREDICTOR_FLAGS.values() if key not in ("seeds",)]
-    return {key: values.get(key) for key in keys}
+def _given(predictor: dict[str, Any]) -> dict[str, Any]:
+    """The shared options' values, an empty repeatable option counting as not given."""
+    return {key: value or None if isinstance(value, list) else value for key, value in predictor.items()}
 
 
 @llmpp_app.command("distill")
 @friendly_errors
 @llm_options
+@predictor_options
 def distill(
     llm_flags: dict[str, Any],
+    predictor: dict[str, Any],
     space: str | None = typer.Option(
         None, "--space", help="hat-wmt14ende, hat-wmt14enfr, hat-wmt19ende; with --demonstrations any HAT-family space."
     ),
@@ -167,18 +163,6 @@ def distill(
     sample_seed: int | None = typer.Option(None, "--sample-seed", help="Seed of the random archs (0)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Archs per runner call, saved after each (32)."),
     regressor: str | None = typer.Option(None, "--regressor", help="hwnas.predictors name (default auto)."),
-    seed: list[int] | None = typer.Option(None, "--seed", help="Split seeds (repeatable; default all three)."),
-    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmpp-v1)."),
-    k: int | None = typer.Option(None, "--k", help="Demonstrations per prompt (default all 10)."),
-    samples: int | None = typer.Option(None, "--samples", help="Answers per arch (needs --llm-temperature > 0)."),
-    aggregate: str | None = typer.Option(None, "--aggregate", help="mean (default) or median of the samples."),
-    max_attempts: int | None = typer.Option(None, "--max-attempts", help="Asks per sample before failing (3)."),
-    value_min: float | None = typer.Option(None, "--value-min", help="Lowest plausible answer (default 0)."),
-    value_max: float | None = typer.Option(None, "--value-max", help="Highest plausible answer (default 100)."),
-    metric: str | None = typer.Option(None, "--metric", help="Metric name in the prompt (default 'valid BLEU')."),
-    examples: int | None = typer.Option(None, "--examples", help="Sentence pairs shown from the corpus (3)."),
-    example_seed: int | None = typer.Option(None, "--example-seed", help="Seed of those sentence pairs (0)."),
-    limit: int | None = typer.Option(None, "--limit", help="Test archs per split scored (default all 20)."),
     config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
 ) -> None:
@@ -197,8 +181,7 @@ def distill(
         "regressor": regressor,
         "demonstrations": demonstrations,
         "task_description": task_description,
-        "seeds": seed or None,
-        **_predictor_flags(locals()),
+        **_given(predictor),
     }
     config = _config(DistillConfig, config_file, flags)
     llm, runner = _runner(config, llm_flags)

@@ -21,7 +21,6 @@ from hwnas.llm.distill_run import LABEL_KEYS, MODEL_FILE, RESULT_FILE, Log, chec
 from hwnas.llm.evaluation import json_safe, score_split
 from hwnas.llm.llmpp import DEFAULT_SAMPLING, Demonstration, LLMPPPredictor, PromptContext
 from hwnas.llm.llmpp_config import DistillConfig
-from hwnas.llm.parsing import ValueRange
 from hwnas.llm.prompts import load_template
 
 LABELS_FILE = "labels.jsonl"
@@ -47,7 +46,9 @@ def run_user_distill(
     context = PromptContext(
         template=template, space=space, task=task.variables, examples=task.examples, metric=config.metric
     )
-    predictor = _predictor(runner, config, context, demos, sampling)
+    predictor = LLMPPPredictor.from_config(
+        config, runner=runner, context=context, demonstrations=demos, sampling=sampling
+    )
     archs = sample_archs(space, config.n, config.sample_seed)
     store = LabelStore(out / LABELS_FILE)
     counts = label_archs(
@@ -71,22 +72,6 @@ def run_user_distill(
     }
     (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
     return result
-
-
-def _predictor(
-    runner: LLMRunner, config: DistillConfig, context: PromptContext, demos: list[Demonstration], sampling: Sampling
-) -> LLMPPPredictor:
-    return LLMPPPredictor(
-        runner=runner,
-        context=context,
-        demonstrations=demos,
-        k=config.k,
-        samples=config.samples,
-        aggregate=config.aggregate,
-        sampling=sampling,
-        max_attempts=config.max_attempts,
-        value_range=ValueRange(config.value_min, config.value_max),
-    )
 
 
 def _described(config: DistillConfig, sha256: str, demos: list[Demonstration]) -> dict[str, Any]:

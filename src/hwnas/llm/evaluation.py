@@ -20,7 +20,6 @@ import numpy as np
 from hwnas.llm.base import LLMRunner, Sampling
 from hwnas.llm.llmpp import DEFAULT_SAMPLING, Demonstration, LLMPPPredictor, Prediction, PromptContext
 from hwnas.llm.llmpp_config import EvaluateConfig, PredictorConfig
-from hwnas.llm.parsing import ValueRange
 from hwnas.llm.prompts import PromptTemplate, load_template
 from hwnas.llm.seedarchs import SUPERNET_PREDICTORS, SeedArch, get_task, load_seed_archs, task_examples
 
@@ -124,16 +123,9 @@ def build_predictor(
         examples=examples,
         metric=config.metric,
     )
-    predictor = LLMPPPredictor(
-        runner=runner,
-        context=context,
-        demonstrations=[Demonstration(d.arch, d.valid_bleu) for d in demonstrations],
-        k=config.k,
-        samples=config.samples,
-        aggregate=config.aggregate,
-        sampling=sampling,
-        max_attempts=config.max_attempts,
-        value_range=ValueRange(config.value_min, config.value_max),
+    demos = [Demonstration(d.arch, d.valid_bleu) for d in demonstrations]
+    predictor = LLMPPPredictor.from_config(
+        config, runner=runner, context=context, demonstrations=demos, sampling=sampling
     )
     return predictor, note
 

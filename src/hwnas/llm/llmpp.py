@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from hwnas.core.space import SearchSpace
 from hwnas.llm.base import Completion, LLMError, LLMRunner, Message, Request, Sampling
 from hwnas.llm.parsing import ValueRange, parse_number
 from hwnas.llm.prompts import PromptTemplate, arch_line, efficiency_line, space_variables
+
+if TYPE_CHECKING:
+    from hwnas.llm.llmpp_config import PredictorConfig
 
 Aggregate = Literal["mean", "median"]
 AGGREGATES: dict[str, Callable[[list[float]], float]] = {"mean": statistics.fmean, "median": statistics.median}
@@ -131,6 +134,29 @@ class LLMPPPredictor:
             rng = np.random.default_rng(self.base_seed)
             chosen = sorted(rng.choice(len(self.demonstrations), size=self.k, replace=False).tolist())
         self.used_demonstrations: tuple[Demonstration, ...] = tuple(self.demonstrations[i] for i in chosen)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PredictorConfig,
+        *,
+        runner: LLMRunner,
+        context: PromptContext,
+        demonstrations: Sequence[Demonstration],
+        sampling: Sampling = DEFAULT_SAMPLING,
+    ) -> LLMPPPredictor:
+        """The predictor a command's settings describe (``hwnas llm-pp evaluate`` / ``distill``)."""
+        return cls(
+            runner=runner,
+            context=context,
+            demonstrations=demonstrations,
+            k=config.k,
+            samples=config.samples,
+            aggregate=config.aggregate,
+            sampling=sampling,
+            max_attempts=config.max_attempts,
+            value_range=ValueRange(config.value_min, config.value_max),
+        )
 
     @property
     def base_seed(self) -> int:
