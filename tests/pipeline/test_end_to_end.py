@@ -79,14 +79,20 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
     monkeypatch.setattr(model_stages, "measurer", _first_arch_over_budget)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(config, quiet=True)
-    assert sorted(p.parent.name for p in run.glob("*/stage.done")) == ["latency", "predictor", "search", "supernet"]
+    assert sorted(p.parent.name for p in run.glob("*/stage.done")) == [
+        "baselines",
+        "latency",
+        "predictor",
+        "search",
+        "supernet",
+    ]
     checkpoint = Path(json.loads((run / "supernet" / "stage.done").read_text())["checkpoint"])
     before = {p: p.stat().st_mtime_ns for p in (checkpoint, run / "latency" / "latency.csv")}
     monkeypatch.undo()
 
     outcome = run_pipeline(config, quiet=True)
     assert outcome.ran == ["retrain", "evaluate", "report"]
-    assert outcome.skipped == ["supernet", "latency", "predictor", "search"]
+    assert outcome.skipped == ["supernet", "latency", "predictor", "search", "baselines"]
     assert {p: p.stat().st_mtime_ns for p in before} == before  # nothing finished was redone
 
     budgets = outcome.markers["predictor"]["budgets_ms"]
@@ -99,17 +105,34 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
         assert model["predicted_ms"] <= model["limit_ms"] + 1e-9  # the search kept the safety margin
         assert model["within_budget"] is True and model["measured_ms"] == 1e-3 and 0.0 <= model["bleu"] <= 100.0
         assert (run / "retrain" / model["arch_id"] / "checkpoints").is_dir()
-        base = model["baselines"]["uniform-shrink"]  # None where no uniformly shrunk arch fits the budget
-        if base is not None:
-            assert base["bleu_gap"] == pytest.approx(model["bleu"] - base["bleu"])
-            assert (run / "retrain" / base["arch_id"] / "checkpoints").is_dir()
-    assert summary["models"][-1]["baselines"]["uniform-shrink"] is not None  # the loosest budget has one
+        base = model["baselines"]["uniform-shrink"]
+        assert base["bleu_gap"] == pytest.approx(model["bleu"] - base["bleu"])
+        assert (run / "retrain" / base["arch_id"] / "checkpoints").is_dir()
+        _check_fair_choice(base, model["budget_ms"], summary["baseline_candidates"]["uniform-shrink"])
     tightest = summary["models"][0]["latency_check"]
     assert tightest["fallback"] and [t["within_budget"] for t in tightest["tries"]] == [False, True]
     assert tightest["tries"][1]["arch_id"] == summary["models"][0]["arch_id"]  # the next candidate was taken
     reference = summary["reference"]
     assert reference["arch_id"] == get_space("tiny").largest().arch_id and reference["bleu"] is not None
     assert set(summary["goals"]) == {"beats_baseline", "fastest_vs_largest"}
-    assert "## Baseline: uniform-shrink" in (run / "report" / "report.md").read_text(encoding="utf-8")
+    text = (run / "report" / "report.md").read_text(encoding="utf-8")
+    assert "## Baseline: uniform-shrink" in text and "### Every uniform-shrink candidate" in text
     assert set(summary["figures"]) == {"bleu_vs_latency", "search_progress", "latency_parity", "training_curves"}
     assert (run / "report" / "report.md").is_file()
+
+
+def _check_fair_choice(base: dict[str, Any], budget: float, table: dict[str, Any]) -> None:
+    """Every candidate was measured live; the choice is the lowest supernet loss among those measured within the
+    budget (or, when none is, the fastest, flagged)."""
+    rows = table["candidates"]
+    assert table["rule"] == "valid_loss" and len(rows) == 16 and table["measured"] == "all 16 candidates measured"
+    assert all(r["measured_ms"] > 0 and r["valid_loss"] > 0 for r in rows)
+    within = [r for r in rows if r["measured_ms"] <= budget]
+    selection = base["selection"]
+    assert selection["rule"] == "valid_loss" and selection["latency_basis"] == "measured"
+    assert sorted(selection["within"]) == sorted(r["arch_id"] for r in within)
+    if within:
+        assert base["arch_id"] == min(within, key=lambda r: r["valid_loss"])["arch_id"] and base["within_budget"]
+    else:
+        assert base["arch_id"] == min(rows, key=lambda r: r["measured_ms"])["arch_id"]
+        assert base["within_budget"] is False

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hwnas.pipeline.goals import baseline_goal, pipeline_goals, speedup_goal
+from hwnas.pipeline.goals import add_best_in_budget, baseline_goal, pipeline_goals, speedup_goal
 
 
 def _row(budget: float, bleu: float | None, base_bleu: float | None, measured: float | None, predicted: float) -> Any:
@@ -51,3 +51,23 @@ def test_no_baselines_no_goals() -> None:
     assert pipeline_goals([_row(1.0, 30.0, 29.0, 1.0, 1.0)], None, []) == {}
     goals = pipeline_goals([_row(1.0, 30.0, 29.0, 1.0, 1.0)], None, ["uniform-shrink"])
     assert goals["beats_baseline"]["uniform-shrink"]["met"] is True and goals["fastest_vs_largest"]["met"] is None
+
+
+def test_goal_compares_with_a_better_retrained_model_of_the_family_within_the_budget() -> None:
+    """The chosen baseline ranks best by supernet loss; when the largest arch (retrained as the reference) fits the
+    loose budget too and scored more BLEU, question 1 is asked against it; over-budget models never count."""
+    rows = [_row(2.0, 30.0, 29.0, 2.0, 2.0), _row(4.0, 32.0, 31.0, 4.0, 4.0)]
+    rows[0]["baselines"]["uniform-shrink"].update(arch_id="small", measured_ms=1.9)
+    rows[1]["baselines"]["uniform-shrink"].update(arch_id="mid", measured_ms=3.0)
+    reference = {"arch_id": "big", "bleu": 31.8, "measured_ms": 3.9}
+    add_best_in_budget(rows, reference, {"uniform-shrink": {"small", "mid", "big"}})
+    assert "best_in_budget" not in rows[0]["baselines"]["uniform-shrink"]  # "big" measures 3.9 > 2.0
+    better = rows[1]["baselines"]["uniform-shrink"]["best_in_budget"]
+    assert better == {"arch_id": "big", "bleu": 31.8, "measured_ms": 3.9, "role": "the largest arch (reference)"}
+    goal = baseline_goal(rows, "uniform-shrink")
+    assert [b["baseline_arch_id"] for b in goal["per_budget"]] == ["small", "big"]
+    assert goal["per_budget"][1]["gap"] == pytest.approx(0.2) and goal["met"] is False  # vs "mid" it was 1.0
+    outsider = [_row(4.0, 32.0, 31.0, 4.0, 4.0)]
+    outsider[0]["baselines"]["uniform-shrink"].update(arch_id="mid", measured_ms=3.0)
+    add_best_in_budget(outsider, reference, {"uniform-shrink": {"mid"}})  # "big" not of the family: ignored
+    assert "best_in_budget" not in outsider[0]["baselines"]["uniform-shrink"]

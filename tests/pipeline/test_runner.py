@@ -70,7 +70,7 @@ def test_interrupted_run_resumes_at_the_stage_that_did_not_finish(tmp_path: Path
     assert read_marker(tmp_path, "search") is None and read_marker(tmp_path, "predictor") is not None
     resumed = Recorder()
     outcome = run_stages(_config(tmp_path), resumed.functions(), quiet=True)
-    assert resumed.calls == ["search", "retrain", "evaluate", "report"]
+    assert resumed.calls == ["search", "baselines", "retrain", "evaluate", "report"]
     assert outcome.skipped == ["supernet", "latency", "predictor"]
     assert outcome.markers["report"]["value"] == len(STAGES)  # later stages saw the earlier markers
 
@@ -82,7 +82,7 @@ def test_from_stage_reruns_it_and_everything_after(tmp_path: Path) -> None:
     rerun = Recorder()
     outcome = run_stages(_config(tmp_path), rerun.functions(), start_from="retrain", quiet=True)
     assert rerun.calls == ["retrain", "evaluate", "report"]
-    assert outcome.skipped == ["supernet", "latency", "predictor", "search"]
+    assert outcome.skipped == ["supernet", "latency", "predictor", "search", "baselines"]
     assert not stale.exists()  # the stage folder was cleared, not merely re-marked
 
 

@@ -13,7 +13,9 @@ import typer
 from hwnas.cli.common import fail, friendly_errors
 
 _FROM = typer.Option(
-    None, "--from", help="Re-run from this stage: supernet, latency, predictor, search, retrain, evaluate, report."
+    None,
+    "--from",
+    help="Re-run from this stage: supernet, latency, predictor, search, baselines, retrain, evaluate, report.",
 )
 _QUIET = typer.Option(False, "--quiet", help="No progress output; print only the report path.")
 
@@ -53,7 +55,9 @@ def _print_summary(run_dir: Path, report: Path, quiet: bool) -> None:
     console = Console()
     console.print(_table("searched models, one per latency budget", SUMMARY_COLUMNS, summary_rows(run_dir)))
     for name, rows in baseline_rows(run_dir).items():
-        console.print(_table(f"baseline {name}, same budgets (gap = searched - baseline)", BASELINE_COLUMNS, rows))
+        console.print(
+            _table(f"baseline {name}, measured within budget (gap = searched - baseline)", BASELINE_COLUMNS, rows)
+        )
     for line in goal_lines(run_dir):
         typer.echo(f"goal: {line}")
     typer.echo(f"report: {report}")
@@ -126,7 +130,7 @@ def report_cmd(
     quiet: bool = _QUIET,
 ) -> None:
     """(Re)write RUN_DIR/report: report.md, summary.json and the PNGs."""
-    from hwnas.pipeline.report_extras import write_pipeline_report
+    from hwnas.report import build_report
 
-    report = write_pipeline_report(run_dir)
+    report = build_report(run_dir)
     _print_summary(run_dir, report, quiet)

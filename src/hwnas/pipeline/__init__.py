@@ -1,5 +1,6 @@
 """The end-to-end HAT pipeline: supernet training -> latency data -> latency predictor -> evolutionary search per
-latency budget -> retrain from scratch -> BLEU -> report, resumable stage by stage (see :mod:`hwnas.pipeline.runner`).
+latency budget -> baselines measured on the device -> retrain from scratch -> BLEU -> report, resumable stage by
+stage (see :mod:`hwnas.pipeline.runner`).
 
 Entry points: :func:`run_pipeline` (a :class:`PipelineConfig`), :func:`load_pipeline_config` (a YAML path or the
 name of a bundled config: quickstart, multi30k-gpu, wmt14-ende, iwslt14-deen...), :func:`check_pipeline` (every

@@ -3,8 +3,8 @@
 ``uniform-shrink`` is what an engineer without NAS would do: take the largest model and shrink it uniformly —
 fewer layers, a smaller embedding, a smaller FFN, the same in every layer and on both sides — until it fits the
 budget. The search earns its keep only if it beats the largest such model that fits. Each baseline is a
-function ``space -> archs, most preferred (largest) first``; the pipeline picks, per budget, the first one whose
-predicted and then measured latency fit (:func:`hwnas.pipeline.budget_check.choose_within_budget`).
+function ``space -> archs, largest first``; the pipeline measures them on the device and picks, per budget, the
+one with the best expected accuracy among those measured within it (:mod:`hwnas.pipeline.baseline_choice`).
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ def uniform_shrink(space: SearchSpace) -> list[Arch]:
         return float(metrics["params"]), float(metrics["flops"])
 
     return sorted(archs.values(), key=size, reverse=True)
+
+
+def shrink_values(arch: Arch, space: SearchSpace) -> dict[str, object]:
+    """The values a uniform shrink chose for ``arch`` (one per tied group, named by its first gene, and each free
+    gene): how the report describes a baseline in a few numbers."""
+    rule = SHRINK_RULES[space.family]
+    names = [group[0] for group in rule.tied] + list(rule.free)
+    values = {name: arch[name] for name in names}
+    return {name: value[0] if isinstance(value, tuple) else value for name, value in values.items()}
 
 
 BaselineFn = Callable[[SearchSpace], list[Arch]]

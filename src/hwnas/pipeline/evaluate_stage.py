@@ -13,12 +13,11 @@ from typing import Any
 
 from hwnas.core.arch import Arch
 from hwnas.pipeline.config import expand_path
-from hwnas.pipeline.goals import pipeline_goals
+from hwnas.pipeline.goals import add_best_in_budget, pipeline_goals
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext, write_json_atomic
-
-COMPARISON_FILE = "comparison.json"  # evaluate/: the reference model and the goal checks
+from hwnas.report.builder import COMPARISON_FILE
 
 
 def _translate_and_score(ctx: StageContext, checkpoint: str) -> dict[str, Any]:
@@ -85,8 +84,9 @@ class _Scores:
         return {**choice, **self.bleu[arch_id], "measured_ms": measured}
 
 
-def _row(item: dict[str, Any], scores: _Scores) -> dict[str, Any]:
-    """One budget: the searched model (BLEU, latencies, budget check) and each baseline with its BLEU gap."""
+def _row(item: dict[str, Any], baselines: dict[str, Any], scores: _Scores) -> dict[str, Any]:
+    """One budget: the searched model (BLEU, latencies, budget check) and each baseline (the baselines stage's
+    choice for this budget) with its BLEU gap."""
     row: dict[str, Any] = {"budget_ms": item["budget_ms"], "limit_ms": item.get("limit_ms"), "arch_id": None}
     best = item["best"]
     if best is not None:
@@ -105,16 +105,18 @@ def _row(item: dict[str, Any], scores: _Scores) -> dict[str, Any]:
             split=got["split"],
         )
     row["baselines"] = {}
-    for name, choice in (item.get("baselines") or {}).items():
+    for name, choice in baselines.items():
         if choice is None:
             row["baselines"][name] = None
             continue
         got = scores.scored(choice)
         gap = None if row.get("bleu") is None else float(row["bleu"]) - float(got["bleu"])
-        keep = ("arch_id", "arch", "predicted_ms", "measured_ms", "bleu", "tries")
+        keep = ("arch_id", "arch", "predicted_ms", "measured_ms", "bleu", "selection")
+        metrics = choice.get("metrics") or {}
         row["baselines"][name] = {
             **{k: got.get(k) for k in keep},
-            "params": (choice.get("metrics") or {}).get("params"),
+            "params": metrics.get("params"),
+            "valid_loss": metrics.get("valid_loss"),
             "within_budget": _within(got["measured_ms"], item["budget_ms"], choice.get("within_budget")),
             "bleu_gap": gap,  # searched minus baseline
         }
@@ -128,18 +130,20 @@ def _within(measured: float | None, budget: float, recorded: bool | None) -> boo
 def evaluate_stage(ctx: StageContext) -> dict[str, Any]:
     """Score every budget's models and the reference; write ``results.json`` (one row per budget) and
     ``comparison.json`` (reference + goals)."""
-    search = ctx.done["search"]
+    baselines = ctx.done["baselines"]
     scores = _Scores(ctx)
-    found = search["found"]
+    found = ctx.done["search"]["found"]
     rows = []
     with progress_bar("BLEU + latency", total=len(found) + 1, quiet=ctx.quiet) as advance:
-        for number, item in enumerate(found, start=1):
-            rows.append(_row(item, scores))
+        for number, (item, chosen) in enumerate(zip(found, baselines["per_budget"], strict=True), start=1):
+            rows.append(_row(item, chosen["baselines"], scores))
             advance(number)
-        reference = search.get("reference")
+        reference = baselines.get("reference")
         if reference is not None:
             reference = {k: v for k, v in scores.scored(reference).items() if k != "tries"}
         advance(len(found) + 1)
+    tables = baselines.get("candidates") or {}
+    add_best_in_budget(rows, reference, {n: {r["arch_id"] for r in t["candidates"]} for n, t in tables.items()})
     goals = pipeline_goals(rows, reference, ctx.config.baselines)
     out = ctx.stage_dir("evaluate")
     write_json_atomic(out / "results.json", rows)

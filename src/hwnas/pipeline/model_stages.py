@@ -1,7 +1,7 @@
 """The model half of the pipeline: supernet training (or a reused supernet), the per-budget evolutionary search
 (supernet validation loss as fitness, predicted latency under the safety margin as constraint) with the chosen
-arch re-measured on the device, the baselines chosen for the same budgets, and from-scratch retraining of every
-chosen arch (BLEU is :mod:`hwnas.pipeline.evaluate_stage`).
+arch re-measured on the device, and from-scratch retraining of every chosen arch: searched, baselines and reference
+(BLEU is :mod:`hwnas.pipeline.evaluate_stage`).
 
 Training and search resume inside a stage from their own checkpoints and journals, so a pipeline killed in the
 middle of a long stage loses at most one checkpoint interval.
@@ -12,14 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
-from hwnas.pipeline.budget_check import Candidate, choose_within_budget, search_candidates
+from hwnas.pipeline.budget_check import choose_within_budget, search_candidates
 from hwnas.pipeline.config import RetrainStage, SupernetStage, expand_path, train_config
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
-from hwnas.spaces import get_space
 
 
 def _train(ctx: StageContext, run_dir: Path, arch: dict[str, Any] | None, length: SupernetStage | RetrainStage) -> Any:
@@ -75,53 +73,17 @@ def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | 
     return best
 
 
-def _baseline_choice(ctx: StageContext, archs: list[Arch], budget: float, limit: float, measure: Any) -> Any:
-    """The first (largest) baseline arch whose predicted latency is within the search limit and whose measured
-    latency is within the budget (see :func:`choose_within_budget`)."""
-    from hwnas.hardware.evaluators import predict_latency
-    from hwnas.metrics import analytic_metrics
-    from hwnas.predictors import load_predictor
-
-    space = get_space(ctx.config.space)
-    predicted = predict_latency(load_predictor(ctx.done["predictor"]["predictor_file"]), archs, space)
-    candidates = [
-        Candidate(arch, float(p), {"metrics": {"latency": float(p), "params": analytic_metrics(arch, space)["params"]}})
-        for arch, p in zip(archs, predicted, strict=True)
-        if p <= limit
-    ]
-    return choose_within_budget(candidates, budget_ms=budget, measure=measure, max_measures=_max_measures(ctx))
-
-
 def _max_measures(ctx: StageContext) -> int:
     return ctx.config.search.max_remeasures if ctx.config.evaluate.measure_latency else 0
 
 
-def _reference(ctx: StageContext) -> dict[str, Any]:
-    """The largest arch of the space: the speed-up goal's yardstick (retrained like the others)."""
-    from hwnas.metrics import analytic_metrics
-
-    space = get_space(ctx.config.space)
-    largest = ctx.done["predictor"].get("largest") or {}
-    arch = space.largest()
-    return {
-        "arch_id": arch.arch_id,
-        "arch": arch.to_dict(),
-        "predicted_ms": largest.get("predicted_ms"),
-        "measured_ms": largest.get("measured_ms"),
-        "metrics": {"params": analytic_metrics(arch, space)["params"]},
-    }
-
-
 def search_stage(ctx: StageContext) -> dict[str, Any]:
     """One search per budget (tightest first) under the budget less the safety margin, the chosen arch
-    re-measured (with fallback), and each baseline's arch for the same budget; ``best`` is None when no arch met
-    a budget."""
-    from hwnas.pipeline.baselines import baseline_archs
-
+    re-measured (with fallback); ``best`` is None when no arch met a budget. The baselines for the same budgets
+    are the next stage's (:mod:`hwnas.pipeline.baseline_stage`)."""
     predictor = ctx.done["predictor"]
     limits = predictor.get("search_limits_ms") or predictor["budgets_ms"]
     measure = measurer(ctx) if _max_measures(ctx) > 0 else None
-    families = {name: baseline_archs(name, get_space(ctx.config.space)) for name in ctx.config.baselines}
     found = []
     for index, (budget, limit) in enumerate(zip(predictor["budgets_ms"], limits, strict=True)):
         out = ctx.run_dir / "search" / f"budget-{index}"
@@ -133,20 +95,17 @@ def search_stage(ctx: StageContext) -> dict[str, Any]:
         chosen = choose_within_budget(candidates, budget_ms=budget, measure=measure, max_measures=_max_measures(ctx))
         if chosen is not None and chosen["within_budget"] is False:
             ctx.log(f"[search] budget {budget:.3f} ms: no measured candidate within it; kept {chosen['arch_id']}")
-        baselines = {name: _baseline_choice(ctx, archs, budget, limit, measure) for name, archs in families.items()}
-        found.append(
-            {"budget_ms": budget, "limit_ms": limit, "search_dir": str(out), "best": chosen, "baselines": baselines}
-        )
-    return {"found": found, "reference": _reference(ctx) if ctx.config.baselines else None}
+        found.append({"budget_ms": budget, "limit_ms": limit, "search_dir": str(out), "best": chosen})
+    return {"found": found}
 
 
 def retrain_stage(ctx: StageContext) -> dict[str, Any]:
     """Train each distinct arch from scratch with one recipe: the searched ones first, then the reference and the
     baselines (archs chosen twice share one model)."""
-    search = ctx.done["search"]
-    wanted = [item["best"] for item in search["found"]]
-    wanted.append(search.get("reference"))
-    wanted += [choice for item in search["found"] for choice in (item.get("baselines") or {}).values()]
+    baselines = ctx.done["baselines"]
+    wanted = [item["best"] for item in ctx.done["search"]["found"]]
+    wanted.append(baselines.get("reference"))
+    wanted += [choice for item in baselines["per_budget"] for choice in item["baselines"].values()]
     models: dict[str, str] = {}
     for choice in wanted:
         if choice is None or choice["arch_id"] in models:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hwnas.pipeline.baseline_stage import baselines_stage
 from hwnas.pipeline.config import PipelineConfig
 from hwnas.pipeline.evaluate_stage import evaluate_stage
 from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
@@ -13,9 +14,9 @@ from hwnas.pipeline.runner import PipelineOutcome, StageContext, StageFn, run_st
 
 
 def report_stage(ctx: StageContext) -> dict[str, Any]:
-    from hwnas.pipeline.report_extras import write_pipeline_report
+    from hwnas.report import build_report
 
-    return {"report": str(write_pipeline_report(ctx.run_dir))}
+    return {"report": str(build_report(ctx.run_dir))}
 
 
 STAGE_FUNCTIONS: dict[str, StageFn] = {
@@ -23,6 +24,7 @@ STAGE_FUNCTIONS: dict[str, StageFn] = {
     "latency": latency_stage,
     "predictor": predictor_stage,
     "search": search_stage,
+    "baselines": baselines_stage,
     "retrain": retrain_stage,
     "evaluate": evaluate_stage,
     "report": report_stage,

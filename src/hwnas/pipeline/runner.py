@@ -21,7 +21,7 @@ import yaml
 from hwnas.core.errors import ConfigError, UnknownNameError
 from hwnas.pipeline.config import PipelineConfig
 
-STAGES = ("supernet", "latency", "predictor", "search", "retrain", "evaluate", "report")
+STAGES = ("supernet", "latency", "predictor", "search", "baselines", "retrain", "evaluate", "report")
 MARKER = "stage.done"
 CONFIG_FILE = "pipeline.yaml"
 

@@ -1,5 +1,8 @@
 """`build_report(run_dir)`: read a pipeline run directory and write ``report/`` — ``summary.json``, ``report.md`` and
-the PNGs (BLEU vs latency with the Pareto front and budgets, search progress, latency parity, training curves).
+the PNGs (BLEU vs latency of the searched models, baselines and the largest model with the Pareto front and budgets,
+search progress, latency parity, training curves). The pipeline's own sections (budget check on the device,
+baselines and their candidates, goals) come from :mod:`hwnas.report.sections`; ``hwnas report RUN_DIR`` and the
+pipeline's report stage both call this one function.
 
 It reads only files (stage markers, result JSONs, training logs), never models, so it runs in a second on any
 finished or partial run and can be tested on a synthetic run directory. Missing parts are left out of the report,
@@ -15,9 +18,11 @@ from typing import Any
 
 from hwnas.core.errors import DataError
 from hwnas.report import plots
+from hwnas.report.sections import pipeline_sections
 
 REPORT_DIR = "report"
-STAGE_ORDER = ("supernet", "latency", "predictor", "search", "retrain", "evaluate", "report")
+COMPARISON_FILE = "comparison.json"  # evaluate/: the reference model and the goal checks
+STAGE_ORDER = ("supernet", "latency", "predictor", "search", "baselines", "retrain", "evaluate", "report")
 
 
 def _json(path: Path) -> Any:
@@ -77,10 +82,30 @@ def _parity(run_dir: Path) -> tuple[list[float], list[float]]:
     return [float(r["measured_ms"]) for r in rows], [float(r["predicted_ms"]) for r in rows]
 
 
+def _roles(summary: dict[str, Any]) -> dict[str, list[str]]:
+    """arch_id[:8] -> what each retrained model is (searched / a baseline at a budget, the largest)."""
+    roles: dict[str, list[str]] = {}
+    for row in summary["models"]:
+        roles.setdefault(str(row["arch_id"])[:8], []).append(f"searched {row['budget_ms']:.2f} ms")
+        for name, base in sorted((row.get("baselines") or {}).items()):
+            if base:
+                roles.setdefault(str(base["arch_id"])[:8], []).append(f"{name} {row['budget_ms']:.2f} ms")
+    if summary.get("reference"):
+        roles.setdefault(str(summary["reference"]["arch_id"])[:8], []).append("largest")
+    return roles
+
+
+def _role_label(label: str, roles: dict[str, list[str]]) -> str:
+    short = label.removeprefix("retrain ")
+    return f"{label}: {', '.join(roles[short])}" if short in roles else label
+
+
 def _figures(run_dir: Path, out: Path, summary: dict[str, Any]) -> dict[str, str]:
     figures: dict[str, str] = {}
     if summary["models"]:
-        plots.bleu_vs_latency(summary["models"], summary["budgets_ms"], out / "bleu_vs_latency.png")
+        plots.bleu_vs_latency(
+            summary["models"], summary["budgets_ms"], out / "bleu_vs_latency.png", reference=summary.get("reference")
+        )
         figures["bleu_vs_latency"] = "bleu_vs_latency.png"
     histories = search_histories(run_dir, summary["budgets_ms"])
     if histories:
@@ -97,6 +122,8 @@ def _figures(run_dir: Path, out: Path, summary: dict[str, Any]) -> dict[str, str
         figures["latency_parity"] = "latency_parity.png"
     curves = training_logs(run_dir)
     if curves:
+        roles = _roles(summary)
+        curves = {_role_label(label, roles): curve for label, curve in curves.items()}
         plots.training_curves(curves, out / "training_curves.png")
         figures["training_curves"] = "training_curves.png"
     return figures
@@ -107,6 +134,8 @@ def summarize(run_dir: Path) -> dict[str, Any]:
     markers = _markers(run_dir)
     predictor = markers.get("predictor", {})
     evaluated = _json(run_dir / "evaluate" / "results.json") or []
+    comparison = _json(run_dir / "evaluate" / COMPARISON_FILE) or {}
+    tables = (markers.get("baselines") or {}).get("candidates") or {}
     return {
         "run_dir": str(run_dir),
         "config": str(run_dir / "pipeline.yaml"),
@@ -117,7 +146,17 @@ def summarize(run_dir: Path) -> dict[str, Any]:
         "budgets_ms": predictor.get("budgets_ms", []),
         "models": [row for row in evaluated if row.get("arch_id")],
         "budgets_without_model": [row["budget_ms"] for row in evaluated if not row.get("arch_id")],
+        "latency_margin": predictor.get("latency_margin"),
+        "reference": comparison.get("reference"),
+        "goals": comparison.get("goals") or {},
+        "baseline_candidates": {name: _without_archs(table) for name, table in tables.items()},
     }
+
+
+def _without_archs(table: dict[str, Any]) -> dict[str, Any]:
+    """A baseline's candidate table without the full gene dicts (arch_id and the shrunk values say enough)."""
+    rows = [{k: v for k, v in row.items() if k != "arch"} for row in table.get("candidates") or []]
+    return {**table, "candidates": rows}
 
 
 def _fmt(value: Any, pattern: str) -> str:
@@ -151,8 +190,10 @@ def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
             f"Latency predictor ({kind}, n={int(check['n'])}): MAPE {check['mape']:.2%}, "
             f"Kendall tau {check.get('kendall', float('nan')):.3f}.",
         ]
+    lines += pipeline_sections(summary)
     captions = {
-        "bleu_vs_latency": "BLEU vs latency (Pareto front in red, budgets dashed)",
+        "bleu_vs_latency": "BLEU vs latency: searched models (Pareto front in red), baselines, the largest; budgets "
+        "dashed",
         "search_progress": "Search progress: best feasible supernet validation loss per iteration",
         "latency_parity": "Latency predictor: predicted vs measured",
         "training_curves": "Training curves (train: label-smoothed loss; valid: NLL, the supernet's largest subnet)",
