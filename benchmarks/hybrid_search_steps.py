@@ -64,6 +64,7 @@ class Settings:
     bleu_split: str = "test2016"
     bleu_sentences: int = 500
     beam: int = 4
+    reuse_searches: bool = False  # False: every search is run afresh, so all modes' times are measured side by side
     smoke: bool = False
 
     @classmethod
@@ -71,6 +72,7 @@ class Settings:
         given = {"train_steps": args.train_steps, "n": args.n, "iterations": args.iterations}
         given |= {"population": args.population, "seeds": tuple(args.seeds) if args.seeds else None}
         given |= {"constraints": tuple(args.constraint) if args.constraint else None}
+        given |= {"reuse_searches": True if getattr(args, "reuse_searches", False) else None}
         values = {**base, **{k: v for k, v in given.items() if v is not None}}
         return cls(work=args.work, smoke=bool(base), **values)
 
@@ -144,7 +146,7 @@ def train_supernet(settings: Settings, given: Path | None) -> tuple[Path, dict[s
     return Path(outcome["checkpoint"]), {**outcome, "trained_here": True}
 
 
-def _checkpoint_key(checkpoint: Path) -> dict[str, Any]:
+def checkpoint_key(checkpoint: Path) -> dict[str, Any]:
     return {"checkpoint": str(checkpoint), "bytes": checkpoint.stat().st_size}
 
 
@@ -174,7 +176,7 @@ def score_demonstrations(settings: Settings, checkpoint: Path) -> tuple[Path, di
             "wall_s": time.perf_counter() - started,
         }
 
-    key = _checkpoint_key(checkpoint) | {k: getattr(settings, k) for k in ("demo_count", "demo_seed", "demo_split")}
+    key = checkpoint_key(checkpoint) | {k: getattr(settings, k) for k in ("demo_count", "demo_seed", "demo_split")}
     key |= {"demo_sentences": settings.demo_sentences, "beam": settings.beam}
     outcome = cached(settings.work / "demonstrations.json", key, compute)
     return path, {**outcome, "source": "supernet-inherited valid BLEU (not from-scratch training)"}
@@ -220,16 +222,18 @@ def _label_stats(path: Path) -> dict[str, Any]:
 
 
 def run_search(
-    settings: Settings, mode: str, seed: int, fitness: list[str], *, checkpoint: Path, model: Path
+    settings: Settings, mode: str, seed: int, fitness: list[str], *, checkpoint: Path, model: Path | None
 ) -> dict[str, Any]:
-    """One ``hwnas search`` process (1 torch thread): its loop wall-clock (timings.json), process wall-clock,
-    evaluation counts and best arch. An unfinished run folder from a killed benchmark is started afresh."""
+    """One ``hwnas search`` process (1 torch thread; ``model``: the distilled model its schedule ranks by): its
+    loop wall-clock (timings.json), process wall-clock, evaluation counts and best arch. The run is measured afresh
+    unless ``settings.reuse_searches`` (then a finished run with the same command is reused); an unfinished run
+    folder from a killed benchmark is always started afresh."""
     out = settings.work / "search" / f"{mode}-s{seed}"
     sizes = {
         k: getattr(settings, k) for k in ("iterations", "population", "parents", "mutation_size", "crossover_size")
     }
     command = [sys.executable, "-m", "hwnas", "search", "--space", SPACE, *fitness, "--checkpoint", str(checkpoint)]
-    command += ["--accuracy-model", str(model)] if mode == "hybrid" else []
+    command += ["--accuracy-model", str(model)] if model is not None else []
     command += ["--device", "cpu", "--seed", str(seed), "--out", str(out)]
     command += [f"--constraint={c}" for c in settings.constraints]
     command += [f"--{k.replace('_', '-')}={v}" for k, v in sizes.items()]
@@ -243,8 +247,11 @@ def run_search(
         process = time.perf_counter() - started
         return {"process_s": process, "load_1min_at_start": load, **_search_outcome(out)}
 
-    key = {"command": command[1:], "model": _checkpoint_key(model) if mode == "hybrid" else None}
-    measured = cached(out.with_suffix(".json"), key | _checkpoint_key(checkpoint), compute)
+    key = {"command": command[1:], "model": checkpoint_key(model) if model is not None else None}
+    step = out.with_suffix(".json")
+    if not settings.reuse_searches:
+        step.unlink(missing_ok=True)
+    measured = cached(step, key | checkpoint_key(checkpoint), compute)
     return {**measured, **_search_outcome(out)}
 
 
@@ -280,5 +287,5 @@ def bleu_of(settings: Settings, checkpoint: Path, arch: dict[str, Any]) -> dict[
         )  # fmt: skip
         return {"bleu": out["bleu"], "bleu_sentences": out["sentences"], "bleu_s": time.perf_counter() - started}
 
-    key = _checkpoint_key(checkpoint) | {"split": settings.bleu_split, "sentences": settings.bleu_sentences}
+    key = checkpoint_key(checkpoint) | {"split": settings.bleu_split, "sentences": settings.bleu_sentences}
     return cached(settings.work / "bleu" / f"{found.arch_id}.json", key | {"beam": settings.beam}, compute)

@@ -1,10 +1,12 @@
-"""The pure parts of benchmarks/hybrid_search.py: the schedule, the alternation, the summary and goal checks, the
-step cache. (The benchmark itself trains, labels with the LLM and searches for ~40 minutes; it is not run here.)"""
+"""The pure parts of benchmarks/hybrid_search.py: the schedule, the rotation of the three modes, the comparisons
+and the goal check (the LLM row's alone; the strong predictor's figures beside it), the table, the label statistics
+and the step cache. (The benchmark itself labels with the LLM and the supernet and runs nine searches for ~40
+minutes; it is not run here.)"""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,16 +19,15 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _load(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A benchmark module, imported by name as the benchmark imports its siblings (they share one module each)."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    return importlib.import_module(name)
 
 
-bench = _load("hybrid_search")
+bench = _load("hybrid_search_summary")
 steps = _load("hybrid_search_steps")
+strong = _load("hybrid_search_strong")
 
 
 SCHEDULES = [
@@ -45,9 +46,13 @@ def test_schedule_is_half_and_half_and_valid_for_search(iterations: int, text: s
         bench.schedule(1)
 
 
-def test_modes_alternate_which_runs_first() -> None:
-    assert [bench.mode_order(i)[0] for i in range(4)] == ["supernet", "hybrid", "supernet", "hybrid"]
-    assert all(sorted(bench.mode_order(i)) == ["hybrid", "supernet"] for i in range(3))
+def test_modes_rotate_so_each_holds_each_place_once() -> None:
+    orders = [bench.mode_order(i) for i in range(3)]
+    assert orders[0] == ("supernet", "hybrid-llm", "hybrid-strong")
+    assert all(sorted(order) == sorted(bench.MODES) for order in orders)
+    for place in range(3):
+        assert sorted(order[place] for order in orders) == sorted(bench.MODES)
+    assert bench.mode_order(3) == orders[0]
 
 
 def _run(search_s: float, bleu: float, loss: float = 2.0, evaluations: int = 100) -> dict:
@@ -59,32 +64,82 @@ def _run(search_s: float, bleu: float, loss: float = 2.0, evaluations: int = 100
         "best_valid_loss": loss,
         "bleu": bleu,
         "iterations_s": iterations,
+        "phases_s": [search_s * 0.1, search_s * 0.9],
         "counts": counts,
         "phase_counts": [{"evaluations": 999}, counts],
     }
 
 
-def test_summary_computes_ratios_and_goals() -> None:
-    runs = {
-        1: {"supernet": _run(60.0, 10.0), "hybrid": _run(30.0, 9.8, 2.01)},
-        2: {"supernet": _run(40.0, 10.0), "hybrid": _run(24.0, 9.5)},
+def _runs() -> dict:
+    return {
+        1: {
+            "supernet": _run(60.0, 10.0),
+            "hybrid-llm": _run(30.0, 9.8, 2.01),
+            "hybrid-strong": _run(24.0, 10.1, 1.99, evaluations=50),
+        },
+        2: {"supernet": _run(40.0, 10.0), "hybrid-llm": _run(24.0, 9.5), "hybrid-strong": _run(16.0, 10.0)},
     }
-    summary = bench.summarize(runs)
-    assert summary["per_seed"][1]["ratio_search"] == pytest.approx(0.5)
-    assert summary["per_seed"][2]["bleu_diff"] == pytest.approx(-0.5)
+
+
+def test_summary_checks_the_goal_on_the_llm_row_only() -> None:
+    summary = bench.summarize(_runs())
+    llm = summary["vs_supernet"]["hybrid-llm"]
+    assert llm["per_seed"][1]["ratio_search"] == pytest.approx(0.5)
+    assert llm["per_seed"][2]["bleu_diff"] == pytest.approx(-0.5)
     goals = summary["goals"]
+    assert goals["row"] == "hybrid-llm"
     assert goals["ratio_search_mean"] == pytest.approx(54 / 100) and goals["ratio_met"]
     assert goals["ratio_process_mean"] == pytest.approx(62 / 108)
     assert goals["bleu_diff_mean"] == pytest.approx(-0.35) and not goals["bleu_met"] and not goals["met"]
     assert goals["bleu_met_per_seed"] == {1: True, 2: False}
+    strong_figures = summary["strong_predictor"]
+    assert strong_figures["ratio_search_mean"] == pytest.approx(40 / 100)
+    assert strong_figures["bleu_diff_mean"] == pytest.approx(0.05)
+    assert strong_figures["valid_loss_diff_mean"] == pytest.approx(-0.005)
+    assert strong_figures["counts_towards_goal"] is False and "met" not in strong_figures
+    assert summary["mean"]["hybrid-strong"]["search_s"] == pytest.approx(20.0)
+    assert summary["searches_measured_side_by_side"]
+    runs = _runs()
+    runs[2]["supernet"]["reused"] = True  # one search taken from an earlier invocation
+    assert not bench.summarize(runs)["searches_measured_side_by_side"]
+
+
+def test_a_strong_row_meeting_the_ratio_does_not_meet_the_goal() -> None:
+    runs = {1: {"supernet": _run(100.0, 10.0), "hybrid-llm": _run(70.0, 10.0), "hybrid-strong": _run(40.0, 10.0)}}
+    summary = bench.summarize(runs)
+    assert summary["strong_predictor"]["ratio_search_mean"] <= bench.GOAL_RATIO
+    assert not summary["goals"]["ratio_met"] and not summary["goals"]["met"]
+    table = bench.format_table(runs, summary, strong_one_off_s=41.6)
+    assert "0.700 -> not met" in table and "ratio 0.400" in table and "took 42 s" in table
+
+
+def test_table_lists_every_mode_with_its_ratio() -> None:
+    runs = _runs()
+    summary = bench.summarize(runs)
     table = bench.format_table(runs, summary)
-    assert "| mean | hybrid | 27.0 |" in table and "0.540 -> met" in table and "-0.35 -> not met" in table
-    drivers = summary["drivers"]
+    assert "| mean | hybrid, LLM-distilled | 27.0 |" in table and "0.540 -> met" in table
+    assert "-0.35 -> not met" in table
+    assert "| 1 | hybrid, strong predictor (ref.) | 24.0 | 28.0 | 1.9900 | 10.10 | 0.400 |" in table
+    assert "| 2 | supernet-only | 40.0 | 44.0 | 2.0000 | 10.00 |  |" in table
+    assert "Reference, not a goal check" in table and "ratio 0.400, BLEU +0.05" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 2 * 3 + 3  # header, seeds x modes, means
+
+
+def test_drivers_count_supernet_evaluations_per_hybrid() -> None:
+    drivers = bench.summarize(_runs())["drivers"]
     assert drivers["per_seed"][1]["supernet_only_first_half_share"] == pytest.approx(0.5)
-    assert drivers["mean"]["ratio_supernet_evaluations"] == pytest.approx(1.0)
-    slow = {1: {"supernet": _run(60.0, 10.0, evaluations=200), "hybrid": _run(34.0, 10.0, evaluations=150)}}
-    assert bench.summarize(slow)["drivers"]["per_seed"][1]["ratio_supernet_evaluations"] == pytest.approx(0.75)
-    assert not bench.summarize(slow)["goals"]["ratio_met"] and bench.summarize(slow)["goals"]["bleu_met"]
+    assert drivers["per_seed"][1]["ratio_supernet_evaluations_hybrid-strong"] == pytest.approx(0.5)
+    assert drivers["mean"]["ratio_supernet_evaluations_hybrid-llm"] == pytest.approx(1.0)
+    assert drivers["mean"]["ratio_supernet_evaluations_hybrid-strong"] == pytest.approx(0.75)
+    assert drivers["per_seed"][2]["phases_s"]["hybrid-strong"] == pytest.approx([1.6, 14.4])
+
+
+def test_label_stats_show_how_varied_labels_are() -> None:
+    stats = strong.label_stats([10.61, 10.77, 10.61, 10.61])
+    assert (stats["labels"], stats["distinct"], stats["min"], stats["max"]) == (4, 2, 10.61, 10.77)
+    assert stats["std"] == pytest.approx(0.069282, abs=1e-6)
+    assert strong.label_stats([3.0])["std"] == 0.0
 
 
 def test_steps_are_cached_by_their_settings(tmp_path: Path) -> None:
@@ -105,11 +160,29 @@ def test_steps_are_cached_by_their_settings(tmp_path: Path) -> None:
 
 def test_settings_from_flags_and_smoke(tmp_path: Path) -> None:
     flags = argparse.Namespace(
-        work=tmp_path, train_steps=None, n=50, iterations=None, population=None, seeds=[7], constraint=["params<=9"]
+        work=tmp_path,
+        train_steps=None,
+        n=50,
+        iterations=None,
+        population=None,
+        seeds=[7],
+        constraint=["params<=9"],
+        reuse_searches=False,
     )
     settings = steps.Settings.from_args(flags, {})
     assert (settings.n, settings.seeds, settings.iterations, settings.smoke) == (50, (7,), 30, False)
-    assert settings.constraints == ("params<=9",)
+    assert settings.constraints == ("params<=9",) and not settings.reuse_searches
+    assert steps.Settings.from_args(argparse.Namespace(**vars(flags) | {"reuse_searches": True}), {}).reuse_searches
     smoke = steps.Settings.from_args(flags, steps.SMOKE)
     assert smoke.smoke and smoke.n == 50 and smoke.iterations == steps.SMOKE["iterations"]
     assert smoke.describe()["work"] == str(tmp_path) and smoke.describe()["space"] == "tiny"
+
+
+def test_main_module_wires_the_modes_to_their_fitness() -> None:
+    main = _load("hybrid_search")
+    args = main._parser().parse_args(["--reuse-searches", "--seeds", "1", "2"])
+    settings = steps.Settings.from_args(args, {})
+    assert settings.reuse_searches and settings.seeds == (1, 2)
+    assert main._fitness("supernet", settings) == ["--fitness", "supernet"]
+    schedule = ["--fitness-schedule", "llm-distill:0-14,supernet:15-"]
+    assert main._fitness("hybrid-llm", settings) == main._fitness("hybrid-strong", settings) == schedule
