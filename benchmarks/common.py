@@ -4,13 +4,14 @@ GPU peak FLOP/s lookup, and JSON results under benchmarks/results/ (figures in d
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import os
 import platform
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,17 @@ def summarize(times: list[float]) -> dict[str, float]:
         "max_s": ordered[-1],
         "repeats": len(ordered),
     }
+
+
+def package_versions(names: Sequence[str]) -> dict[str, str | None]:
+    """Installed version of each distribution (None when absent), recorded with every result."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
 
 
 def write_result(name: str, data: dict[str, Any], out_dir: Path | None = None) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import importlib.metadata
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from common import package_versions
 
 PACKAGES = ("hwnas", "torch", "numpy", "scikit-learn", "sacrebleu", "sentencepiece", "transformers", "gguf")
 SPACE = "tiny"
@@ -82,13 +82,7 @@ class Settings:
 
 
 def versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return package_versions(PACKAGES)
 
 
 def cached(path: Path, key: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:

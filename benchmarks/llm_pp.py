@@ -18,7 +18,6 @@ result records how many answers came from the cache).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import statistics
 import sys
 import threading
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_info, write_result
+from common import machine_info, package_versions, write_result
 
 from hwnas.data.tables import LLMPP_SEEDS, LLMPP_TASKS
 from hwnas.llm.base import Completion, LLMError, LLMRunner, Request
@@ -83,13 +82,7 @@ def clients(args: argparse.Namespace) -> list[tuple[str, LLMSettings]]:
 
 
 def versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return package_versions(PACKAGES)
 
 
 def main() -> None:
