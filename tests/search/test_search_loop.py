@@ -17,6 +17,7 @@ from hwnas.search.evaluation import EvaluationService
 from hwnas.search.journal import read_journal
 from hwnas.search.records import Scorer
 from hwnas.spaces import get_space
+from hwnas.spaces.archfile import load_arch_file
 
 from .fakes import CountingEvaluator, width
 
@@ -47,6 +48,8 @@ def test_failed_evaluations_become_records_and_nothing_is_evaluated_twice(
     assert failed and all("RuntimeError: cannot evaluate" in e["error"] for e in failed)
     assert all(e["arch"]["genes"]["decoder_layer_num"] == 3 for e in failed)
     assert outcome.result.best is not None and outcome.result.best["arch"]["genes"]["decoder_layer_num"] != 3
+    best = load_arch_file(tmp_path / "run" / "best_arch.json")  # the best arch as an arch file for --arch options
+    assert best.arch_id == outcome.result.best["arch_id"]
 
 
 @pytest.mark.parametrize("algorithm", ["evolution", "random", "local"])

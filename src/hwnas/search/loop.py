@@ -36,6 +36,7 @@ from hwnas.search.records import Scorer
 from hwnas.search.registry import get_searcher_class
 from hwnas.search.result import SearchResult, history_entry
 from hwnas.search.rundir import (
+    BEST_ARCH_FILE,
     JOURNAL_FILE,
     TIMINGS_FILE,
     JournalState,
@@ -163,6 +164,8 @@ def execute(plan: RunPlan, *, on_iteration: ProgressFn | None = None) -> RunOutc
         init_counts=seeded.counts if seeded else None,
     )
     write_result(out, result.to_dict())
+    if result.best is not None:  # an arch file every `--arch FILE` option reads (train, metrics, latency predict)
+        write_result(out, result.best["arch"], BEST_ARCH_FILE)
     timings = build_timings(plan.phases, run.seconds)
     write_result(out, timings, TIMINGS_FILE)
     return RunOutcome(result, out, phased.new_evaluations, timings)
