@@ -101,6 +101,36 @@ def _latency_predictors() -> list[str]:
     return [*rows, ""]
 
 
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _repeatability() -> list[str]:
+    rows = []
+    for device in ("cuda", "cpu"):
+        found = _newest("measurement_repeatability", device=device)
+        if found is None:
+            continue
+        path, data = found
+        figures, settings = data["figures"], data["settings"]
+        where = data["machine"].get("gpu_name") if device == "cuda" else data["machine"].get("cpu_model")
+        rows.append(
+            f"| {where} ({settings['device']}, {settings['threads'] or 'default'} threads) | {figures['archs']} | "
+            f"{settings['warmup']} / {settings['runs']} | {figures['total_median']['median']:.2%} | "
+            f"{_percent(figures.get('total_min', {}).get('median'))} | {data['headline']['goal']:.0%} | `{path.name}` |"
+        )
+    if not rows:
+        return []
+    header = [
+        "**Measurement repeatability** (HAT's protocol; the same archs measured in two separate runs; median over "
+        "archs of |relative difference| of total latency):",
+        "",
+        "| device | archs | warm-up / runs | median estimator | minimum estimator | goal | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    return [*header, *rows, ""]
+
+
 def _llm_pp() -> list[str]:
     found = _newest("llm_pp")
     if found is None:
@@ -137,7 +167,14 @@ def _hybrid_search() -> list[str]:
 
 
 def render() -> str:
-    sections = [*_multi30k(), *_throughput(), *_latency_predictors(), *_llm_pp(), *_hybrid_search()]
+    sections = [
+        *_multi30k(),
+        *_throughput(),
+        *_latency_predictors(),
+        *_repeatability(),
+        *_llm_pp(),
+        *_hybrid_search(),
+    ]
     return "\n".join(sections).rstrip() + "\n"
 
 
