@@ -36,7 +36,7 @@ class SplitScore:
 
 def score_split(task: str, seed: int, true: Sequence[float], predicted: Sequence[float | None]) -> SplitScore:
     """MAE and tau-b over the archs with a prediction; the others are counted as failed."""
-    from scipy.stats import kendalltau  # type: ignore[import-untyped]
+    from scipy.stats import kendalltau
 
     pairs = [(t, p) for t, p in zip(true, predicted, strict=True) if p is not None and math.isfinite(p)]
     n_failed = len(true) - len(pairs)

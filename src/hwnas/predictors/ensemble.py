@@ -84,7 +84,7 @@ class MLPEnsemble(BasePredictor):
             rows = torch.randperm(len(y), generator=generator)[:batch]
             loss = ((_forward(self.params_, x[rows]) - t[rows]) ** 2).mean()
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
         for p in self.params_.values():
             p.requires_grad_(False)

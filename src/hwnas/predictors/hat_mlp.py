@@ -100,7 +100,7 @@ class HatMLP(BasePredictor):
             rows = torch.randperm(len(y), generator=generator)[:batch]
             loss = torch.nn.functional.mse_loss(self.net_(inputs[rows]).squeeze(1), targets[rows])
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
             on_step(step)
 
