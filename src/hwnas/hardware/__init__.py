@@ -29,7 +29,7 @@ _EXPORTS = {
     "CollectSummary": "hwnas.hardware.collector",
     "arch_stream": "hwnas.hardware.sampling",
     "read_latency_dataset": "hwnas.hardware.dataset_files",
-    "LatencyDataset": "hwnas.hardware.dataset_files",
+    "CollectedDataset": "hwnas.hardware.dataset_files",
     "embedded_datasets": "hwnas.hardware.embedded",
     "default_dataset": "hwnas.hardware.embedded",
     "MeasuredLatencyEvaluator": "hwnas.hardware.evaluators",

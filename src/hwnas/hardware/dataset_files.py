@@ -147,8 +147,10 @@ class RowWriter:
 
 
 @dataclass(frozen=True)
-class LatencyDataset:
-    """A collected dataset read back: the archs, their total latency (ms) and every column as text."""
+class CollectedDataset:
+    """A collected CSV read back as written: the archs, their total latency (ms), every column as text and the
+    sidecar's provenance. (Predictors read the same files as features + targets:
+    :class:`hwnas.predictors.LatencyDataset`.)"""
 
     path: Path
     archs: list[Arch]
@@ -160,7 +162,7 @@ class LatencyDataset:
         return len(self.archs)
 
 
-def read_latency_dataset(path: str | Path) -> LatencyDataset:
+def read_latency_dataset(path: str | Path) -> CollectedDataset:
     """Read a collected CSV (and its sidecar when present); rows without a parsable arch or latency are refused."""
     path = Path(path)
     if not path.is_file():
@@ -181,4 +183,4 @@ def read_latency_dataset(path: str | Path) -> LatencyDataset:
         if not total > 0:
             raise DataError(f"{str(path)!r} line {number}: latency {total!r} is not > 0")
         latency.append(total)
-    return LatencyDataset(path, archs, np.asarray(latency, dtype=np.float64), rows, read_sidecar(path))
+    return CollectedDataset(path, archs, np.asarray(latency, dtype=np.float64), rows, read_sidecar(path))

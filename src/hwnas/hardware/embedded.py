@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hwnas.core.errors import UnknownNameError
-from hwnas.hardware.dataset_files import LatencyDataset, read_latency_dataset, read_sidecar
+from hwnas.hardware.dataset_files import CollectedDataset, read_latency_dataset, read_sidecar
 
 _PACKAGE = "hwnas.hardware.datasets"
 
@@ -33,7 +33,7 @@ class EmbeddedDataset:
         with self.csv_path.open(encoding="utf-8") as f:
             return max(0, sum(1 for _ in f) - 1)
 
-    def load(self) -> LatencyDataset:
+    def load(self) -> CollectedDataset:
         return read_latency_dataset(self.csv_path)
 
     def summary(self) -> dict[str, Any]:
