@@ -47,7 +47,9 @@ class HatLatencyTable:
         return int(self.features.shape[0])
 
 
-def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[list[str]]]:
+def read_csv_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV table, refusing a missing file, a missing ``required`` column or ragged rows with a
+    message naming the file; gzip or plain (shared by every table reader, the predictors' CSV reader included)."""
     if not path.is_file():
         raise DataError(f"table {str(path)!r} does not exist")
     raw = path.read_bytes()
@@ -62,7 +64,7 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[li
     return header, rows[1:]
 
 
-def _float_column(path: Path, header: list[str], rows: list[list[str]], column: str, *, rule: str) -> np.ndarray:
+def float_column(path: Path, header: list[str], rows: list[list[str]], column: str, *, rule: str) -> np.ndarray:
     """Parse one column; ``rule`` is "finite", "nonnegative" or "positive" (NaN and text always fail)."""
     at = header.index(column)
     values = np.empty(len(rows))
@@ -85,12 +87,12 @@ def _float_column(path: Path, header: list[str], rows: list[list[str]], column: 
 def load_hat_latency_csv(path: str | Path) -> HatLatencyTable:
     """Read a HAT latency CSV, rejecting missing columns, NaN and non-positive latency (row and column named)."""
     path = Path(path)
-    header, rows = _csv_rows(path, HAT_FEATURES + HAT_TARGETS)
+    header, rows = read_csv_rows(path, HAT_FEATURES + HAT_TARGETS)
     if not rows:
         raise DataError(f"table {str(path)!r} has a header but no rows")
     rules = {**dict.fromkeys(HAT_FEATURES, "finite"), **dict.fromkeys(HAT_TARGETS[:2], "positive")}
-    cols = {c: _float_column(path, header, rows, c, rule=r) for c, r in rules.items()}
-    stds = {c: _float_column(path, header, rows, c, rule="nonnegative") for c in HAT_TARGETS[2:]}
+    cols = {c: float_column(path, header, rows, c, rule=r) for c, r in rules.items()}
+    stds = {c: float_column(path, header, rows, c, rule="nonnegative") for c in HAT_TARGETS[2:]}
     return HatLatencyTable(
         path=path,
         features=np.stack([cols[c] for c in HAT_FEATURES], axis=1),

@@ -23,7 +23,7 @@ import numpy as np
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, HwnasError
 from hwnas.core.space import SearchSpace
-from hwnas.data.tables import HAT_FEATURES, HAT_TARGETS, HatLatencyTable, _csv_rows, _float_column
+from hwnas.data.tables import HAT_FEATURES, HAT_TARGETS, HatLatencyTable, float_column, read_csv_rows
 from hwnas.encodings.hat import HAT_FEATURE_NORM, hat_features
 
 FORWARD_COLUMNS = ("latency_mean", "arch")
@@ -147,13 +147,13 @@ def load_latency_csv(path: str | Path) -> LatencyDataset:
     from hwnas.data.tables import load_hat_latency_csv
 
     path = Path(path)
-    header, rows = _csv_rows(path, ())
+    header, rows = read_csv_rows(path, ())
     if not rows:
         raise DataError(f"table {str(path)!r} has a header but no rows")
     hat_columns = HAT_FEATURES + HAT_TARGETS
     if all(c in header for c in FORWARD_COLUMNS) and not any(c in header for c in HAT_TARGETS):
-        latency = _float_column(path, header, rows, "latency_mean", rule="positive")
-        std = _float_column(path, header, rows, "latency_std", rule="nonnegative") if "latency_std" in header else None
+        latency = float_column(path, header, rows, "latency_mean", rule="positive")
+        std = float_column(path, header, rows, "latency_std", rule="nonnegative") if "latency_std" in header else None
         return LatencyDataset(
             latency=latency, archs=_parse_archs(path, header, rows), latency_std=std, source=str(path)
         )
