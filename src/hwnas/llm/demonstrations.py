@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hwnas.core.errors import DataError, InvalidArchError
 from hwnas.core.space import SearchSpace
 from hwnas.llm.llmpp import Demonstration
+from hwnas.llm.seedarchs import corpus_examples
 
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "cs": "Czech", "ru": "Russian"}
 EXAMPLE_SPLITS = ("val", "valid", "dev", "test")  # preferred splits for example pairs (then any "test..." split)
-MAX_EXAMPLE_WORDS = 40
 MIN_DEMONSTRATIONS = 1
 
 
@@ -121,7 +119,7 @@ def _corpus_task(name: str, pair: str, *, metric: str, examples: int, seed: int)
     split = next((s for s in EXAMPLE_SPLITS if s in splits), next((s for s in splits if s.startswith("test")), None))
     if examples <= 0 or split is None:
         return UserTask(variables, [])
-    pairs, note = _corpus_examples(name, split, src, tgt, examples, seed)
+    pairs, note = corpus_examples(name, split, src, tgt, examples, seed)
     return UserTask(variables, pairs, note)
 
 
@@ -139,18 +137,3 @@ def _language_pair(name: str, pair: str, splits: Mapping[str, list[tuple[str, ..
         known = ", ".join("-".join(p) for p in sorted(available))
         raise DataError(f"task description {name}:{pair!r}: corpus {name!r} has language pairs {known} (SRC-TGT)")
     return src, tgt
-
-
-def _corpus_examples(name: str, split: str, src: str, tgt: str, n: int, seed: int) -> tuple[list[dict[str, str]], str]:
-    from hwnas.data.corpus import load_corpus
-
-    try:
-        corpus = load_corpus(name, split=split, src=src, tgt=tgt)
-    except DataError as exc:
-        return [], f"no example sentence pairs: corpus {name!r} is not available ({exc})"
-    short = [i for i, (s, t) in enumerate(corpus) if 3 <= len(s.split()) <= MAX_EXAMPLE_WORDS and t.strip()]
-    if not short:
-        return [], f"no example sentence pairs: corpus {name!r} has no sentence of 3-{MAX_EXAMPLE_WORDS} words"
-    rng = np.random.default_rng(seed)
-    picked = rng.choice(len(short), size=min(n, len(short)), replace=False)
-    return [{"source": corpus.src[short[i]], "target": corpus.tgt[short[i]]} for i in picked], ""

@@ -106,19 +106,24 @@ def load_seed_archs(seed: int, task: str, split: str) -> list[SeedArch]:
 
 
 def task_examples(task: LLMPPTask, n: int, seed: int) -> tuple[list[dict[str, str]], str]:
-    """``n`` sentence pairs drawn (with ``seed``) from the task's corpus, and a note: empty when they were drawn,
-    else why none could be (the corpus is not available here). The prompt renders either way."""
+    """``n`` sentence pairs drawn (with ``seed``) from the task's test corpus (see :func:`corpus_examples`)."""
+    return corpus_examples(task.corpus, "test", task.source, task.target, n, seed)
+
+
+def corpus_examples(name: str, split: str, src: str, tgt: str, n: int, seed: int) -> tuple[list[dict[str, str]], str]:
+    """``n`` short sentence pairs drawn (with ``seed``) from a registered corpus, and a note: empty when they were
+    drawn, else why none could be (the corpus is not available here). The prompt renders either way."""
     from hwnas.data.corpus import load_corpus
 
     if n <= 0:
         return [], ""
     try:
-        corpus = load_corpus(task.corpus, split="test", src=task.source, tgt=task.target)
+        corpus = load_corpus(name, split=split, src=src, tgt=tgt)
     except DataError as exc:
-        return [], f"no example sentence pairs: corpus {task.corpus!r} is not available ({exc})"
+        return [], f"no example sentence pairs: corpus {name!r} is not available ({exc})"
     short = [i for i, (s, t) in enumerate(corpus) if 3 <= len(s.split()) <= MAX_EXAMPLE_WORDS and t.strip()]
     if not short:
-        return [], f"no example sentence pairs: corpus {task.corpus!r} has no sentence of 3-{MAX_EXAMPLE_WORDS} words"
+        return [], f"no example sentence pairs: corpus {name!r} has no sentence of 3-{MAX_EXAMPLE_WORDS} words"
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(short), size=min(n, len(short)), replace=False)
     return [{"source": corpus.src[short[i]], "target": corpus.tgt[short[i]]} for i in picked], ""
