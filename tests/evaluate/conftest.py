@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from hwnas.core.arch import Arch
 from hwnas.spaces import get_space
@@ -29,15 +27,6 @@ def _config(corpus: dict[str, str], run_dir: Path, arch: Arch | None = None) -> 
         "run": {"max_steps": STEPS, "log_every": STEPS, "valid_every": STEPS, "threads": 1, "device": "cpu"}
         | {"quiet": True},
     }
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """One intra-op thread: on a shared 2-core machine torch's thread pool otherwise stalls on tiny tensors."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from hwnas.core.errors import ConfigError
 from hwnas.llm.base import LLMError, Request, Sampling
@@ -19,7 +18,6 @@ from hwnas.spaces import get_space
 
 from .llmpp_fakes import DyingRunner, Killed, ScriptedRunner, query_arch
 
-torch.set_num_threads(1)
 SPACE = get_space("hat-wmt14ende")
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from hwnas.cli.main import app
@@ -22,7 +21,6 @@ from hwnas.spaces import get_space
 
 from .llmpp_fakes import ScriptedRunner, query_arch, user_text
 
-torch.set_num_threads(1)
 SPACE = get_space("tiny")
 POOL = sample_archs(SPACE, 40, seed=0) + sample_archs(SPACE, 10, seed=77)
 

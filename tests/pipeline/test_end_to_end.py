@@ -5,12 +5,11 @@ of the chosen archs goes through a fake measurer that puts the first one over bu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from hwnas.core.arch import Arch
 from hwnas.pipeline import model_stages, parse_pipeline_config, run_pipeline
@@ -18,14 +17,6 @@ from hwnas.pipeline import pipeline as pipeline_module
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
 from hwnas.train.synthetic import write_reversal_corpus
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _config(root: Path) -> Any:

@@ -37,19 +37,13 @@ def synthetic(n: int, seed: int = 0, noise: float = 0.0) -> tuple[np.ndarray, np
 
 
 @pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """One torch / OpenMP / BLAS thread: these fits are tiny, and on a shared 2-core machine extra threads only
-    spin (the suite took minutes instead of seconds with the defaults while other jobs ran)."""
-    import torch
+def one_blas_thread() -> Iterator[None]:
+    """One OpenMP / BLAS thread too (torch's is set for every test in tests/conftest.py): these fits are tiny, and
+    on a shared 2-core machine extra threads only spin."""
     from threadpoolctl import threadpool_limits
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="session")
