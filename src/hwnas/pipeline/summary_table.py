@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hwnas.report.sections import gap_text
+
 SUMMARY_COLUMNS = ("budget (ms)", "arch_id", "predicted (ms)", "measured (ms)", "in budget", "BLEU")
 BASELINE_COLUMNS = ("budget (ms)", "arch_id", "measured (ms)", "BLEU", "searched BLEU", "gap")
 
@@ -64,21 +66,13 @@ def baseline_rows(run_dir: str | Path) -> dict[str, list[tuple[str, ...]]]:
     return tables
 
 
-def _gap(entry: dict[str, Any]) -> str:
-    """One budget's gap, naming the model compared with when it is not the chosen baseline."""
-    if entry.get("gap") is None:
-        return "-"
-    other = entry.get("baseline_arch_id") not in (None, entry.get("chosen_arch_id"))
-    return f"{entry['gap']:+.2f}" + (f" vs {entry.get('baseline_role')}" if other else "")
-
-
 def goal_lines(run_dir: str | Path) -> list[str]:
     """The goal checks as sentences (empty without baselines)."""
     summary = read_summary(run_dir)
     goals = summary.get("goals") or {}
     lines = []
     for name, goal in (goals.get("beats_baseline") or {}).items():
-        gaps = ", ".join(_gap(entry) for entry in goal["per_budget"])
+        gaps = ", ".join(gap_text(entry) for entry in goal["per_budget"])
         lines.append(
             f"searched beats the best same-latency {name} by >= {goal['margin_bleu']} BLEU at every budget: "
             f"{_yes_no(goal['met'])} (gaps {gaps})"

@@ -121,11 +121,13 @@ def candidates_section(name: str, table: Mapping[str, Any], models: Sequence[Map
     return lines
 
 
-def _gap(entry: Mapping[str, Any]) -> str:
-    if entry["gap"] is None:
+def gap_text(entry: Mapping[str, Any]) -> str:
+    """One budget's BLEU gap, naming the model compared with when it is not the chosen baseline (the report and
+    the pipeline's console summary both print it)."""
+    if entry.get("gap") is None:
         return "-"
     other = entry.get("baseline_arch_id") not in (None, entry.get("chosen_arch_id"))
-    return f"{entry['gap']:+.2f}" + (f" vs {entry['baseline_role']}" if other else "")
+    return f"{entry['gap']:+.2f}" + (f" vs {entry.get('baseline_role')}" if other else "")
 
 
 def goals_section(reference: Mapping[str, Any] | None, goals: Mapping[str, Any]) -> list[str]:
@@ -140,7 +142,7 @@ def goals_section(reference: Mapping[str, Any] | None, goals: Mapping[str, Any])
             "",
         ]
     for name, goal in (goals.get("beats_baseline") or {}).items():
-        gaps = ", ".join(_gap(b) for b in goal["per_budget"])
+        gaps = ", ".join(gap_text(b) for b in goal["per_budget"])
         lines.append(
             f"- Searched model beats the best same-latency {name} baseline by >= {goal['margin_bleu']} BLEU at "
             f"every budget: **{_yes_no(goal['met'])}** (gaps per budget: {gaps or '-'})."
