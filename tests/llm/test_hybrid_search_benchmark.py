@@ -1,7 +1,7 @@
-"""The pure parts of benchmarks/hybrid_search.py: the schedule, the rotation of the three modes, the comparisons
-and the goal check (the LLM row's alone; the strong predictor's figures beside it), the table, the label statistics
-and the step cache. (The benchmark itself labels with the LLM and the supernet and runs nine searches for ~40
-minutes; it is not run here.)"""
+"""The pure parts of benchmarks/hybrid_search.py: the schedule, the rotation of the four modes, the comparisons
+and the goal check (the LLM row's alone; the reference predictors' figures beside it), the table, the label
+statistics and the step cache. (The benchmark itself labels with the LLM and the supernet and runs twelve searches;
+it is not run here.)"""
 
 from __future__ import annotations
 
@@ -47,12 +47,13 @@ def test_schedule_is_half_and_half_and_valid_for_search(iterations: int, text: s
 
 
 def test_modes_rotate_so_each_holds_each_place_once() -> None:
-    orders = [bench.mode_order(i) for i in range(3)]
-    assert orders[0] == ("supernet", "hybrid-llm", "hybrid-strong")
+    count = len(bench.MODES)
+    orders = [bench.mode_order(i) for i in range(count)]
+    assert orders[0] == ("supernet", "hybrid-llm", "hybrid-strong", "hybrid-aligned")
     assert all(sorted(order) == sorted(bench.MODES) for order in orders)
-    for place in range(3):
+    for place in range(count):
         assert sorted(order[place] for order in orders) == sorted(bench.MODES)
-    assert bench.mode_order(3) == orders[0]
+    assert bench.mode_order(count) == orders[0]
 
 
 def _run(search_s: float, bleu: float, loss: float = 2.0, evaluations: int = 100) -> dict:
@@ -76,8 +77,14 @@ def _runs() -> dict:
             "supernet": _run(60.0, 10.0),
             "hybrid-llm": _run(30.0, 9.8, 2.01),
             "hybrid-strong": _run(24.0, 10.1, 1.99, evaluations=50),
+            "hybrid-aligned": _run(30.0, 10.0, 2.0),
         },
-        2: {"supernet": _run(40.0, 10.0), "hybrid-llm": _run(24.0, 9.5), "hybrid-strong": _run(16.0, 10.0)},
+        2: {
+            "supernet": _run(40.0, 10.0),
+            "hybrid-llm": _run(24.0, 9.5),
+            "hybrid-strong": _run(16.0, 10.0),
+            "hybrid-aligned": _run(20.0, 10.0),
+        },
     }
 
 
@@ -92,7 +99,9 @@ def test_summary_checks_the_goal_on_the_llm_row_only() -> None:
     assert goals["ratio_process_mean"] == pytest.approx(62 / 108)
     assert goals["bleu_diff_mean"] == pytest.approx(-0.35) and not goals["bleu_met"] and not goals["met"]
     assert goals["bleu_met_per_seed"] == {1: True, 2: False}
-    strong_figures = summary["strong_predictor"]
+    assert set(summary["references"]) == {"hybrid-strong", "hybrid-aligned"}
+    assert summary["references"]["hybrid-aligned"]["ratio_search_mean"] == pytest.approx(0.5)
+    strong_figures = summary["references"]["hybrid-strong"]
     assert strong_figures["ratio_search_mean"] == pytest.approx(40 / 100)
     assert strong_figures["bleu_diff_mean"] == pytest.approx(0.05)
     assert strong_figures["valid_loss_diff_mean"] == pytest.approx(-0.005)
@@ -104,13 +113,15 @@ def test_summary_checks_the_goal_on_the_llm_row_only() -> None:
     assert not bench.summarize(runs)["searches_measured_side_by_side"]
 
 
-def test_a_strong_row_meeting_the_ratio_does_not_meet_the_goal() -> None:
-    runs = {1: {"supernet": _run(100.0, 10.0), "hybrid-llm": _run(70.0, 10.0), "hybrid-strong": _run(40.0, 10.0)}}
+def test_a_reference_row_meeting_the_ratio_does_not_meet_the_goal() -> None:
+    modes = {"hybrid-llm": _run(70.0, 10.0), "hybrid-strong": _run(40.0, 10.0), "hybrid-aligned": _run(45.0, 10.0)}
+    runs = {1: {"supernet": _run(100.0, 10.0), **modes}}
     summary = bench.summarize(runs)
-    assert summary["strong_predictor"]["ratio_search_mean"] <= bench.GOAL_RATIO
+    assert all(r["ratio_search_mean"] <= bench.GOAL_RATIO for r in summary["references"].values())
     assert not summary["goals"]["ratio_met"] and not summary["goals"]["met"]
-    table = bench.format_table(runs, summary, strong_one_off_s=41.6)
+    table = bench.format_table(runs, summary, one_off_s={"hybrid-strong": 41.6, "hybrid-aligned": 3.2})
     assert "0.700 -> not met" in table and "ratio 0.400" in table and "took 42 s" in table
+    assert "supernet-loss predictor (ref.)" in table and "took 3 s: wall-clock ratio 0.450" in table
 
 
 def test_table_lists_every_mode_with_its_ratio() -> None:
@@ -119,11 +130,11 @@ def test_table_lists_every_mode_with_its_ratio() -> None:
     table = bench.format_table(runs, summary)
     assert "| mean | hybrid, LLM-distilled | 27.0 |" in table and "0.540 -> met" in table
     assert "-0.35 -> not met" in table
-    assert "| 1 | hybrid, strong predictor (ref.) | 24.0 | 28.0 | 1.9900 | 10.10 | 0.400 |" in table
+    assert "| 1 | hybrid, supernet-BLEU predictor (ref.) | 24.0 | 28.0 | 1.9900 | 10.10 | 0.400 |" in table
     assert "| 2 | supernet-only | 40.0 | 44.0 | 2.0000 | 10.00 |  |" in table
     assert "Reference, not a goal check" in table and "ratio 0.400, BLEU +0.05" in table
     rows = [line for line in table.splitlines() if line.startswith("| ")]
-    assert len(rows) == 1 + 2 * 3 + 3  # header, seeds x modes, means
+    assert len(rows) == 1 + 2 * 4 + 4  # header, seeds x modes, means
 
 
 def test_drivers_count_supernet_evaluations_per_hybrid() -> None:
@@ -132,6 +143,7 @@ def test_drivers_count_supernet_evaluations_per_hybrid() -> None:
     assert drivers["per_seed"][1]["ratio_supernet_evaluations_hybrid-strong"] == pytest.approx(0.5)
     assert drivers["mean"]["ratio_supernet_evaluations_hybrid-llm"] == pytest.approx(1.0)
     assert drivers["mean"]["ratio_supernet_evaluations_hybrid-strong"] == pytest.approx(0.75)
+    assert drivers["mean"]["ratio_supernet_evaluations_hybrid-aligned"] == pytest.approx(1.0)
     assert drivers["per_seed"][2]["phases_s"]["hybrid-strong"] == pytest.approx([1.6, 14.4])
 
 
@@ -186,3 +198,9 @@ def test_main_module_wires_the_modes_to_their_fitness() -> None:
     assert main._fitness("supernet", settings) == ["--fitness", "supernet"]
     schedule = ["--fitness-schedule", "llm-distill:0-14,supernet:15-"]
     assert main._fitness("hybrid-llm", settings) == main._fitness("hybrid-strong", settings) == schedule
+    assert main._fitness("hybrid-aligned", settings) == schedule
+
+
+def test_reference_labellers_are_named_for_their_work_folders() -> None:
+    assert (strong.STRONG.name, strong.ALIGNED.name) == ("strong", "aligned")
+    assert strong.STRONG.bleu_units and not strong.ALIGNED.bleu_units
