@@ -101,7 +101,7 @@ def test_fit_with_another_encoding_and_knobs(latency_csv: Callable[..., Path], t
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["fit", "--model", "nope"], "unknown latency predictor 'nope'"),
+        (["fit", "--model", "nope"], "unknown predictor 'nope'"),
         (["fit", "--set", "steps"], "--set expects KNOB=VALUE"),
         (["fit", "--model", "hat-mlp", "--set", "stepz=3"], "no knob 'stepz'"),
         (["fit", "--encoding", "onehot"], "needs full archs"),

@@ -65,7 +65,7 @@ def test_bad_inputs_are_refused(name: str, split: Any) -> None:
         model.predict(X_train)
     bad_y = y_train.copy()
     bad_y[4] = 0.0
-    with pytest.raises(DataError, match="latency row 4"):
+    with pytest.raises(DataError, match="target row 4"):
         model.fit(X_train, bad_y)
     bad_X = X_train.copy()
     bad_X[2, 3] = np.nan

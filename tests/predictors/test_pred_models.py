@@ -1,21 +1,30 @@
-"""Model-specific behaviour: HAT's MLP recipe, the cost models' exactness, auto's choice, the model file."""
+"""Model-specific behaviour: HAT's MLP recipe, the cost models' exactness, auto's choice, the model file (its
+formats old and new, atomic writes, the shipped files)."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import hwnas.hardware.datasets as shipped_datasets
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.encodings.hat import hat_features
-from hwnas.predictors import load_predictor, make_predictor, register_predictor
-from hwnas.predictors.base import write_model_file
+from hwnas.predictors import LatencyPredictor, Predictor, load_predictor, make_predictor, register_predictor
+from hwnas.predictors.base import MODEL_FORMAT, READABLE_FORMATS, read_model_file, write_model_file
 from hwnas.predictors.features import COST_FEATURE_NAMES, cost_features
 from hwnas.predictors.hat_mlp import HatMLP
 from hwnas.predictors.linear import CostL2
+
+SHIPPED_MODELS = Path(shipped_datasets.__file__).parent  # committed datasets and their fitted predictors
+
+
+class Killed(BaseException):
+    """Stands for a kill mid-write: not an Exception, so only cleanup that catches everything sees it."""
 
 
 def test_hat_mlp_has_hats_shape_and_defaults() -> None:
@@ -79,18 +88,74 @@ def test_registry_errors_name_what_is_known() -> None:
 
 def test_model_file_refuses_what_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "text.bin").write_text("hello")
-    with pytest.raises(DataError, match="not a latency model"):
+    with pytest.raises(DataError, match="not a predictor model file"):
         load_predictor(tmp_path / "text.bin")
     buffer = io.BytesIO()
     np.savez(buffer, weights=np.zeros(3))
     (tmp_path / "plain.npz").write_bytes(buffer.getvalue())
-    with pytest.raises(DataError, match="not a latency model"):
+    with pytest.raises(DataError, match="not a predictor model file"):
         load_predictor(tmp_path / "plain.npz")
-    write_model_file(tmp_path / "future.bin", {"format": "hwnas.latency-predictor/99", "name": "cost-l2"}, {})
-    with pytest.raises(DataError, match="latency-predictor/99"):
-        load_predictor(tmp_path / "future.bin")
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(DataError, match=r"predictor model file .* does not exist"):
         load_predictor(tmp_path / "missing.bin")
+
+
+def test_unknown_format_names_both_readable_ones(tmp_path: Path) -> None:
+    write_model_file(tmp_path / "future.bin", {"format": "hwnas.predictor/99", "name": "cost-l2"}, {})
+    with pytest.raises(DataError) as info:
+        load_predictor(tmp_path / "future.bin")
+    assert "'hwnas.predictor/99'" in str(info.value)
+    assert "'hwnas.predictor/1'" in str(info.value) and "'hwnas.latency-predictor/1'" in str(info.value)
+
+
+def test_files_of_the_old_format_still_load(synthetic_data: Any, tmp_path: Path) -> None:
+    X, y, _ = synthetic_data(40, seed=8)
+    model = make_predictor("cost-l2").fit(X, y)
+    model.save(tmp_path / "new.npz")
+    header, arrays = read_model_file(tmp_path / "new.npz")
+    assert header["format"] == MODEL_FORMAT == "hwnas.predictor/1"
+    write_model_file(tmp_path / "old.npz", {**header, "format": "hwnas.latency-predictor/1"}, arrays)
+    with np.load(tmp_path / "old.npz", allow_pickle=False) as archive:  # really the old header on disk
+        assert json.loads(str(archive["__header__"]))["format"] == "hwnas.latency-predictor/1"
+    np.testing.assert_array_equal(load_predictor(tmp_path / "old.npz").predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED_MODELS.glob("*.npz")), ids=lambda p: p.name)
+def test_shipped_model_files_load(path: Path) -> None:
+    header, _ = read_model_file(path)
+    assert header["format"] in READABLE_FORMATS
+    model = load_predictor(path)
+    prediction = model.predict(np.tile([512.0, 6, 2048, 8, 512, 6, 2048, 8, 8, 1], (2, 1)))
+    assert prediction.shape == (2,) and np.all(np.isfinite(prediction) & (prediction > 0))
+
+
+def test_shipped_model_files_exist() -> None:
+    assert sorted(SHIPPED_MODELS.glob("*.npz")), f"no model file under {SHIPPED_MODELS}"
+
+
+def test_a_killed_save_leaves_the_old_model(
+    synthetic_data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X, y, _ = synthetic_data(40, seed=9)
+    make_predictor("cost-l2").fit(X, y).save(tmp_path / "m.npz")
+    before = (tmp_path / "m.npz").read_bytes()
+
+    def half_then_killed(self: Path, data: bytes) -> int:
+        with self.open("wb") as handle:
+            handle.write(data[: len(data) // 2])
+        raise Killed
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_killed)
+    with pytest.raises(Killed):
+        make_predictor("cost-mape").fit(X, y).save(tmp_path / "m.npz")
+    monkeypatch.undo()
+    assert (tmp_path / "m.npz").read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    assert load_predictor(tmp_path / "m.npz").name == "cost-l2"
+
+
+def test_predictor_protocol_and_its_old_name(synthetic_data: Any) -> None:
+    X, y, _ = synthetic_data(20, seed=10)
+    assert LatencyPredictor is Predictor
+    assert isinstance(make_predictor("cost-l2").fit(X, y), Predictor)
 
 
 def test_model_file_holds_no_pickles(synthetic_data: Any, tmp_path: Path) -> None:

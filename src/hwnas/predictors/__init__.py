@@ -1,10 +1,11 @@
-"""Latency predictors: ``fit(X, y)`` / ``predict(X)`` (+ ``predict_var``), one safe model file, metrics.
+"""Predictors of a positive per-arch target (latency in ms, or BLEU for LLM-Distill-PP): ``fit(X, y)`` /
+``predict(X)`` (+ ``predict_var``), one safe model file, metrics.
 
-Built-in predictors (``hwnas latency fit --model NAME``):
+Built-in predictors (``hwnas latency fit --model NAME``, ``hwnas llm-pp distill --regressor NAME``):
 
 - ``hat-mlp``: HAT's MLP on its 10 averaged features, the baseline;
 - ``cost-l2`` / ``cost-mape``: non-negative linear models on per-part cost features derived from those features;
-- ``gbdt``: gradient-boosted trees (scikit-learn) on log latency, any encoding;
+- ``gbdt``: gradient-boosted trees (scikit-learn) on the log target, any encoding;
 - ``mlp-ensemble``: a deep ensemble of small MLPs with predictive variance, any encoding;
 - ``auto``: the candidate with the best cross-validated MAPE on the training rows.
 
@@ -22,7 +23,7 @@ from hwnas.predictors.dataset import (
     load_latency_csv,
 )
 from hwnas.predictors.metrics import kendall, mape, parity_plot, rmse, score, spearman
-from hwnas.predictors.protocol import LatencyPredictor, VariancePredictor
+from hwnas.predictors.protocol import LatencyPredictor, Predictor, VariancePredictor
 from hwnas.predictors.registry import (
     get_predictor_class,
     load_predictor,
@@ -42,6 +43,7 @@ __all__ = [
     "BasePredictor",
     "LatencyDataset",
     "LatencyPredictor",
+    "Predictor",
     "VariancePredictor",
     "default_predictor_name",
     "drop_encoder_artefacts",

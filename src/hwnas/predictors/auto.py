@@ -2,7 +2,8 @@
 
 Only the training rows are used, so ``auto`` is a fair competitor in a benchmark (it never sees held-out rows).
 Default candidates: the cost-feature linear models and boosted trees on HAT's raw features; trees and the MLP
-ensemble on any other encoding.
+ensemble on any other encoding. MAPE, a relative error, fits any positive target, but the cost models are latency
+models (per-part work), so a caller with another target (LLM-Distill-PP's BLEU) names its ``candidates``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Shared machinery of every predictor: input checks, the knobs-as-dataclass-fields convention and the model file.
 
-A predictor class is a keyword-only dataclass whose fields are its knobs (JSON-able, so a saved model says how
-it was trained). Fitted state lives outside the fields and is written by :meth:`BasePredictor._arrays` /
-:meth:`BasePredictor._facts` and restored by :meth:`BasePredictor._restore`.
+The target is any finite positive number per arch: latency in ms for ``hwnas latency fit``, BLEU for
+LLM-Distill-PP; nothing here assumes which. A predictor class is a keyword-only dataclass whose fields are its
+knobs (JSON-able, so a saved model says how it was trained). Fitted state lives outside the fields and is written
+by :meth:`BasePredictor._arrays` / :meth:`BasePredictor._facts` and restored by :meth:`BasePredictor._restore`.
 
 Model file (trust boundary): one ``.npz`` archive of plain numeric arrays plus a JSON header, read with
 ``allow_pickle=False``. Loading a model file therefore never runs code from it; torch weights travel as arrays
-(a state_dict, not a pickled module) and scikit-learn models as the training rows they are refitted from.
+(a state_dict, not a pickled module) and scikit-learn models as the training rows they are refitted from. The
+header names its format (:data:`MODEL_FORMAT`); files written by 0.1 (``hwnas.latency-predictor/1``) still load.
 """
 
 from __future__ import annotations
@@ -24,9 +26,14 @@ import numpy as np
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import atomic_path
 from hwnas.core.space import SearchSpace
 
-MODEL_FORMAT = "hwnas.latency-predictor/1"
+MODEL_FORMAT = "hwnas.predictor/1"
+"""Format string of newly written model files."""
+READABLE_FORMATS: tuple[str, ...] = (MODEL_FORMAT, "hwnas.latency-predictor/1")
+"""Formats :func:`read_model_file` accepts: the current one and 0.1's (same layout, written when every model was
+a latency model)."""
 HEADER_KEY = "__header__"
 DEFAULT_ENCODING = "hat10-raw"
 
@@ -45,14 +52,15 @@ def as_features(X: Any, *, n_features: int | None = None) -> np.ndarray:
     return array
 
 
-def as_latency(y: Any, n: int) -> np.ndarray:
-    """Targets as float64 [n]; each must be a finite latency > 0 ms (relative errors need it)."""
+def as_targets(y: Any, n: int) -> np.ndarray:
+    """Targets as float64 [n]; each must be finite and > 0 (latency in ms, BLEU...): the models fit relative
+    errors or log targets, which need it."""
     array = np.asarray(y, dtype=np.float64).reshape(-1)
     if array.shape[0] != n:
-        raise DataError(f"got {array.shape[0]} latencies for {n} feature rows")
+        raise DataError(f"got {array.shape[0]} targets for {n} feature rows")
     bad = np.flatnonzero(~(np.isfinite(array) & (array > 0)))
     if bad.size:
-        raise DataError(f"latency row {bad[0]} is {array[bad[0]]!r}; need a finite number of ms > 0")
+        raise DataError(f"target row {bad[0]} is {array[bad[0]]!r}; need a finite number > 0")
     return array
 
 
@@ -87,7 +95,7 @@ class BasePredictor(ABC):
         features = as_features(X)
         if self.needs_hat_features and features.shape[1] != 10:
             raise DataError(f"predictor {self.name!r} needs HAT's 10 features; got {features.shape[1]} columns")
-        self._fit(features, as_latency(y, features.shape[0]))
+        self._fit(features, as_targets(y, features.shape[0]))
         self.n_features_ = features.shape[1]
         return self
 
@@ -95,7 +103,7 @@ class BasePredictor(ABC):
         return self._predict(self._checked(X))
 
     def predict_archs(self, archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
-        """Predicted latency of archs, encoded the way this model was fitted."""
+        """Predicted target of archs, encoded the way this model was fitted."""
         from hwnas.predictors.dataset import encode_archs
 
         return self.predict(encode_archs(archs, space, self.encoding))
@@ -154,31 +162,36 @@ class BasePredictor(ABC):
 
 
 def write_model_file(path: str | Path, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write ``header`` (JSON) and ``arrays`` as one npz file at exactly ``path`` (no suffix is added)."""
+    """Write ``header`` (JSON) and ``arrays`` as one npz file at exactly ``path`` (no suffix is added), atomically:
+    a kill mid-write leaves the old file or the new one, never a truncated model a later search would choke on."""
     if HEADER_KEY in arrays:
         raise ValueError(f"array name {HEADER_KEY!r} is reserved")
     buffer = io.BytesIO()
     contents: dict[str, Any] = {HEADER_KEY: np.array(json.dumps(header)), **arrays}
     np.savez(buffer, **contents)
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue())
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
 
 
 def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(header, arrays) of a model file; anything else is a :class:`DataError` saying what the file is not."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"latency model {str(path)!r} does not exist")
+        raise DataError(f"predictor model file {str(path)!r} does not exist")
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{str(path)!r} is not a latency model file ({type(exc).__name__}: {exc})") from None
+        raise DataError(f"{str(path)!r} is not a predictor model file ({type(exc).__name__}: {exc})") from None
     if HEADER_KEY not in contents:
-        raise DataError(f"{str(path)!r} is an npz archive but not a latency model (no {HEADER_KEY!r})")
-    header = json.loads(str(contents.pop(HEADER_KEY)))
-    if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
-        raise DataError(f"{str(path)!r}: model format {header.get('format')!r}; this hwnas reads {MODEL_FORMAT!r}")
+        raise DataError(f"{str(path)!r} is an npz archive but not a predictor model file (no {HEADER_KEY!r})")
+    try:
+        header = json.loads(str(contents.pop(HEADER_KEY)))
+    except ValueError as exc:
+        raise DataError(f"{str(path)!r}: the predictor model header is not JSON ({exc})") from None
+    found = header.get("format") if isinstance(header, dict) else None
+    if found not in READABLE_FORMATS:
+        raise DataError(
+            f"{str(path)!r}: model format {found!r}; this hwnas reads {' or '.join(map(repr, READABLE_FORMATS))}"
+        )
     return header, contents

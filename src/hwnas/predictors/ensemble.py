@@ -1,8 +1,8 @@
-"""``mlp-ensemble``: a deep ensemble of small MLPs on log latency, with predictive variance.
+"""``mlp-ensemble``: a deep ensemble of small MLPs on the log target (latency, BLEU...), with predictive variance.
 
 Members differ only in their random initialisation (Lakshminarayanan et al., 2017); they are trained together
 as one batched network (weights stacked [members, in, out], one ``baddbmm`` per layer), so five members cost
-about what one does. The mean prediction averages the members' latencies; the variance across members is the
+about what one does. The mean prediction averages the members' predictions; the variance across members is the
 model's (epistemic) uncertainty, large where the training rows do not reach.
 """
 
@@ -89,7 +89,7 @@ class MLPEnsemble(BasePredictor):
         for p in self.params_.values():
             p.requires_grad_(False)
 
-    def _member_latencies(self, X: np.ndarray) -> np.ndarray:
+    def _member_predictions(self, X: np.ndarray) -> np.ndarray:
         import torch
 
         x = torch.as_tensor((transform(X, self.feature_set_) - self.x_mean_) / self.x_std_, dtype=torch.float32)
@@ -98,12 +98,12 @@ class MLPEnsemble(BasePredictor):
         return np.exp(out * self.y_std_ + self.y_mean_)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        mean: np.ndarray = self._member_latencies(X).mean(axis=0)
+        mean: np.ndarray = self._member_predictions(X).mean(axis=0)
         return mean
 
     def predict_var(self, X: Any) -> np.ndarray:
-        """Variance across members (ms^2) of the predicted latency."""
-        var: np.ndarray = self._member_latencies(self._checked(X)).var(axis=0)
+        """Variance across members of the prediction, in squared target units (ms^2 for latency)."""
+        var: np.ndarray = self._member_predictions(self._checked(X)).var(axis=0)
         return var
 
     def _arrays(self) -> dict[str, np.ndarray]:

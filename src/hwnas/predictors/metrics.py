@@ -1,4 +1,4 @@
-"""How good a latency predictor is: MAPE, RMSE, rank correlations (tie-aware) and a parity plot.
+"""How good a predictor is: MAPE, RMSE, rank correlations (tie-aware) and a parity plot.
 
 MAPE is what a latency constraint cares about (a 5% error on a 100 ms budget); Kendall's tau-b is what a search
 ranking cares about. Tau-b (scipy's default) corrects for ties, which are common in measured latencies rounded
@@ -21,15 +21,15 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     if true.shape != pred.shape or true.size == 0:
         raise DataError(f"need as many predictions as true values (> 0); got {pred.size} and {true.size}")
     if not (np.all(np.isfinite(true)) and np.all(np.isfinite(pred))):
-        raise DataError("true and predicted latencies must be finite")
+        raise DataError("true and predicted values must be finite")
     return true, pred
 
 
 def mape(y_true: Any, y_pred: Any) -> float:
-    """Mean absolute percentage error as a fraction (0.05 = 5%); true latencies must be > 0."""
+    """Mean absolute percentage error as a fraction (0.05 = 5%); true values must be > 0."""
     true, pred = _pair(y_true, y_pred)
     if np.any(true <= 0):
-        raise DataError("MAPE needs true latencies > 0")
+        raise DataError("MAPE needs true values > 0")
     return float(np.mean(np.abs(pred - true) / true))
 
 
@@ -66,9 +66,9 @@ def score(y_true: Any, y_pred: Any) -> dict[str, float | int]:
     }
 
 
-def parity_plot(y_true: Any, y_pred: Any, path: str | Path, *, title: str = "") -> Path:
-    """Measured vs predicted latency with the y = x line and +-5% bands, saved as a PNG. Uses a bare ``Figure``
-    (Agg canvas), never pyplot, so it changes no global backend and works without a display."""
+def parity_plot(y_true: Any, y_pred: Any, path: str | Path, *, title: str = "", quantity: str = "latency (ms)") -> Path:
+    """Measured vs predicted ``quantity`` (the axis label) with the y = x line and +-5% bands, saved as a PNG.
+    Uses a bare ``Figure`` (Agg canvas), never pyplot, so it changes no global backend and works without a display."""
     from matplotlib.figure import Figure
 
     true, pred = _pair(y_true, y_pred)
@@ -82,8 +82,8 @@ def parity_plot(y_true: Any, y_pred: Any, path: str | Path, *, title: str = "") 
     ax.plot(line, line * 0.95, color="grey", linewidth=0.8, linestyle="--")
     metrics = score(true, pred)
     ax.set_title(title or f"MAPE {metrics['mape']:.2%}, Kendall {metrics['kendall']:.3f}, n={metrics['n']}", fontsize=9)
-    ax.set_xlabel("measured latency (ms)")
-    ax.set_ylabel("predicted latency (ms)")
+    ax.set_xlabel(f"measured {quantity}")
+    ax.set_ylabel(f"predicted {quantity}")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     path = Path(path)

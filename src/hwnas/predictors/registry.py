@@ -1,4 +1,5 @@
-"""Predictors by name (``hwnas latency fit --model NAME``) and the one loader of saved models."""
+"""Predictors by name (``hwnas latency fit --model NAME``, ``hwnas llm-pp distill --regressor NAME``) and the one
+loader of saved models."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def get_predictor_class(name: str) -> type[BasePredictor]:
     try:
         return _PREDICTORS[name]
     except KeyError:
-        raise UnknownNameError("latency predictor", name, predictor_names()) from None
+        raise UnknownNameError("predictor", name, predictor_names()) from None
 
 
 def register_predictor(cls: type[BasePredictor], *, replace: bool = False) -> None:
@@ -34,7 +35,7 @@ def register_predictor(cls: type[BasePredictor], *, replace: bool = False) -> No
     if not cls.name:
         raise ValueError(f"{cls.__name__} has no registry name (set the class attribute `name`)")
     if cls.name in _PREDICTORS and not replace:
-        raise ValueError(f"latency predictor {cls.name!r} is already registered; pass replace=True to override it")
+        raise ValueError(f"predictor {cls.name!r} is already registered; pass replace=True to override it")
     _PREDICTORS[cls.name] = cls
 
 

@@ -1,4 +1,4 @@
-"""``gbdt``: scikit-learn's histogram gradient-boosted trees on raw (+ cost) features, fitted to log latency.
+"""``gbdt``: scikit-learn's histogram gradient-boosted trees on raw (+ cost) features, fitted to the log target.
 
 Trees work on any encoding (one-hot, padded per-layer genes, HAT's averages) and need no scaling; the log target
 makes their squared loss a relative one. Saving stores the training rows and knobs, and loading refits them:
