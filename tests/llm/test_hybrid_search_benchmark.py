@@ -204,3 +204,13 @@ def test_main_module_wires_the_modes_to_their_fitness() -> None:
 def test_reference_labellers_are_named_for_their_work_folders() -> None:
     assert (strong.STRONG.name, strong.ALIGNED.name) == ("strong", "aligned")
     assert strong.STRONG.bleu_units and not strong.ALIGNED.bleu_units
+
+
+def test_readme_renders_the_evaluation_ratios_and_the_committed_results() -> None:
+    render = _load("render_results")
+    mean = {"ratio_supernet_evaluations_hybrid-llm": 0.7, "supernet_only_first_half_share": 0.67}
+    line = render._hybrid_drivers(mean)[0]
+    assert "hybrid-llm 0.700" in line and "67% of its loop time" in line
+    assert render._hybrid_drivers({}) == []
+    text = render.render()  # every committed result file renders
+    assert "**Hybrid search**" in text and "Supernet evaluations over supernet-only's" in text
