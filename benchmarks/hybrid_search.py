@@ -1,7 +1,9 @@
 """Hybrid search (LLM-PP's): rank candidates with an LLM-Distill-PP predictor for the first half of the iterations
 and with the supernet's validation loss afterwards, against supernet-only search at the same iterations and
-population, on the tiny CPU supernet (Multi30k En->De). Per seed: the search wall-clock, the final best validation
-loss, and the sacreBLEU (beam 4, a fixed test2016 subset, inherited supernet weights) of the arch each search found.
+population, on the tiny CPU supernet (Multi30k En->De) by default, or on any HAT-family supernet given with
+``--checkpoint`` (e.g. the Multi30k supernet of ``hwnas pipeline multi30k-gpu``, with ``--device cuda``). Per
+seed: the search wall-clock, the final best validation loss, and the sacreBLEU (beam 4, a fixed test2016 subset,
+inherited supernet weights) of the arch each search found.
 
 Three hybrids run beside supernet-only search, all four re-measured in the same invocation (their order rotates per
 seed): the issue's hybrid, whose predictor is distilled from the LLM's labels (the goal check is this row's), and,
@@ -21,6 +23,8 @@ Every step but the searches is cached in ``--work`` (a re-run skips it; delete a
     python benchmarks/hybrid_search.py --checkpoint C.pt         # reuse a trained tiny supernet
     python benchmarks/hybrid_search.py --reuse-searches          # also reuse finished searches (e.g. after a kill)
     python benchmarks/hybrid_search.py --smoke --work /tmp/hs    # plumbing only: tiny budgets, meaningless figures
+    python benchmarks/hybrid_search.py --space hat-wmt14ende --device cuda --threads 8 \
+        --checkpoint runs/multi30k-gpu/supernet/checkpoints/step-N.pt --work runs/bench-hybrid-gpu   # a GPU supernet
 
 Needs HWNAS_DATA_DIR (Multi30k) and the embedded LLM (``hwnas llm fetch``). Writes
 benchmarks/results/hybrid_search-<date>.json.
@@ -120,7 +124,10 @@ def _searches(settings: Settings, checkpoint: Path, models: dict[str, Path]) -> 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path("runs/bench-hybrid-search"), help="cached steps")
-    parser.add_argument("--checkpoint", type=Path, default=None, help="a trained tiny supernet (skips training)")
+    parser.add_argument("--space", default=None, help="a HAT-family space (default tiny; others need --checkpoint)")
+    parser.add_argument("--device", default=None, help="where the supernet runs: cpu (default), cuda, cuda:1")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="a trained supernet of --space (skips training)")
     parser.add_argument("--train-steps", type=int, default=None, help="supernet optimizer steps")
     parser.add_argument("--n", type=int, default=None, help="archs labelled by the LLM (and by the supernet)")
     parser.add_argument("--iterations", type=int, default=None)

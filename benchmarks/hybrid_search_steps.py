@@ -23,7 +23,6 @@ import yaml
 from common import package_versions
 
 PACKAGES = ("hwnas", "torch", "numpy", "scikit-learn", "sacrebleu", "sentencepiece", "transformers", "gguf")
-SPACE = "tiny"
 TASK = "multi30k:en-de"  # the distilled prompts' task text and example pairs come from this corpus
 SMOKE: dict[str, Any] = {
     "train_steps": 30,
@@ -45,6 +44,8 @@ class Settings:
     """Every knob of the benchmark (recorded in its JSON)."""
 
     work: Path
+    space: str = "tiny"  # another HAT-family space needs --checkpoint: a supernet of that space trained elsewhere
+    device: str = "cpu"  # where the supernet trains and scores archs (searches, BLEU, labels); the LLM uses the CPU
     threads: int = 1  # torch threads everywhere: on this 2-core shared VM 2 threads ran far slower than 1
     train_steps: int = 3000  # the quickstart's training section (its supernet: 2,000 steps); ~4 min on one thread
     demo_count: int = 10  # LLM-PP shows 10 demonstrations
@@ -70,6 +71,7 @@ class Settings:
     @classmethod
     def from_args(cls, args: argparse.Namespace, base: dict[str, Any]) -> Settings:
         given = {"train_steps": args.train_steps, "n": args.n, "iterations": args.iterations}
+        given |= {key: getattr(args, key, None) for key in ("space", "device", "threads")}
         given |= {"population": args.population, "seeds": tuple(args.seeds) if args.seeds else None}
         given |= {"constraints": tuple(args.constraint) if args.constraint else None}
         given |= {"reuse_searches": True if getattr(args, "reuse_searches", False) else None}
@@ -78,7 +80,7 @@ class Settings:
 
     def describe(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        return {**data, "work": str(self.work), "space": SPACE, "task_description": TASK}
+        return {**data, "work": str(self.work), "task_description": TASK}
 
 
 def versions() -> dict[str, str | None]:
@@ -110,16 +112,24 @@ def _training_config(settings: Settings) -> Any:
     text = resources.files("hwnas.configs.pipeline").joinpath("quickstart.yaml").read_text(encoding="utf-8")
     training = yaml.safe_load(text)["training"]
     steps = settings.train_steps
-    run = training["run"] | {"max_steps": steps, "device": "cpu", "quiet": True, "threads": settings.threads}
+    run = training["run"] | {"max_steps": steps, "device": settings.device, "quiet": True, "threads": settings.threads}
     run |= {"checkpoint_every": min(250, steps), "valid_every": steps, "seed": 1}
-    data = {**training, "space": SPACE, "run_dir": str(settings.work / "supernet"), "run": run}
+    data = {**training, "space": settings.space, "run_dir": str(settings.work / "supernet"), "run": run}
     return parse_config(data, source="benchmarks/hybrid_search.py")
 
 
 def train_supernet(settings: Settings, given: Path | None) -> tuple[Path, dict[str, Any]]:
-    """The tiny supernet: ``given``, or trained with the quickstart's recipe for ``train_steps`` steps."""
+    """The tiny supernet: ``given``, or trained with the quickstart's recipe for ``train_steps`` steps (only the
+    tiny space: a larger supernet needs its own recipe and a GPU, e.g. ``hwnas pipeline multi30k-gpu``)."""
     if given is not None:
+        if not given.is_file():
+            raise SystemExit(f"--checkpoint {given}: no such file")
         return given, {"checkpoint": str(given), "trained_here": False}
+    if settings.space != "tiny":
+        raise SystemExit(
+            f"--space {settings.space} needs --checkpoint: a supernet of that space (e.g. the supernet stage of "
+            "`hwnas pipeline multi30k-gpu`); this benchmark trains only the tiny one"
+        )
     config = _training_config(settings)
 
     def compute() -> dict[str, Any]:
@@ -152,14 +162,14 @@ def score_demonstrations(settings: Settings, checkpoint: Path) -> tuple[Path, di
     from hwnas.spaces import get_space
 
     path = settings.work / "demonstrations.jsonl"
-    archs = sample_archs(get_space(SPACE), settings.demo_count, settings.demo_seed)
+    archs = sample_archs(get_space(settings.space), settings.demo_count, settings.demo_seed)
 
     def compute() -> dict[str, Any]:
         started, lines = time.perf_counter(), []
         for arch in archs:
             out = evaluate_checkpoint(
                 checkpoint, arch=arch, metric="bleu", split=settings.demo_split,
-                max_sentences=settings.demo_sentences, beam=settings.beam, device="cpu",
+                max_sentences=settings.demo_sentences, beam=settings.beam, device=settings.device,
             )  # fmt: skip
             lines.append(json.dumps({"arch": arch.to_dict(), "value": round(out["bleu"], 4)}))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +199,7 @@ def distill(settings: Settings, demos: Path) -> tuple[Path, dict[str, Any]]:
 
     out = settings.work / "distill"
     config = DistillConfig(
-        space=SPACE, demonstrations=str(demos), task_description=TASK, n=settings.n, out=str(out),
+        space=settings.space, demonstrations=str(demos), task_description=TASK, n=settings.n, out=str(out),
         sample_seed=settings.sample_seed, batch_size=8,
     )  # fmt: skip
     sampling = Sampling(temperature=0.0, max_tokens=settings.max_tokens, seed=0)
@@ -226,9 +236,10 @@ def run_search(
     sizes = {
         k: getattr(settings, k) for k in ("iterations", "population", "parents", "mutation_size", "crossover_size")
     }
-    command = [sys.executable, "-m", "hwnas", "search", "--space", SPACE, *fitness, "--checkpoint", str(checkpoint)]
+    command = [sys.executable, "-m", "hwnas", "search", "--space", settings.space, *fitness]
+    command += ["--checkpoint", str(checkpoint)]
     command += ["--accuracy-model", str(model)] if model is not None else []
-    command += ["--device", "cpu", "--seed", str(seed), "--out", str(out)]
+    command += ["--device", settings.device, "--seed", str(seed), "--out", str(out)]
     command += [f"--constraint={c}" for c in settings.constraints]
     command += [f"--{k.replace('_', '-')}={v}" for k, v in sizes.items()]
 
@@ -277,7 +288,7 @@ def bleu_of(settings: Settings, checkpoint: Path, arch: dict[str, Any]) -> dict[
         started = time.perf_counter()
         out = evaluate_checkpoint(
             checkpoint, arch=found, metric="bleu", split=settings.bleu_split,
-            max_sentences=settings.bleu_sentences, beam=settings.beam, device="cpu",
+            max_sentences=settings.bleu_sentences, beam=settings.beam, device=settings.device,
         )  # fmt: skip
         return {"bleu": out["bleu"], "bleu_sentences": out["sentences"], "bleu_s": time.perf_counter() - started}
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hybrid_search_steps import SPACE, Settings, cached, checkpoint_key
+from hybrid_search_steps import Settings, cached, checkpoint_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _bleu_labels(settings: Settings, checkpoint: Path, archs: list[Any]) -> list
     for arch in archs:
         out = evaluate_checkpoint(
             checkpoint, arch=arch, metric="bleu", split=settings.demo_split,
-            max_sentences=settings.demo_sentences, beam=settings.beam, device="cpu",
+            max_sentences=settings.demo_sentences, beam=settings.beam, device=settings.device,
         )  # fmt: skip
         values.append(round(out["bleu"], 4))
     return values
@@ -54,7 +54,8 @@ def _loss_labels(settings: Settings, checkpoint: Path, archs: list[Any]) -> list
     from hwnas.search.evaluator import make_evaluator
     from hwnas.spaces import get_space
 
-    evaluator = make_evaluator("supernet", get_space(SPACE), {"checkpoint": str(checkpoint), "device": "cpu"})
+    options = {"checkpoint": str(checkpoint), "device": settings.device}
+    evaluator = make_evaluator("supernet", get_space(settings.space), options)
     return [round(100.0 * math.exp(-m["valid_loss"]), 6) for m in evaluator.evaluate(archs)]
 
 
@@ -92,7 +93,7 @@ def reference_predictor(
     from hwnas.llm.distill import fit_on_labels, sample_archs
     from hwnas.spaces import get_space
 
-    space = get_space(SPACE)
+    space = get_space(settings.space)
     archs = sample_archs(space, settings.n, settings.sample_seed)
     out = settings.work / labeller.name
 

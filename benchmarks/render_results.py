@@ -158,13 +158,18 @@ def _hybrid_search() -> list[str]:
     settings = data["settings"]
     return [
         f"**Hybrid search** (`{settings.get('schedule', 'llm-distill, then supernet')}` vs supernet-only at the same "
-        f"iterations, `{settings.get('space', 'tiny')}` supernet on this CPU, LLM labels from "
+        f"iterations, `{settings.get('space', 'tiny')}` supernet on {_where(data, settings)}, LLM labels from "
         f"{data['one_off']['llm_labelling']['result']['llm']['model']}; `{path.relative_to(ROOT)}`):",
         "",
         data["table"],
         "",
         *_hybrid_drivers(data["summary"].get("drivers", {}).get("mean", {})),
     ]
+
+
+def _where(data: dict[str, Any], settings: dict[str, Any]) -> str:
+    device = settings.get("device", "cpu")
+    return "this CPU" if device == "cpu" else f"{device} ({data['machine'].get('gpu_name', 'GPU')})"
 
 
 def _hybrid_drivers(mean: dict[str, float]) -> list[str]:

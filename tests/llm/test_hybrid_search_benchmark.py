@@ -214,3 +214,15 @@ def test_readme_renders_the_evaluation_ratios_and_the_committed_results() -> Non
     assert render._hybrid_drivers({}) == []
     text = render.render()  # every committed result file renders
     assert "**Hybrid search**" in text and "Supernet evaluations over supernet-only's" in text
+
+
+def test_other_spaces_need_a_supernet_checkpoint(tmp_path: Path) -> None:
+    flags = argparse.Namespace(work=tmp_path, train_steps=None, n=None, iterations=None, population=None, seeds=None)
+    flags = argparse.Namespace(**vars(flags), constraint=None, space="hat-wmt14ende", device="cuda", threads=8)
+    settings = steps.Settings.from_args(flags, {})
+    assert (settings.space, settings.device, settings.threads) == ("hat-wmt14ende", "cuda", 8)
+    assert settings.describe()["space"] == "hat-wmt14ende"
+    with pytest.raises(SystemExit, match="--space hat-wmt14ende needs --checkpoint"):
+        steps.train_supernet(settings, None)
+    with pytest.raises(SystemExit, match="no such file"):
+        steps.train_supernet(settings, tmp_path / "missing.pt")
