@@ -127,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--space", default=None, help="a HAT-family space (default tiny; others need --checkpoint)")
     parser.add_argument("--device", default=None, help="where the supernet runs: cpu (default), cuda, cuda:1")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
+    parser.add_argument(
+        "--llm-backend", default=None, choices=["auto", "transformers", "llama_cpp"], help="embedded LLM backend"
+    )
     parser.add_argument("--checkpoint", type=Path, default=None, help="a trained supernet of --space (skips training)")
     parser.add_argument("--train-steps", type=int, default=None, help="supernet optimizer steps")
     parser.add_argument("--n", type=int, default=None, help="archs labelled by the LLM (and by the supernet)")

@@ -47,6 +47,7 @@ class Settings:
     space: str = "tiny"  # another HAT-family space needs --checkpoint: a supernet of that space trained elsewhere
     device: str = "cpu"  # where the supernet trains and scores archs (searches, BLEU, labels); the LLM uses the CPU
     threads: int = 1  # torch threads everywhere: on this 2-core shared VM 2 threads ran far slower than 1
+    llm_backend: str = "auto"  # the embedded LLM's: llama_cpp when installed (~6x faster), else transformers
     train_steps: int = 3000  # the quickstart's training section (its supernet: 2,000 steps); ~4 min on one thread
     demo_count: int = 10  # LLM-PP shows 10 demonstrations
     demo_seed: int = 123
@@ -71,7 +72,7 @@ class Settings:
     @classmethod
     def from_args(cls, args: argparse.Namespace, base: dict[str, Any]) -> Settings:
         given = {"train_steps": args.train_steps, "n": args.n, "iterations": args.iterations}
-        given |= {key: getattr(args, key, None) for key in ("space", "device", "threads")}
+        given |= {key: getattr(args, key, None) for key in ("space", "device", "threads", "llm_backend")}
         given |= {"population": args.population, "seeds": tuple(args.seeds) if args.seeds else None}
         given |= {"constraints": tuple(args.constraint) if args.constraint else None}
         given |= {"reuse_searches": True if getattr(args, "reuse_searches", False) else None}
@@ -203,7 +204,8 @@ def distill(settings: Settings, demos: Path) -> tuple[Path, dict[str, Any]]:
         sample_seed=settings.sample_seed, batch_size=8,
     )  # fmt: skip
     sampling = Sampling(temperature=0.0, max_tokens=settings.max_tokens, seed=0)
-    runner = TimedRunner(make_runner(load_settings({"threads": settings.threads})))  # a local model loads lazily
+    llm = {"threads": settings.threads, "backend": settings.llm_backend}
+    runner = TimedRunner(make_runner(load_settings(llm)))  # a local model loads lazily
 
     def compute() -> dict[str, Any]:
         started = time.perf_counter()

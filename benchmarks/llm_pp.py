@@ -6,13 +6,14 @@ next to the four weight-sharing supernet predictors stored in the same files.
 The embedded model is SmolLM2-135M-Instruct: far too small to predict BLEU; its row shows what the plumbing does
 with a weak model (failed answers counted, constant answers giving an undefined tau), not a quality claim.
 
-Time: the full run asks 180 prompts (~1.5k tokens each) per model. The embedded model on one thread of this CPU
-takes ~3-5 s per prompt plus ~20 s to load, so ~10-15 min; answers go to the disk cache, so a re-run is fast (the
-result records how many answers came from the cache).
+Time: the full run asks 180 prompts (~2.7k tokens each) per model. The embedded model with its transformers backend
+on one thread of a shared 2-vCPU machine took a median 12 s per prompt, 40 min in all (llm_pp-20261122T200747Z.json);
+answers go to the disk cache, so a re-run is fast (the result records how many answers came from the cache).
 
     python benchmarks/llm_pp.py                                  # embedded (+ endpoint if configured)
     python benchmarks/llm_pp.py --tasks wmt14ende --seeds 123 --limit 2      # smoke run, < 1 min
     python benchmarks/llm_pp.py --replay answers.jsonl --no-embedded         # recorded answers only
+    python benchmarks/llm_pp.py --backend transformers llama_cpp --no-cache  # both embedded backends side by side
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def clients(args: argparse.Namespace) -> list[tuple[str, LLMSettings]]:
     if args.replay:
         runs.append(("replay", load_settings({"client": "replay", "replay_file": args.replay, "cache": False})))
     if not args.no_embedded:
-        runs.append(("embedded", load_settings({**common, "client": "embedded"})))
+        for backend in args.backend:  # side by side in one run when several are named
+            label = "embedded" if len(args.backend) == 1 else f"embedded-{backend}"
+            runs.append((label, load_settings({**common, "client": "embedded", "backend": backend})))
     if env_defaults().get("base_url"):
         runs.append(("endpoint", load_settings({"cache": not args.no_cache, "client": "openai"})))
     return runs
@@ -94,6 +97,10 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--examples", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="embedded model threads")
+    parser.add_argument(
+        "--backend", nargs="+", default=["auto"], choices=["auto", "transformers", "llama_cpp"],
+        help="embedded backend(s); several run one after the other in the same invocation",
+    )  # fmt: skip
     parser.add_argument("--replay", default=None, help="also run a replay file of recorded answers")
     parser.add_argument("--no-embedded", action="store_true")
     parser.add_argument("--no-cache", action="store_true", help="ask every prompt again (honest timings)")

@@ -132,22 +132,36 @@ def _repeatability() -> list[str]:
 
 
 def _llm_pp() -> list[str]:
-    found = _newest("llm_pp")
-    if found is None:
-        return []
-    path, data = found
+    """Per model, its newest full run (every task, seed and test arch; a smoke or timing run on a subset never
+    replaces it), then the newest side-by-side timing of the embedded backends."""
     rows: list[str] = []
-    for run in data["runs"]:
-        seeds = data["config"]["seeds"]
-        rows += [
-            f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; MAE in BLEU / Kendall tau vs valid BLEU, "
-            f"mean ± std over split seeds {', '.join(map(str, seeds))}; failed predictions are counted in the cells, "
-            f"never filled in; `{path.relative_to(ROOT)}`):",
-            "",
-            data["tables"][run["label"]],
-            "",
-        ]
-    return rows
+    shown: set[str] = set()
+    for path in sorted(RESULTS.glob("llm_pp-2*.json"), reverse=True):
+        data = json.loads(path.read_text())
+        config = data["config"]
+        if len(config["tasks"]) < 3 or len(config["seeds"]) < 3 or config.get("limit") is not None:
+            continue
+        for run in (r for r in data["runs"] if r["model"] not in shown):
+            shown.add(run["model"])
+            rows += [
+                f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; MAE in BLEU / Kendall tau vs valid BLEU, "
+                f"mean ± std over split seeds {', '.join(map(str, config['seeds']))}; failed predictions are counted "
+                f"in the cells, never filled in; median {run['median_s']:.1f} s per answer; "
+                f"`{path.relative_to(ROOT)}`):",
+                "",
+                data["tables"][run["label"]],
+                "",
+            ]
+    return rows + _llm_backends()
+
+
+def _llm_backends() -> list[str]:
+    for path in sorted(RESULTS.glob("llm_pp-2*.json"), reverse=True):
+        runs = [r for r in json.loads(path.read_text())["runs"] if r["label"].startswith("embedded-")]
+        if len(runs) > 1:
+            times = ", ".join(f"{r['label'].removeprefix('embedded-')} {r['median_s']:.1f} s" for r in runs)
+            return [f"Embedded backends side by side, median seconds per LLM-PP answer: {times} (`{path.name}`).", ""]
+    return []
 
 
 def _hybrid_search() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def test_nothing_found_says_what_to_run(nowhere: Path) -> None:
 
 
 def test_backend_choice_and_stop_strings(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib.util
-
     has_llama_cpp = importlib.util.find_spec("llama_cpp") is not None
     assert pick_backend("auto") == ("llama_cpp" if has_llama_cpp else "transformers")
     with pytest.raises(UnknownNameError, match="known: auto, llama_cpp, transformers"):
@@ -96,5 +95,23 @@ def test_embedded_model_smoke(smollm2: Path, llm_cache: Path) -> None:
     assert isinstance(answer, Completion) and answer.text.strip() and not answer.cached, answer
     assert isinstance(stopped, Completion) and "," not in stopped.text, stopped
     assert runner.model == "embedded:SmolLM2-135M-Instruct-Q4_1" and runner.concurrency == 1
+    [again] = runner.run([question])
+    assert isinstance(again, Completion) and again.cached and again.text == answer.text
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is optional (it compiles from source)"
+)
+def test_embedded_model_smoke_llama_cpp(smollm2: Path, llm_cache: Path) -> None:
+    """The same file through llama-cpp-python: answers, honours a stop string, and caches under its own identity
+    (its numerics differ from transformers', so the two backends never share cached answers)."""
+    client = EmbeddedClient(gguf=smollm2, threads=1, backend="llama_cpp")
+    runner = Runner(client, cache=ResponseCache(llm_cache), timeout_s=60, max_retries=0)
+    question = Request(chat(("user", "What is the capital of France? Answer in one word.")), Sampling(max_tokens=8))
+    listing = Request(chat(("user", "List three colours, separated by commas.")), Sampling(max_tokens=12, stop=(",",)))
+    answer, stopped = runner.run([question, listing])
+    assert isinstance(answer, Completion) and "paris" in answer.text.lower() and not answer.cached, answer
+    assert isinstance(stopped, Completion) and "," not in stopped.text, stopped
+    assert runner.model == "embedded:SmolLM2-135M-Instruct-Q4_1+llama_cpp"
     [again] = runner.run([question])
     assert isinstance(again, Completion) and again.cached and again.text == answer.text

@@ -45,7 +45,10 @@ class LlamaCppBackend:
     def __init__(self, gguf: Path, *, threads: int, converted_root: Path) -> None:
         llama_cpp = importlib.import_module("llama_cpp")  # optional; pick_backend checked that it is there
 
-        self._llm = llama_cpp.Llama(model_path=str(gguf), n_ctx=8192, n_threads=threads, verbose=False)
+        # Prompt processing ("batch") has its own thread count, which otherwise defaults to every core.
+        self._llm = llama_cpp.Llama(
+            model_path=str(gguf), n_ctx=8192, n_threads=threads, n_threads_batch=threads, verbose=False
+        )
 
     def generate(self, request: Request, *, timeout_s: float) -> str:
         sampling = request.sampling
