@@ -10,7 +10,7 @@ seed): the issue's hybrid, whose predictor is distilled from the LLM's labels (t
 as references that never count towards the goal, two hybrids whose predictor is the same regressor type fitted on
 the same random archs labelled by the supernet itself (benchmarks/hybrid_search_strong.py): with its valid BLEU
 (standing in for what a strong LLM would approach) and with its valid loss (the metric the second phase ranks by,
-so phase 1 agrees with phase 2 as far as the labels allow: the schedule's ceiling on this engine).
+so phase 1 agrees with phase 2 as far as the labels allow: near the best this schedule can do on this engine).
 
 One-off costs are measured and reported apart, never added to a search's wall-clock: training the supernet, scoring
 the demonstrations, labelling archs with the embedded LLM, and labelling them with the supernet for the reference
@@ -83,8 +83,8 @@ NOTES = (
     "row's alone.",
     "hybrid-aligned is a second reference: the same regressor on the same 80 archs labelled with the supernet's "
     "own validation loss (as 100*exp(-loss), ranked as the loss is), the metric the second phase ranks by. Its "
-    "phase 1 drives the population where phase 2 would, so its ratio is what this schedule can reach on this "
-    "engine with any labeller.",
+    "phase 1 drives the population where phase 2 would, so its ratio is near the best this schedule can reach "
+    "on this engine with any labeller (it varies with the regressor type the LLM's distillation chose).",
     "drivers: search time follows the distinct archs the supernet evaluates (each once per phase; an arch "
     "asked again is a journal hit), and evolution re-asks more archs as it converges, so supernet-only's "
     "later iterations are cheaper than its first ones, while a hybrid's supernet phase starts from the "

@@ -23,8 +23,8 @@ LABELS = {
 }
 REFERENCE_TEXT = {
     STRONG: "labelled with the supernet's own valid BLEU, standing in for a strong LLM",
-    ALIGNED: "labelled with the supernet's own valid loss, the metric the second phase ranks by: the schedule's "
-    "ceiling on this engine",
+    ALIGNED: "labelled with the supernet's own valid loss, the metric the second phase ranks by (phase 1 then "
+    "agrees with phase 2 as far as the regressor and the labels allow)",
 }
 Runs = dict[int, dict[str, dict[str, Any]]]
 
