@@ -142,6 +142,25 @@ def test_generate_writes_archs_and_counts(tmp_path: Path) -> None:
     assert (stats["n_accepted"], stats["n_violating"], stats["n_duplicate"], stats["n_invalid"]) == (1, 1, 1, 1)
     [line] = out.read_text().splitlines()
     assert json.loads(line) == small.to_dict()
+    assert "warning: 1 of the 2 archs asked for" in result.stderr
+
+
+def test_generate_without_a_valid_arch_fails_and_writes_nothing(tmp_path: Path) -> None:
+    runner = ScriptedRunner(lambda r: '{"encoder_embed_dim": 32, "encoder_self_attention_heads": [128, 128]}')
+    from hwnas.llm.generator import propose_archs
+    from hwnas.search.evaluator import AnalyticEvaluator
+
+    space = get_space("tiny")
+    evaluators = [AnalyticEvaluator(space)]
+    propose_archs(runner, space, k=2, evaluators=evaluators, max_rounds=1, temperature=0.8, max_tokens=1500)
+    replay = tmp_path / "gen.jsonl"
+    Recorder(replay).record(runner.model, runner.requests[0], runner.answer(runner.requests[0]), elapsed_s=0.0)
+    out = tmp_path / "archs.jsonl"
+    args = ["llm-pp", "generate", "--space", "tiny", "--k", "2", "--max-rounds", "1", "--out", str(out)]
+    result = cli.invoke(app, [*args, "--llm-replay", str(replay)])
+    assert result.exit_code == 1, result.output
+    assert "error: no valid arch" in result.stderr and "n_invalid 1" in result.stderr
+    assert "--llm-base-url" in result.stderr and not out.exists()
 
 
 def test_distill_replays_and_writes_a_search_model(tmp_path: Path, data_dir: Path) -> None:

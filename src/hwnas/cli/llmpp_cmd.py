@@ -17,6 +17,7 @@ import typer
 
 from hwnas.cli.common import OptionSpec, friendly_errors, option_group, print_json
 from hwnas.cli.llm_cmd import llm_options, settings_from_flags
+from hwnas.core.files import write_text_atomic
 
 llmpp_app = typer.Typer(
     help="LLM performance predictors: LLM-PP, LLM-Distill-PP, LLM-proposed archs.", no_args_is_help=True
@@ -252,17 +253,28 @@ def generate(
         max_tokens=llm.max_tokens if "max_tokens" in given else GENERATE_MAX_TOKENS,
         template=load_template(config.template),
     )
+    report = {"out": config.out if archs else None, "model": runner.model, **stats.to_dict()}
+    counts = ", ".join(f"{key} {value}" for key, value in report.items())
+    if not archs:  # nothing to seed a search with: say so and write no (empty) file a later --init-archs would read
+        _say(f"error: no valid arch from {runner.model} ({counts}); {_GENERATE_HINT}")
+        raise typer.Exit(EXIT_NOTHING)
     lines = "".join(json.dumps(a.to_dict()) + "\n" for a in archs)
     if config.out:
-        Path(config.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(config.out).write_text(lines, encoding="utf-8")
+        write_text_atomic(config.out, lines)
     elif not as_json:
         typer.echo(lines, nl=False)
-    report = {"out": config.out, "model": runner.model, **stats.to_dict()}
+    if len(archs) < config.k:
+        _say(f"warning: {len(archs)} of the {config.k} archs asked for; {_GENERATE_HINT}")
     if as_json:
         print_json(report)
         return
-    _say(", ".join(f"{key} {value}" for key, value in report.items()))
+    _say(counts)
+
+
+EXIT_NOTHING = 1  # the command ran but produced nothing usable (bad input exits 2)
+_GENERATE_HINT = (
+    "a stronger model (--llm-base-url, --llm-model), more --max-rounds or looser constraints give more valid archs"
+)
 
 
 def _evaluators(space: Any, config: Any) -> list[Any]:
