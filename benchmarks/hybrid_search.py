@@ -60,6 +60,7 @@ from hybrid_search_summary import (
     LLM,
     format_table,
     mode_order,
+    reference_costs,
     schedule,
     summarize,
 )
@@ -184,7 +185,7 @@ def main() -> None:
         "one_off": one_off,
         "runs": {str(seed): by_mode for seed, by_mode in runs.items()},
         "summary": summary,
-        "table": format_table(runs, summary, one_off_s=_reference_costs(one_off)),
+        "table": format_table(runs, summary, one_off_s=reference_costs(one_off)),
     }
     name = "hybrid_search_constrained" if settings.constraints else "hybrid_search"
     path = write_result(name, data, args.out_dir)
@@ -199,10 +200,6 @@ def main() -> None:
         f"diff {goals['bleu_diff_mean']:+.2f} (goal >= -{GOAL_BLEU_DROP}: {goals['bleu_met']}); {references}\n"
         f"written: {path}"
     )
-
-
-def _reference_costs(one_off: dict[str, Any]) -> dict[str, float]:
-    return {f"hybrid-{lab.name}": one_off[f"{lab.name}_labelling"]["wall_s"] for lab in (STRONG, ALIGNED)}
 
 
 if __name__ == "__main__":

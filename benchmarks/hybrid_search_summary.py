@@ -135,6 +135,12 @@ def _row(seed: str, mode: str, figures: dict[str, float], ratio: float | None) -
     )
 
 
+def reference_costs(one_off: dict[str, Any]) -> dict[str, float]:
+    """Each reference mode's one-off labelling + fit seconds, from the result's ``one_off`` section (where the
+    labelling of mode ``hybrid-NAME`` is stored as ``NAME_labelling``)."""
+    return {mode: one_off[f"{mode.removeprefix('hybrid-')}_labelling"]["wall_s"] for mode in REFERENCES}
+
+
 def format_table(runs: Runs, summary: dict[str, Any], *, one_off_s: dict[str, float] | None = None) -> str:
     """Markdown: one row per seed and mode, the means, the goal check (LLM row) and a line per reference predictor
     (``one_off_s``: its labelling + fit seconds, by mode)."""

@@ -210,14 +210,13 @@ def _where(data: dict[str, Any], settings: dict[str, Any]) -> str:
 def _hybrid_table(data: dict[str, Any]) -> str:
     """The table as the benchmark's current code words it (results written before a mode existed keep the table
     they were written with)."""
-    from hybrid_search_summary import MODES, REFERENCES, format_table, summarize
+    from hybrid_search_summary import MODES, format_table, reference_costs, summarize
 
     runs = {int(seed): by_mode for seed, by_mode in data["runs"].items()}
     if any(set(by_mode) != set(MODES) for by_mode in runs.values()):
         return str(data["table"])
-    one_off = data["one_off"]
-    costs = {mode: one_off[f"{mode.removeprefix('hybrid-')}_labelling"]["wall_s"] for mode in REFERENCES}
-    return format_table(runs, summarize(runs), one_off_s=costs)  # summarize is pure: the stored figures again
+    summary = summarize(runs)  # pure: the stored figures again
+    return format_table(runs, summary, one_off_s=reference_costs(data["one_off"]))
 
 
 def _hybrid_drivers(mean: dict[str, float]) -> list[str]:

@@ -9,7 +9,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from hwnas.cli import pipeline_cmd
 from hwnas.pipeline import load_pipeline_config
 from hwnas.pipeline.check import check_pipeline
 
@@ -30,17 +29,6 @@ def bare_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Group the commands (as the real `hwnas` app does)."""
-
-    pipeline_cmd.register(app)
-    return app
-
-
 def test_wmt_config_names_every_missing_input(bare_machine: Path) -> None:
     checks = {c.subject: c for c in check_pipeline(load_pipeline_config("wmt14-ende"))}
     for key in ("train_src", "train_tgt"):
@@ -53,7 +41,9 @@ def test_wmt_config_names_every_missing_input(bare_machine: Path) -> None:
     assert checks["space"].status == checks["baseline uniform-shrink"].status == "ok"
 
 
-def test_wmt_config_passes_once_the_files_are_in_place(bare_machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wmt_config_passes_once_the_files_are_in_place(
+    bare_machine: Path, monkeypatch: pytest.MonkeyPatch, pipeline_app: typer.Typer
+) -> None:
     corpus = bare_machine / "data" / "wmt14_en_de"
     corpus.mkdir(parents=True)
     for side in ("en", "de"):
@@ -66,13 +56,13 @@ def test_wmt_config_passes_once_the_files_are_in_place(bare_machine: Path, monke
     checks = check_pipeline(load_pipeline_config("wmt14-ende"))
     assert [c.subject for c in checks if c.status == "missing"] == []
     assert all(c.status == "ok" for c in checks if not c.subject.endswith("device"))
-    result = CliRunner().invoke(_app(), ["pipeline", "wmt14-ende", "--dry-run"])
+    result = CliRunner().invoke(pipeline_app, ["pipeline", "wmt14-ende", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "config OK" in result.output and not (bare_machine / "runs").exists()
 
 
-def test_cli_dry_run_fails_with_the_list_and_runs_nothing(bare_machine: Path) -> None:
-    result = CliRunner().invoke(_app(), ["pipeline", "iwslt14-deen", "--dry-run"])
+def test_cli_dry_run_fails_with_the_list_and_runs_nothing(bare_machine: Path, pipeline_app: typer.Typer) -> None:
+    result = CliRunner().invoke(pipeline_app, ["pipeline", "iwslt14-deen", "--dry-run"])
     assert result.exit_code == 2
     for key in ("train_src", "train_tgt", "valid_src", "valid_tgt"):
         assert f"missing  training.data.{key}: 'data/iwslt14_de_en/" in result.output
