@@ -51,3 +51,14 @@ def test_closest_pairs_and_floor() -> None:
     assert floor["mape_floor"] == pytest.approx((10 / 105 + 0) / 2 / math.sqrt(2))
     assert floor["mape_floor_corrected"] == pytest.approx(0.0)  # the reference explains the difference
     assert run_std_floor(np.array([100.0, 200.0]), np.array([1.0, 4.0]))["relative_std_median"] == pytest.approx(0.015)
+
+
+def test_rank_correlations_of_a_constant_side_are_nan_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy warns on constant input; the metrics must not get that far
+        for constant in ([2.0, 2.0, 2.0], [5.0]):
+            assert math.isnan(spearman([1.0, 2.0, 3.0][: len(constant)], constant))
+            assert math.isnan(kendall(constant, [1.0, 2.0, 3.0][: len(constant)]))
+    assert kendall([1.0, 2.0, 3.0], [1.0, 3.0, 2.0]) == pytest.approx(1 / 3)

@@ -43,7 +43,7 @@ def spearman(y_true: Any, y_pred: Any) -> float:
     from scipy.stats import spearmanr
 
     true, pred = _pair(y_true, y_pred)
-    return float(spearmanr(true, pred).statistic) if true.size > 1 else float("nan")
+    return float(spearmanr(true, pred).statistic) if _varies(true, pred) else float("nan")
 
 
 def kendall(y_true: Any, y_pred: Any) -> float:
@@ -51,7 +51,12 @@ def kendall(y_true: Any, y_pred: Any) -> float:
     from scipy.stats import kendalltau
 
     true, pred = _pair(y_true, y_pred)
-    return float(kendalltau(true, pred, variant="b").statistic) if true.size > 1 else float("nan")
+    return float(kendalltau(true, pred, variant="b").statistic) if _varies(true, pred) else float("nan")
+
+
+def _varies(true: np.ndarray, pred: np.ndarray) -> bool:
+    """Whether a rank correlation is defined: both sides take at least two values (scipy would warn, then NaN)."""
+    return bool(np.ptp(true) > 0 and np.ptp(pred) > 0)
 
 
 def score(y_true: Any, y_pred: Any) -> dict[str, float | int]:
