@@ -207,12 +207,12 @@ def test_reference_labellers_are_named_for_their_work_folders() -> None:
 
 
 def test_readme_renders_the_evaluation_ratios_and_the_committed_results() -> None:
-    render = _load("render_results")
+    hybrid = _load("rendering.hybrid")
     mean = {"ratio_supernet_evaluations_hybrid-llm": 0.7, "supernet_only_first_half_share": 0.67}
-    line = render._hybrid_drivers(mean)[0]
+    line = hybrid.hybrid_drivers(mean)[0]
     assert "hybrid-llm 0.700" in line and "67% of its loop time" in line
-    assert render._hybrid_drivers({}) == []
-    text = render.render()  # every committed result file renders
+    assert hybrid.hybrid_drivers({}) == []
+    text = "\n".join(hybrid.hybrid_search())  # every committed result file renders
     assert "**Hybrid search**" in text and "Supernet evaluations over supernet-only's" in text
 
 

@@ -1,0 +1,31 @@
+"""The sections that README.md and docs/*.md show between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``
+markers, each rendered from the committed benchmark JSON files (a figure in the docs is never typed by hand).
+
+A block's NAME is a key of :data:`BLOCKS`; a section is one function returning Markdown lines. A new figure in the
+docs is a new function here and a marker pair where it should appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rendering import hat, hybrid, latency, llm
+
+Section = Callable[[], list[str]]
+
+
+def _readme() -> list[str]:
+    return [
+        *hat.multi30k(),
+        *hat.throughput(),
+        *latency.latency_predictors(),
+        *latency.repeatability(),
+        *llm.llm_pp(),
+        *hybrid.hybrid_search(),
+    ]
+
+
+BLOCKS: dict[str, Section] = {
+    "readme": _readme,
+    "llm-backends": llm.llm_backends,
+}
