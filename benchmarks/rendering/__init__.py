@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import hat, hybrid, latency, llm
+from rendering import hat, hybrid, llm, predictors, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -18,8 +18,8 @@ def _readme() -> list[str]:
     return [
         *hat.multi30k(),
         *hat.throughput(),
-        *latency.latency_predictors(),
-        *latency.repeatability(),
+        *predictors.latency_predictors(),
+        *repeatability.repeatability(),
         *llm.llm_pp(),
         *hybrid.hybrid_search(),
     ]

@@ -1,11 +1,11 @@
-"""Latency predictors on HAT's datasets and the repeatability of the measurement protocol."""
+"""Latency predictors on HAT's datasets and the project's own."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from rendering.common import RESULTS, load, newest, percent
+from rendering.common import RESULTS, load, percent
 
 
 def latency_predictors() -> list[str]:
@@ -31,29 +31,3 @@ def latency_predictors() -> list[str]:
         text = " | ".join(percent(v, 1) for v in cells)
         rows.append(f"| {name} | {text} | `{path.name}` ({default}) |")
     return [*rows, ""]
-
-
-def repeatability() -> list[str]:
-    rows = []
-    for device in ("cuda", "cpu"):
-        found = newest("measurement_repeatability", device=device)
-        if found is None:
-            continue
-        path, data = found
-        figures, settings = data["figures"], data["settings"]
-        where = data["machine"].get("gpu_name") if device == "cuda" else data["machine"].get("cpu_model")
-        rows.append(
-            f"| {where} ({settings['device']}, {settings['threads'] or 'default'} threads) | {figures['archs']} | "
-            f"{settings['warmup']} / {settings['runs']} | {percent(figures['total_median']['median'])} | "
-            f"{percent(figures.get('total_min', {}).get('median'))} | {data['headline']['goal']:.0%} | `{path.name}` |"
-        )
-    if not rows:
-        return []
-    header = [
-        "**Measurement repeatability** (HAT's protocol; the same archs measured in two separate runs; median over "
-        "archs of |relative difference| of total latency):",
-        "",
-        "| device | archs | warm-up / runs | median estimator | minimum estimator | goal | source |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    return [*header, *rows, ""]
