@@ -87,7 +87,8 @@ def test_config_file_with_flag_override_and_json_output(tmp_path: Path) -> None:
     [
         (["--space", "nope", "--objective", "params:max"], "unknown search space 'nope'"),
         (["--space", "hat-wmt14ende", "--objective", "params:max", "--constraint", "params<=1"], "cannot be met"),
-        (["--space", "hat-wmt14ende", "--objective", "latency:min"], "unknown metric 'latency'"),
+        (["--space", "hat-wmt14ende", "--objective", "energy:min"], "unknown metric 'energy'"),
+        (["--space", "hat-wmt14enfr", "--objective", "latency:min", "--device", "cpu"], "give --latency-model"),
         (["--space", "tiny", "--objective", "params:max", "--constraint", "flops=<1"], "malformed"),
         (["--space", "tiny", "--objective", "params:max", "--algorithm", "genetic"], "unknown search algorithm"),
         (["--space", "nb201", "--objective", "params:max"], "has no analytic metrics"),
@@ -105,6 +106,21 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, args: l
     lines = result.output.strip().splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert not (tmp_path / "run").exists()
+
+
+def test_latency_constraint_uses_the_shipped_predictor_by_default(tmp_path: Path) -> None:
+    """The README's command: 'latency<=X' with no --latency-model and no latency evaluator is answered by the
+    predictor shipped for (space, this device), checked as a cheap constraint on every evaluated arch."""
+    args = ["--space", "hat-wmt14ende", "--objective", "params:max", "--constraint", "latency<=500"]
+    args += ["--device", "cpu", "--iterations", "3", "--population", "20", "--parents", "5"]
+    args += ["--out", str(tmp_path / "run")]
+    result = _invoke(*args, "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    best = json.loads(result.output)["result"]["best"]  # type: ignore[attr-defined]
+    assert best is not None and 0 < best["metrics"]["latency"] <= 500
+    entries, _ = read_journal(tmp_path / "run" / "journal.jsonl")
+    evaluated = [e for e in entries if e.get("kind") == "eval"]
+    assert evaluated and all(e["metrics"]["latency"] <= 500 for e in evaluated)
 
 
 def test_malformed_config_file_and_existing_run_dir(tmp_path: Path) -> None:

@@ -43,7 +43,11 @@ class SearchConfig(BaseModel):
         None, description="JSONL (or YAML/JSON list) of {space, genes} archs that start the first generation"
     )
     checkpoint: str | None = Field(None, description="supernet checkpoint for the supernet evaluator")
-    latency_model: str | None = Field(None, description="saved latency predictor; adds the latency-model evaluator")
+    latency_model: str | None = Field(
+        None,
+        description="saved latency predictor; adds the latency-model evaluator (without it, a 'latency' objective or "
+        "constraint and no latency evaluator use the predictor shipped for the space and this device)",
+    )
     accuracy_model: str | None = Field(
         None, description="saved LLM-Distill-PP / accuracy predictor for the llm-distill evaluator"
     )
@@ -117,7 +121,8 @@ class SearchConfig(BaseModel):
 
     def evaluator_names(self) -> list[str]:
         """Every evaluator the run needs: the listed ones, the fitness evaluator (or each phase's), and
-        latency-model when a latency predictor is given."""
+        latency-model when a latency predictor is given or the predicted latency is needed (see
+        :meth:`_wants_predicted_latency`)."""
         return self._with_extras([self.fitness, *(p.evaluator for p in self.schedule())])
 
     def phase_evaluator_names(self, fitness: str | None) -> list[str]:
@@ -126,10 +131,18 @@ class SearchConfig(BaseModel):
 
     def _with_extras(self, fitness: list[str | None]) -> list[str]:
         names = list(self.evaluators)
-        for extra in (*fitness, "latency-model" if self.latency_model else None):
+        for extra in fitness:
             if extra and extra not in names:
                 names.append(extra)
+        if "latency-model" not in names and (self.latency_model or self._wants_predicted_latency(names)):
+            names.append("latency-model")
         return names
+
+    def _wants_predicted_latency(self, names: list[str]) -> bool:
+        """A 'latency' objective or constraint that no evaluator of ``names`` measures: the predictor shipped for
+        the space and device answers it (``--constraint 'latency<=X'`` alone works, as HAT's search does)."""
+        metrics = {Objective.parse(o).metric for o in self.objectives} | {c.metric for c in self.parsed_constraints()}
+        return "latency" in metrics and "latency" not in names
 
     def evaluator_options(self) -> dict[str, Any]:
         return {

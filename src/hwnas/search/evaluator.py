@@ -98,9 +98,18 @@ def _latency(space: SearchSpace, *, device: str) -> Evaluator:
 
 def _latency_model(space: SearchSpace, *, latency_model: str | None, device: str) -> Evaluator:
     """Latency predicted by a saved predictor (default: the one shipped for the space and device); cheap."""
-    from hwnas.hardware.evaluators import make_latency_model_evaluator
+    from hwnas.hardware.evaluators import auto_device, make_latency_model_evaluator
 
-    return make_latency_model_evaluator(space, latency_model=latency_model, device=device)
+    if latency_model:
+        return make_latency_model_evaluator(space, latency_model=latency_model, device=device)
+    try:
+        return make_latency_model_evaluator(space, device=device)
+    except UnknownNameError as exc:  # no dataset (hence no predictor) shipped for this space and device
+        raise ConfigError(
+            f"'latency' needs a latency predictor, and none is shipped for space {space.name!r} on "
+            f"{auto_device(device)} (shipped: {', '.join(exc.known) or 'none'}); give --latency-model MODEL "
+            "(measure with `hwnas latency collect`, fit with `hwnas latency fit`) or --evaluator latency to measure"
+        ) from None
 
 
 def _llm_distill(space: SearchSpace, *, accuracy_model: str | None) -> Evaluator:
