@@ -6,15 +6,20 @@ Datasets: HAT's TITAN Xp, Xeon and Raspberry Pi files, the Raspberry Pi file wit
 artefacts (> 3x the median), and every ``src/hwnas/hardware/datasets/*.csv`` with >= 150 rows (where a file has
 full archs, ``gbdt-onehot`` also runs: boosted trees on the one-hot per-layer genes).
 
-HAT's MLP is the expensive part (5,000 steps of a 400-wide MLP: ~20 s per fit on this 2-core CPU, 100 fits per
-run). It is trained with HAT's exact recipe except the step count, ``--hat-steps`` (default 2,000): in the
-seed-0 runs at 100 and 1,600 rows it is trained on to 5,000 steps (HAT's count) and its held-out MAPE is recorded
-along the way (``hat_mlp_convergence``), and the goal is checked against both the 2,000- and 5,000-step baseline.
-(The ``fit_s`` of those tracked runs includes the extra steps.) Also estimated: the noise floor of each dataset
-(:mod:`hwnas.predictors.noise`) and how close each predictor gets (``mape_over_floor``).
+HAT's MLP (``hat-mlp``) is trained with HAT's recipe exactly, 5,000 steps included (``--hat-steps``; the README
+calls the column "HAT MLP" only when a file's ``hat_steps`` is HAT's 5,000). Every run is also read off after
+``--hat-also`` steps (default 2,000) and recorded as its own predictor, ``hat-mlp@2000``: a cheaper recipe at no
+extra cost (the model after step k is exactly the k-step model), labelled "HAT MLP, 2k steps" wherever it appears,
+with the fitting time up to that step as its ``fit_s``. Each HAT run's held-out MAPE is tracked along the way
+(``hat_mape_by_step``; mean over seeds in ``hat_mlp_mape_by_step``), and the goal is checked against each HAT
+variant (``goal``). Also estimated: the noise floor of each dataset (:mod:`hwnas.predictors.noise`) and how close
+each predictor gets to its corrected near-pair estimate (``mape_over_floor``).
 
-Time: HAT's MLP costs ~6.5 ms a 128-row step on one core here, so a run should take ~14 min with ``--jobs 2`` on
-an idle 2-core machine (an estimate); the committed run took 28 min with other jobs holding the load average ~3.
+Time: HAT's MLP is ~90% of it: 115 fits of 5,000 steps (575k steps; the 2,000-step variant costs nothing more).
+A step takes ~6.5 ms of one core here (6.4-8.6 ms of CPU time per step measured at 50-1,600 rows with the load
+average at 8-10, where contention inflates it), so ~65 min of CPU: ~30-35 min with ``--jobs 2`` on an idle 2-core
+machine, about twice that with other jobs holding the load average ~3 (as the committed 2,000-step run had: 28
+min). The README takes each dataset from the newest file that covers it, so a run may be split by ``--datasets``.
 
     python benchmarks/latency_predictors.py            # full (see Time above)
     python benchmarks/latency_predictors.py --quick    # smoke run, < 1 min
@@ -34,6 +39,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine_info, write_result
+from latency_predictors_summary import (
+    HAT,
+    HAT_RECIPE_STEPS,
+    aggregate,
+    best_by_cell,
+    floor_ratio,
+    goal_check,
+    hat_variant,
+    learning_curves,
+)
 
 from hwnas.encodings.hat import HAT_FEATURE_NORM
 from hwnas.predictors import (
@@ -50,10 +65,10 @@ from hwnas.predictors.noise import near_pair_floor, run_std_floor
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DATASETS = ROOT / "src" / "hwnas" / "hardware" / "datasets"
-PREDICTORS = ("hat-mlp", "cost-l2", "cost-mape", "gbdt", "mlp-ensemble", "auto")
-HAT_REFERENCE_STEPS = 5000  # HAT's train-steps
-TRACKED_SIZES = (100, 1600)  # sizes whose seed-0 HAT runs go on to 5,000 steps
+PREDICTORS = (HAT, "cost-l2", "cost-mape", "gbdt", "mlp-ensemble", "auto")
+CURVE_STEPS = (500, 1000, 2000, 3000, 4000)  # where each HAT run's held-out MAPE is tracked (and at its end)
 MIN_ROWS = 150
+NEAR_PAIR_REFERENCE = "cost-mape"  # the model whose predicted pair differences the corrected floor subtracts
 
 
 def load_datasets(names: list[str] | None) -> dict[str, tuple[LatencyDataset, float | None]]:
@@ -74,16 +89,33 @@ def usable_sizes(sizes: list[int], rows: int) -> list[int]:
     return [s for s in sizes if rows - s >= max(50, rows // 10)]
 
 
-def _hat_mlp(args: argparse.Namespace, norm: float | None, seed: int, size: int, X: np.ndarray, y: np.ndarray,
-             train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, dict[int, float] | None]:  # fmt: skip
-    """Predictions at ``--hat-steps``, plus the MAPE curve when this run is tracked to HAT's 5,000 steps."""
-    tracked = seed == 0 and size in TRACKED_SIZES and not args.quick
-    steps = max(args.hat_steps, HAT_REFERENCE_STEPS) if tracked else args.hat_steps
-    model = make_predictor("hat-mlp", seed=seed, steps=steps, latency_norm=norm)
-    at = sorted({500, 1000, 2000, 3000, args.hat_steps, steps} & set(range(1, steps + 1)))
+Fit = tuple[str, np.ndarray, float, dict[str, Any]]  # (record name, held-out prediction, fit seconds, extra keys)
+
+
+def _hat_mlp(args: argparse.Namespace, norm: float | None, seed: int, X: np.ndarray, y: np.ndarray,
+             train: np.ndarray, test: np.ndarray) -> list[Fit]:  # fmt: skip
+    """One HAT run of ``--hat-steps``: ``hat-mlp`` with its MAPE curve, and ``hat-mlp@K`` for each ``--hat-also``."""
+    model = make_predictor(HAT, seed=seed, steps=args.hat_steps, latency_norm=norm)
+    at = sorted({*CURVE_STEPS, *args.hat_also, args.hat_steps} & set(range(1, args.hat_steps + 1)))
     snapshots = model.fit_tracking(X[train], y[train], X_eval=X[test], at_steps=at)  # type: ignore[attr-defined]
-    curve = {s: float(np.mean(np.abs(p / y[test] - 1))) for s, p in snapshots.items()} if tracked else None
-    return snapshots[args.hat_steps], curve
+    seconds = model.snapshot_seconds_  # type: ignore[attr-defined]
+    curve = {s: float(np.mean(np.abs(p / y[test] - 1))) for s, p in snapshots.items()}
+    fits: list[Fit] = [(HAT, snapshots[args.hat_steps], seconds[args.hat_steps], {"hat_mape_by_step": curve})]
+    return fits + [(hat_variant(k), snapshots[k], seconds[k], {}) for k in args.hat_also]
+
+
+def _fit(args: argparse.Namespace, predictor: str, seed: int, norm: float | None, X: np.ndarray,
+         onehot: np.ndarray | None, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> list[Fit]:  # fmt: skip
+    if predictor == HAT:
+        return _hat_mlp(args, norm, seed, X, y, train, test)
+    start = time.perf_counter()
+    if predictor == "gbdt-onehot":  # full per-layer genes, where the dataset has archs
+        model = make_predictor("gbdt", seed=seed, encoding="onehot")
+        prediction = model.fit(onehot[train], y[train]).predict(onehot[test])  # type: ignore[index]
+    else:
+        model = make_predictor(predictor, seed=seed, **_light(args, predictor))
+        prediction = model.fit(X[train], y[train]).predict(X[test])
+    return [(predictor, prediction, time.perf_counter() - start, {})]
 
 
 def run_cell(args: argparse.Namespace, name: str, seed: int) -> list[dict[str, Any]]:
@@ -102,20 +134,10 @@ def run_cell(args: argparse.Namespace, name: str, seed: int) -> list[dict[str, A
         for size in usable_sizes(args.sizes, len(y)):
             train, test = order[:size], order[size:]
             for predictor in predictors:
-                start, curve = time.perf_counter(), None
-                if predictor == "hat-mlp":
-                    prediction, curve = _hat_mlp(args, norm, seed, size, X, y, train, test)
-                elif predictor == "gbdt-onehot":  # full per-layer genes, where the dataset has archs
-                    model = make_predictor("gbdt", seed=seed, encoding="onehot")
-                    prediction = model.fit(onehot[train], y[train]).predict(onehot[test])  # type: ignore[index]
-                else:
-                    model = make_predictor(predictor, seed=seed, **_light(args, predictor))
-                    prediction = model.fit(X[train], y[train]).predict(X[test])
-                record = {"dataset": name, "size": size, "seed": seed, "predictor": predictor}
-                record.update(score(y[test], prediction), fit_s=time.perf_counter() - start)
-                if curve is not None:
-                    record["hat_mape_by_step"] = curve
-                records.append(record)
+                for label, prediction, fit_s, extra in _fit(args, predictor, seed, norm, X, onehot, y, train, test):
+                    record = {"dataset": name, "size": size, "seed": seed, "predictor": label}
+                    record.update(score(y[test], prediction), fit_s=fit_s, **extra)
+                    records.append(record)
             print(f"  {name} seed {seed} size {size} done", file=sys.stderr, flush=True)
     return records
 
@@ -128,82 +150,24 @@ def noise_floors(datasets: dict[str, tuple[LatencyDataset, float | None]]) -> di
     out = {}
     for name, (dataset, _) in datasets.items():
         X = dataset.encode("hat10-raw")
-        reference = make_predictor("cost-mape").fit(X, dataset.latency).predict(X)
-        floor: dict[str, Any] = {
-            "rows": len(dataset),
-            "near_pairs": near_pair_floor(X / np.asarray(HAT_FEATURE_NORM), dataset.latency, reference=reference),
-        }
+        reference = make_predictor(NEAR_PAIR_REFERENCE).fit(X, dataset.latency).predict(X)
+        near = near_pair_floor(X / np.asarray(HAT_FEATURE_NORM), dataset.latency, reference=reference)
+        floor: dict[str, Any] = {"rows": len(dataset), "near_pairs": {**near, "reference": NEAR_PAIR_REFERENCE}}
         if dataset.latency_std is not None:
             floor["run_std"] = run_std_floor(dataset.latency, dataset.latency_std)
         out[name] = floor
     return out
 
 
-def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """dataset -> size -> predictor -> mean/std over seeds of MAPE and Kendall (+ mean fit seconds)."""
-    table: dict[str, Any] = {}
-    keys = sorted({(r["dataset"], r["size"], r["predictor"]) for r in records}, key=lambda k: (k[0], k[1]))
-    for dataset, size, predictor in keys:
-        rows = [r for r in records if (r["dataset"], r["size"], r["predictor"]) == (dataset, size, predictor)]
-        stats = {
-            f"{m}_{f.__name__}": float(f([r[m] for r in rows])) for m in ("mape", "kendall") for f in (np.mean, np.std)
-        }
-        stats.update(fit_s=float(np.mean([r["fit_s"] for r in rows])), seeds=len(rows))
-        table.setdefault(dataset, {}).setdefault(str(size), {})[predictor] = stats
-    return table
-
-
-def hat_reference(records: list[dict[str, Any]], dataset: str, size: int) -> float | None:
-    """Seed-0 HAT MLP MAPE after HAT's 5,000 steps (None when not tracked)."""
-    for r in records:
-        if (r["dataset"], r["size"], r["seed"], r["predictor"]) == (dataset, size, 0, "hat-mlp"):
-            return r.get("hat_mape_by_step", {}).get(HAT_REFERENCE_STEPS)
-    return None
-
-
-def goal_check(table: dict[str, Any], records: list[dict[str, Any]], default: str) -> dict[str, Any]:
-    """The issue's goal per dataset: default beats HAT at every size <= 400, and default@100 <= 1.05 x HAT@1600."""
-    out = {}
-    for dataset, sizes in table.items():
-        small = {s: v for s, v in sizes.items() if int(s) <= 400 and "hat-mlp" in v and default in v}
-        beats = {s: v[default]["mape_mean"] < v["hat-mlp"]["mape_mean"] for s, v in small.items()}
-        entry: dict[str, Any] = {
-            "beats_hat_at_sizes_le_400": beats,
-            "beats_all": all(beats.values()) if beats else None,
-        }
-        if "100" in sizes and "1600" in sizes and "hat-mlp" in sizes["1600"]:
-            ours = sizes["100"][default]["mape_mean"]
-            hat_1600 = sizes["1600"]["hat-mlp"]["mape_mean"]
-            hat_5000 = hat_reference(records, dataset, 1600)
-            refs = [v for v in (hat_1600, hat_5000) if v is not None]
-            entry.update(
-                default_mape_at_100=ours, hat_mape_at_1600=hat_1600, hat_mape_at_1600_5000_steps_seed0=hat_5000
-            )
-            entry["matches_hat_1600_within_5pct"] = all(ours <= 1.05 * ref for ref in refs)
-        out[dataset] = entry
-    return out
-
-
-def best_by_cell(table: dict[str, Any]) -> dict[str, dict[str, str]]:
-    return {d: {s: min(v, key=lambda p: v[p]["mape_mean"]) for s, v in sizes.items()} for d, sizes in table.items()}
-
-
-def floor_ratio(table: dict[str, Any], floors: dict[str, Any]) -> dict[str, Any]:
-    """Held-out MAPE / near-pair floor (corrected) per dataset, size and predictor: 1.0 = at the floor."""
-    out: dict[str, Any] = {}
-    for dataset, sizes in table.items():
-        floor = floors[dataset]["near_pairs"].get("mape_floor_corrected")
-        if floor:
-            out[dataset] = {s: {p: v["mape_mean"] / floor for p, v in preds.items()} for s, preds in sizes.items()}
-    return out
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 2 datasets, sizes 50/200, 1 seed")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 datasets, sizes 50/200, 1 seed, 300 steps")
     parser.add_argument("--sizes", type=lambda s: [int(v) for v in s.split(",")], default=[50, 100, 200, 400, 1600])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--hat-steps", type=int, default=2000, help="HAT MLP steps (HAT: 5000)")
+    parser.add_argument("--hat-steps", type=int, default=HAT_RECIPE_STEPS, help="HAT MLP steps (HAT's recipe: 5000)")
+    parser.add_argument(
+        "--hat-also", type=_steps, default=[2000], help="cheaper HAT MLPs read off each run, e.g. 2000 or '' for none"
+    )
     parser.add_argument("--datasets", type=lambda s: s.split(","), default=None)
     parser.add_argument("--predictors", type=lambda s: s.split(","), default=list(PREDICTORS))
     parser.add_argument("--default", default=DEFAULT_PREDICTOR, help="predictor the goal is checked for")
@@ -211,9 +175,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     args = parser.parse_args()
     if args.quick:
-        args.sizes, args.seeds, args.hat_steps = [50, 200], 1, 300
+        args.sizes, args.seeds, args.hat_steps, args.hat_also = [50, 200], 1, 300, [100]
         args.datasets = args.datasets or ["titanxp", "raspberrypi-clean"]
+    if any(not 0 < k < args.hat_steps for k in args.hat_also):
+        parser.error(f"--hat-also {args.hat_also}: every value must be in 1..{args.hat_steps - 1} (below --hat-steps)")
     return args
+
+
+def _steps(text: str) -> list[int]:
+    return sorted({int(v) for v in text.split(",") if v.strip()})
 
 
 def _portable(source: str) -> str:
@@ -236,6 +206,7 @@ def main() -> None:
         records = [r for f in futures for r in f.result()]
     table = aggregate(records)
     floors = noise_floors(datasets)
+    baselines = [HAT, *map(hat_variant, args.hat_also)] if HAT in args.predictors else []
     import scipy
     import sklearn
 
@@ -257,14 +228,12 @@ def main() -> None:
             for name, (d, n) in datasets.items()
         },
         "default_predictor": args.default,
-        "goal": goal_check(table, records, args.default),
+        "goal": {baseline: goal_check(table, args.default, baseline) for baseline in baselines},
         "best_by_dataset_and_size": best_by_cell(table),
         "noise_floor": floors,
         "mape_over_floor": floor_ratio(table, floors),
         "summary": table,
-        "hat_mlp_convergence": {
-            f"{r['dataset']}@{r['size']}": r["hat_mape_by_step"] for r in records if "hat_mape_by_step" in r
-        },
+        "hat_mlp_mape_by_step": learning_curves(records),
         "records": records,
         "wall_s": time.perf_counter() - started,
     }

@@ -46,6 +46,14 @@ def test_hat_mlp_tracking_equals_shorter_fit(synthetic_data: Any) -> None:
     np.testing.assert_array_equal(curve[30], make_predictor("hat-mlp", steps=30, **knobs).fit(X, y).predict(X[:5]))
 
 
+def test_hat_mlp_tracking_times_each_snapshot(synthetic_data: Any) -> None:
+    X, y, _ = synthetic_data(40, seed=2)
+    model = make_predictor("hat-mlp", steps=30, hidden_dim=16, batch_size=16)
+    model.fit_tracking(X, y, X_eval=X, at_steps=[5, 10, 30])  # type: ignore[attr-defined]
+    seconds = model.snapshot_seconds_  # type: ignore[attr-defined]
+    assert sorted(seconds) == [5, 10, 30] and 0 < seconds[5] < seconds[10] < seconds[30]
+
+
 def test_cost_features_of_a_known_arch(synthetic_data: Any) -> None:
     _, _, archs = synthetic_data(1, seed=0)
     arch = archs[0]  # encoder 512 x 6, ffn [2048,2048,3072,3072,3072,3072]; decoder 512 x 6, ffn sum 11264

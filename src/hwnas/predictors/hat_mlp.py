@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -71,13 +72,20 @@ class HatMLP(BasePredictor):
         self, X: np.ndarray, y: np.ndarray, *, X_eval: np.ndarray, at_steps: Sequence[int]
     ) -> dict[int, np.ndarray]:
         """Fit as :meth:`fit` does and also return predictions on ``X_eval`` after each step in ``at_steps`` (a
-        learning curve for free: the model after step k is exactly the k-step model of the same seed)."""
+        learning curve for free: the model after step k is exactly the k-step model of the same seed).
+        ``snapshot_seconds_`` then holds the fitting time up to each of those steps without the snapshots' own
+        predictions, i.e. what a plain k-step fit costs, so a shorter recipe read off this run has its own cost."""
         snapshots: dict[int, np.ndarray] = {}
-        wanted = set(at_steps)
+        self.snapshot_seconds_: dict[int, float] = {}
+        wanted, started, predicting = set(at_steps), time.perf_counter(), 0.0
 
         def record(step: int) -> None:
+            nonlocal predicting
             if step in wanted:
+                before = time.perf_counter()
+                self.snapshot_seconds_[step] = before - started - predicting
                 snapshots[step] = self._predict(np.asarray(X_eval, dtype=np.float64))
+                predicting += time.perf_counter() - before
 
         self._on_step: Callable[[int], None] | None = record
         try:

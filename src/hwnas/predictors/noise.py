@@ -8,7 +8,10 @@
   predictor cannot remove (measurement noise plus what the averaged features hide). With independent errors of
   relative size e, |d| / sqrt(2) estimates E|e|, where d is the pair's difference over its mean. Optionally the
   difference a reference model predicts between the two rows is subtracted first, removing what the (small)
-  feature distance does explain.
+  feature distance does explain (``mape_floor_corrected``; ``mape_floor`` is the uncorrected figure, which
+  over-states the floor where the nearest pairs are not that near). The sqrt(2) step assumes errors of similar
+  size: where a few percent of rows carry large errors (artefacts), a pair's difference is mostly one of them
+  alone, and the estimate runs up to sqrt(2) above the MAPE those errors cause.
 """
 
 from __future__ import annotations
