@@ -90,8 +90,10 @@ def evaluate(
     )
 
 
-def _predict_inputs(predictor: Any, arch: Path | None, data: Path | None) -> tuple[Any, list[str | int]]:
-    """(feature matrix in the model's encoding, row ids) for ``--arch`` or ``--data``."""
+def _predict_inputs(
+    predictor: Any, arch: Path | None, data: Path | None, space: str | None
+) -> tuple[Any, list[str | int]]:
+    """(feature matrix in the model's encoding, row ids) for ``--arch`` (in ``space`` when given) or ``--data``."""
     from hwnas.predictors import encode_archs, load_latency_csv
 
     if (arch is None) == (data is None):
@@ -100,7 +102,7 @@ def _predict_inputs(predictor: Any, arch: Path | None, data: Path | None) -> tup
         from hwnas.spaces.archfile import load_arch_file
         from hwnas.spaces.registry import get_space
 
-        one = load_arch_file(arch)
+        one = load_arch_file(arch, get_space(space) if space else None)
         return encode_archs([one], get_space(one.space), predictor.encoding), [one.arch_id]
     assert data is not None
     dataset = load_latency_csv(data)
@@ -113,6 +115,9 @@ def _predict_inputs(predictor: Any, arch: Path | None, data: Path | None) -> tup
 def predict(
     model: Path = typer.Option(..., "--model", help="Model file written by `hwnas latency fit`."),
     arch: Path | None = typer.Option(None, "--arch", help="Arch file (YAML/JSON {space, genes} or HAT YAML)."),
+    space: str | None = typer.Option(
+        None, "--space", help="Space of --arch (default: the one it names, or the one built-in space it fits)."
+    ),
     data: Path | None = typer.Option(None, "--data", help="Latency CSV: predict every row."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -120,7 +125,7 @@ def predict(
     from hwnas.predictors import load_predictor
 
     predictor = load_predictor(model)
-    features, ids = _predict_inputs(predictor, arch, data)
+    features, ids = _predict_inputs(predictor, arch, data, space)
     rows: list[dict[str, Any]] = [
         {"id": i, "latency_ms": float(m)} for i, m in zip(ids, predictor.predict(features), strict=True)
     ]

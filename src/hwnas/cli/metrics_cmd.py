@@ -23,7 +23,9 @@ def _plain(value: float) -> int | float:
 @friendly_errors
 def metrics(
     space_name: str = typer.Argument(..., metavar="SPACE", help="Space name or path to a space YAML file."),
-    arch_file: Path = typer.Argument(..., help="Arch as YAML or JSON: {space, genes} or a bare genes mapping."),
+    arch_file: Path = typer.Argument(
+        ..., help="Arch as YAML or JSON: {space, genes}, a bare genes mapping or HAT SubTransformer YAML."
+    ),
     table: bool = typer.Option(False, "--table", help="Print an aligned table instead of JSON."),
 ) -> None:
     """Analytic params (with and without embeddings), FLOPs and MACs of one architecture; no model is built."""

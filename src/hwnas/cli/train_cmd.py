@@ -71,8 +71,11 @@ def supernet_train(
 
 @friendly_errors
 def train_arch(
-    arch: Path = typer.Option(..., "--arch", help="Arch file ({space, genes} YAML/JSON)."),
+    arch: Path = typer.Option(..., "--arch", help="Arch file ({space, genes} YAML/JSON or HAT YAML)."),
     config: Path = typer.Option(..., "--config", help="Training config YAML."),
+    space: str | None = typer.Option(
+        None, "--space", help="Space of the arch (config key space; default: the one --arch names or fits)."
+    ),
     resume: bool = _RESUME,
     run_dir: str | None = _RUN_DIR,
     max_steps: int | None = _MAX_STEPS,
@@ -84,6 +87,8 @@ def train_arch(
     from hwnas.spaces.registry import get_space
 
     data = _with_flags(read_config_mapping(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
+    if space is not None:
+        data["space"] = space
     chosen = load_arch_file(arch, get_space(data["space"]) if "space" in data else None)
     data = {**data, "space": data.get("space", chosen.space), "arch": chosen.to_dict()}
     _run_training(data, str(config), resume)
@@ -93,7 +98,9 @@ def train_arch(
 @friendly_errors
 def supernet_eval(
     checkpoint: Path = typer.Option(..., "--checkpoint", help="Checkpoint file (checkpoints/step-*.pt)."),
-    arch: Path | None = typer.Option(None, "--arch", help="Arch file; required for a supernet checkpoint."),
+    arch: Path | None = typer.Option(
+        None, "--arch", help="Arch file ({space, genes} or HAT YAML); required for a supernet checkpoint."
+    ),
     metric: str = typer.Option("loss", "--metric", help="loss (mean token NLL) | bleu (sacreBLEU)."),
     split: str | None = typer.Option(None, "--split", help="Corpus split (default: the run's validation split)."),
     max_sentences: int | None = typer.Option(None, "--max-sentences", min=1, help="Evaluate the first N pairs."),
@@ -122,7 +129,9 @@ def supernet_eval(
 @friendly_errors
 def translate_cmd(
     checkpoint: Path = typer.Option(..., "--checkpoint", help="Checkpoint file."),
-    arch: Path | None = typer.Option(None, "--arch", help="Arch file; required for a supernet checkpoint."),
+    arch: Path | None = typer.Option(
+        None, "--arch", help="Arch file ({space, genes} or HAT YAML); required for a supernet checkpoint."
+    ),
     input_path: str = typer.Option("-", "--input", help="Source text file, one sentence per line; - = stdin."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size (1 = greedy)."),
     lenpen: float = typer.Option(0.6, "--lenpen", help="Length penalty."),

@@ -11,7 +11,7 @@ from hwnas.encodings.hat import (
     hat_features_from_row,
     hat_features_normalised,
 )
-from hwnas.encodings.hat_yaml import from_arch_info, from_hat_yaml, hat_yaml_mapping, to_hat_yaml
+from hwnas.encodings.hat_yaml import from_arch_info, from_hat_yaml, hat_yaml_mapping, is_hat_yaml, to_hat_yaml
 from hwnas.encodings.ncode import from_ncode, ncode_legend, ncode_length, to_ncode
 from hwnas.encodings.registry import encoder_names, get_encoder, register_encoder
 from hwnas.encodings.vectors import (
@@ -38,6 +38,7 @@ __all__ = [
     "hat_features_from_row",
     "hat_features_normalised",
     "hat_yaml_mapping",
+    "is_hat_yaml",
     "nb201_from_string",
     "nb201_to_string",
     "ncode_legend",

@@ -33,6 +33,12 @@ HAT_YAML_KEYS: dict[str, str] = {
 _GENE_OF_KEY = {key: gene for gene, key in HAT_YAML_KEYS.items()}
 
 
+def is_hat_yaml(data: Mapping[str, Any]) -> bool:
+    """True for a mapping in HAT's SubTransformer format (a key ending in ``-subtransformer``), e.g. one of HAT's
+    published ``configs/<task>/subtransformer/*.yml`` files loaded as YAML."""
+    return any(str(key).endswith("-subtransformer") for key in data)
+
+
 def hat_yaml_mapping(arch: Arch) -> dict[str, Any]:
     """The HAT keys and values of ``arch`` (per-layer genes as lists), ready for ``yaml.safe_dump``."""
     out: dict[str, Any] = {}

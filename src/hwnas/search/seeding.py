@@ -18,6 +18,7 @@ import yaml
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, InvalidArchError
 from hwnas.core.space import SearchSpace
+from hwnas.encodings.hat_yaml import from_hat_yaml, is_hat_yaml
 from hwnas.search.base import FeasibleFn, Searcher
 from hwnas.search.records import Record
 
@@ -66,6 +67,11 @@ def _list_items(text: str, path: Path) -> list[tuple[str, Any]]:
 def _to_arch(data: Any, space: SearchSpace, where: str) -> Arch:
     if not isinstance(data, Mapping):
         raise DataError(f"{where}: expected a {{space, genes}} mapping, got {data!r}")
+    if is_hat_yaml(data):  # one of HAT's SubTransformer files
+        try:
+            return from_hat_yaml(data, space)
+        except InvalidArchError as exc:
+            raise DataError(f"{where}: {exc}") from None
     genes: Any = data.get("genes", data)
     named = data.get("space", space.name) if "genes" in data else space.name
     if named != space.name:

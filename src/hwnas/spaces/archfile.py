@@ -1,7 +1,9 @@
 """Read and write architecture files, the one format every `--arch FILE` option accepts.
 
 Accepted: ``{"space": ..., "genes": {...}}`` (what :meth:`Arch.to_dict` and ``hwnas spaces sample`` write), a bare
-mapping of genes, or a HAT SubTransformer YAML (keys ending in ``-subtransformer``). JSON or YAML.
+mapping of genes, or a HAT SubTransformer YAML (keys ending in ``-subtransformer``, as in HAT's published
+``configs/<task>/subtransformer/*.yml``). JSON or YAML. A file that names no space is read in the space the caller
+gives (``--space``, a checkpoint's, a config's), else in the one built-in space that accepts it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import yaml
 
 from hwnas.core.arch import Arch
-from hwnas.core.errors import DataError
+from hwnas.core.errors import DataError, HwnasError, InvalidArchError
 from hwnas.core.space import SearchSpace
 
 
@@ -43,30 +45,55 @@ def read_arch_mapping(path: str | Path) -> Mapping[str, Any]:
 
 
 def load_arch_file(path: str | Path, space: SearchSpace | None = None) -> Arch:
-    """Read an arch file and validate it against ``space`` (or the space the file names)."""
+    """Read an arch file and validate it against ``space`` (or the space the file names, or the one built-in space
+    that accepts its genes: HAT's own SubTransformer files name no space)."""
     data = read_arch_mapping(path)
+    where = f"arch file {str(path)!r}"
     if space is None:
-        from hwnas.spaces.registry import get_space
+        space = _space_of(data, where)
+    return _arch_in(data, space, where)
 
-        if "space" not in data:
-            raise DataError(f"arch file {str(path)!r} names no space: add 'space: NAME' or pass the space")
-        space = get_space(str(data["space"]))
-    if any(str(k).endswith("-subtransformer") for k in data):
-        from hwnas.encodings import from_hat_yaml
 
+def _arch_in(data: Mapping[str, Any], space: SearchSpace, where: str) -> Arch:
+    from hwnas.encodings import from_hat_yaml, is_hat_yaml
+
+    if is_hat_yaml(data):
         return from_hat_yaml(data, space)
     genes: Any = data
     if "genes" in data:
         named = data.get("space", space.name)
         if named != space.name:
-            raise DataError(f"arch file {str(path)!r} is for space {named!r}, not {space.name!r}")
+            raise DataError(f"{where} is for space {named!r}, not {space.name!r}")
         genes = data["genes"]
         if not isinstance(genes, Mapping):
-            raise DataError(f"arch file {str(path)!r}: 'genes' must be a mapping of gene name to value")
+            raise DataError(f"{where}: 'genes' must be a mapping of gene name to value")
     try:
         return space.make(genes)
     except TypeError as exc:  # e.g. a nested mapping where a gene value should be
-        raise DataError(f"arch file {str(path)!r}: {exc}") from None
+        raise DataError(f"{where}: {exc}") from None
+
+
+def _space_of(data: Mapping[str, Any], where: str) -> SearchSpace:
+    """The space the file names, else the one built-in space whose genes it fits; none or several is an error that
+    says how to give the space."""
+    from hwnas.spaces.registry import builtin_names, get_space
+
+    if "space" in data:
+        return get_space(str(data["space"]))
+    fits, first_error = [], None
+    for name in builtin_names():
+        try:
+            _arch_in(data, get_space(name), where)
+        except (HwnasError, TypeError, ValueError) as exc:
+            first_error = first_error or (exc if isinstance(exc, InvalidArchError) else None)
+            continue
+        fits.append(name)
+    if len(fits) == 1:
+        return get_space(fits[0])
+    if fits:
+        raise DataError(f"{where} names no space and fits {len(fits)}: {', '.join(fits)}; choose one with --space NAME")
+    detail = f" (e.g. {first_error})" if first_error else ""
+    raise DataError(f"{where} names no space and fits no built-in space{detail}; give the space with --space NAME")
 
 
 def write_arch_file(arch: Arch, path: str | Path) -> None:
