@@ -42,7 +42,24 @@ def test_list_text_without_data(app: typer.Typer) -> None:
     result = runner.invoke(app, ["data", "list"])
     assert result.exit_code == 0
     assert "HWNAS_DATA_DIR: (unset)" in result.stdout
-    assert "multi30k" in result.stdout and "0/12" in result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("multi30k "))
+    assert "0/12" in line and " missing " in line and "present" not in line
+    assert line.endswith("-> hwnas data fetch multi30k")
+    hwgpt = next(line for line in result.stdout.splitlines() if line.startswith("hwgptbench "))
+    assert "missing" in hwgpt and "HWNAS_DATA_DIR/hwgptbench" in hwgpt  # not downloadable: where to put it
+
+
+def test_list_says_partial_when_some_files_are_missing(
+    app: typer.Typer, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(data_dir / "hat_latency_dataset", tmp_path / "d" / "hat_latency_dataset")
+    next((tmp_path / "d" / "hat_latency_dataset").rglob("*.csv")).unlink()
+    monkeypatch.setenv("HWNAS_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("HWNAS_CACHE_DIR", str(tmp_path / "cache"))
+    rows = {r["name"]: r for r in json.loads(runner.invoke(app, ["data", "list", "--json"]).stdout)}
+    assert (rows["hat_latency"]["present"], rows["hat_latency"]["status"]) == (2, "partial")
+    assert rows["hat_latency"]["fix"] == "hwnas data fetch hat_latency"
+    assert rows["multi30k"]["status"] == "missing"
 
 
 def test_verify_ok_then_mismatch(

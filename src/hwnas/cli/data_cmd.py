@@ -19,16 +19,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _rows() -> list[dict[str, Any]]:
-    from hwnas.data.registry import datasets, locate
+    from hwnas.data.registry import availability, datasets
 
     rows = []
     for ds in datasets().values():
-        present = sum(locate(ds, f) is not None for f in ds.files)
+        present, status, fix = availability(ds)
         rows.append(
             {
                 "name": ds.name,
                 "files": len(ds.files),
                 "present": present,
+                "status": status,
+                "fix": fix,
                 "folder": ds.folder,
                 "downloadable": ds.downloadable,
                 "licence": ds.licence,
@@ -42,7 +44,8 @@ def _rows() -> list[dict[str, Any]]:
 @data_app.command("list")
 @friendly_errors
 def list_datasets(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List registered datasets: files present on this machine / total, and licence."""
+    """List registered datasets: files present on this machine / total, present / partial / missing (with the
+    command that fetches what is missing), and licence."""
     from hwnas.data.registry import DATA_DIR_ENV, cache_dir, data_dir
 
     rows = _rows()
@@ -53,7 +56,8 @@ def list_datasets(as_json: bool = typer.Option(False, "--json", help="Print JSON
     typer.echo(f"{DATA_DIR_ENV}: {root or '(unset)'}   cache: {cache_dir()}")
     width = max(len(str(r["name"])) for r in rows)
     for r in rows:
-        typer.echo(f"{r['name']:<{width}} {r['present']:>3}/{r['files']:<3} present  {r['licence']}")
+        fix = f"  -> {r['fix']}" if r["fix"] else ""
+        typer.echo(f"{r['name']:<{width}} {r['present']:>3}/{r['files']:<3} {r['status']:<8} {r['licence']}{fix}")
 
 
 @data_app.command("verify")

@@ -118,6 +118,18 @@ def locate(dataset: Dataset, entry: DataFile) -> Path | None:
     return next((p for p in candidate_paths(dataset, entry) if p.is_file()), None)
 
 
+def availability(dataset: Dataset) -> tuple[int, str, str | None]:
+    """(files present on this machine, ``present`` / ``partial`` / ``missing``, what to do when not all are), as
+    ``hwnas data list`` shows it: a count alone read as "0/1 present" for a missing file."""
+    present = sum(locate(dataset, f) is not None for f in dataset.files)
+    if present == len(dataset.files):
+        return present, "present", None
+    status = "missing" if present == 0 else "partial"
+    if dataset.downloadable:
+        return present, status, f"hwnas data fetch {dataset.name}"
+    return present, status, f"put its files under ${DATA_DIR_ENV}/{dataset.folder}"
+
+
 def missing_message(dataset: Dataset, entry: DataFile) -> str:
     """What to do when a file is nowhere: name the folder layout, the fetch command and the URL."""
     root = data_dir()
