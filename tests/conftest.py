@@ -1,5 +1,5 @@
-"""Shared fixtures: the shared data folder (tests needing it skip cleanly without it), and one torch thread for
-every test."""
+"""Shared fixtures: the shared data folder (tests needing it skip cleanly without it), one torch thread for every
+test, and a machine that looks quiet to latency measurement (tests must not depend on the real machine's load)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,32 @@ def one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+class QuietProbe:
+    """A load probe of an idle 2-core machine: nothing but this process uses the CPU."""
+
+    def cores(self) -> int:
+        return 2
+
+    def counters(self) -> object:
+        import time
+
+        from hwnas.hardware.load import CpuCounters
+
+        own = time.process_time()
+        return CpuCounters(wall=time.monotonic(), busy=own, steal=0.0, own=own)
+
+    def load_1m(self) -> float | None:
+        return 0.0
+
+
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Latency measurement checks the machine's load and waits while it is busy; in tests the machine is quiet
+    unless a test injects its own probe (hwnas.hardware.load.system_probe is the one default), and the look before
+    measuring takes no time."""
+    from hwnas.hardware import busy, load
+
+    monkeypatch.setattr(load, "system_probe", QuietProbe)
+    monkeypatch.setattr(busy, "CHECK_WINDOW_S", 0.0)

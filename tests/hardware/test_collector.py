@@ -46,13 +46,25 @@ def test_rows_are_hat_csv_with_full_arch_and_provenance(
     dataset = read_latency_dataset(out)
     expected = list(itertools.islice(arch_stream(tiny, "random", 5), 3))
     assert dataset.archs == expected
-    assert dataset.latency_ms == pytest.approx(table.latency)
+    assert dataset.estimator == "min"  # the arch's latency; HAT's columns keep HAT's trimmed mean
+    assert dataset.latency_ms == pytest.approx(
+        dataset.column("latency_min_encoder") + dataset.column("latency_min_decoder")
+    )
+    assert table.latency == pytest.approx(
+        dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
+    )
+    assert (dataset.column("contention") == 0.0).all() and (dataset.column("load_1m") == 0.0).all()
+    from hwnas.predictors import load_latency_csv
+
+    assert load_latency_csv(out).latency == pytest.approx(dataset.latency_ms)  # predictors fit the same target
     from hwnas.encodings.hat import hat_features
 
     assert table.features[1] == pytest.approx(hat_features(expected[1]))
     provenance = json.loads(sidecar_path(out).read_text())
     assert provenance["space"] == "tiny" and provenance["seed"] == 5 and provenance["sampler"] == "random"
     assert provenance["settings"]["threads"] == 1 and provenance["settings"]["runs"] == 3
+    assert provenance["settings"]["estimator"] == "min" and provenance["trim_rule"] == "hat"
+    assert provenance["sessions"][0]["busy_policy"] == {"max_load": 0.25, "on_busy": "wait", "max_wait_s": 300.0}
     assert provenance["device"]["cpu_model"] and provenance["sessions"][0]["rows_after"] == 3
 
 
@@ -111,3 +123,55 @@ def test_gpt_collection_has_forward_columns(tiny_gpt: SearchSpace, tmp_path: Pat
     assert len(dataset) == 2 and (dataset.latency_ms > 0).all()
     assert all(isinstance(a, Arch) and a.space == "tiny-gpt" for a in dataset.archs)
     assert {"params", "flops", "latency_mean", "latency_median"} <= set(dataset.rows[0])
+
+
+def test_a_dataset_from_before_estimators_reads_as_the_trimmed_mean_and_is_not_extended(
+    tiny: SearchSpace, fast_settings: MeasureSettings, tmp_path: Path
+) -> None:
+    out = tmp_path / "old.csv"
+    collect(tiny, settings=fast_settings, n=2, out=out)
+    sidecar = json.loads(sidecar_path(out).read_text())
+    del sidecar["trim_rule"], sidecar["settings"]["estimator"]  # as hwnas wrote it before
+    sidecar_path(out).write_text(json.dumps(sidecar))
+    dataset = read_latency_dataset(out)
+    mean = dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
+    assert dataset.estimator == "trimmed-mean" and dataset.latency_ms == pytest.approx(mean)
+    from hwnas.predictors import load_latency_csv
+
+    assert load_latency_csv(out).latency == pytest.approx(mean)
+    with pytest.raises(ConfigError, match=r"older hwnas .* new --out"):
+        collect(tiny, settings=fast_settings, n=3, out=out)
+
+
+def test_the_shipped_dataset_is_labelled_with_the_estimator_it_holds() -> None:
+    from hwnas.hardware.embedded import default_dataset
+
+    dataset = default_dataset("hat-wmt14ende", "cpu").load()
+    assert dataset.estimator == "trimmed-mean"  # collected before estimators: latency_mean_* is its target
+    mean = dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
+    assert dataset.latency_ms == pytest.approx(mean)
+
+
+def test_a_busy_machine_refuses_before_measuring_anything(
+    tiny: SearchSpace, fast_settings: MeasureSettings, tmp_path: Path
+) -> None:
+    from hwnas.core.errors import MachineBusyError
+    from hwnas.hardware.busy import BusyPolicy, LoadGuard
+    from hwnas.hardware.load import MachineLoad
+
+    class Busy:
+        def cores(self) -> int:
+            return 2
+
+        def counters(self) -> None:
+            return None
+
+        def load_1m(self) -> float:
+            return 6.2
+
+    guard = LoadGuard(BusyPolicy(on_busy="refuse"), probe=Busy(), sleep=lambda _s: None)
+    assert guard.too_busy(MachineLoad(cores=2, load_1m=6.2, others=None, window_s=0.0))
+    out = tmp_path / "busy.csv"
+    with pytest.raises(MachineBusyError, match=r"load average 6\.20"):
+        collect(tiny, settings=fast_settings, n=2, out=out, guard=guard)
+    assert read_latency_dataset(out).rows == []

@@ -43,3 +43,7 @@ class DataError(HwnasError, ValueError):
 
 class ConfigError(HwnasError, ValueError):
     """A configuration value is invalid."""
+
+
+class MachineBusyError(HwnasError, RuntimeError):
+    """The machine is too busy to measure latency (the message says how busy, the limit, and what to do)."""

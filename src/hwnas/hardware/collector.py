@@ -4,8 +4,12 @@ Archs come from a deterministic stream (:mod:`hwnas.hardware.sampling`), each is
 measured by its family's protocol (:mod:`hwnas.hardware.protocols`), and its row is appended and fsync'd before the
 next one starts. Run it again with the same arguments after a kill and it skips the arch_ids already in the CSV and
 goes on; run it with a larger ``n`` and it extends the dataset. It refuses to mix measurements: if the sidecar's
-space, protocol, sampler, seed, settings or device identity differ from this run's, it stops and names the first
-difference.
+space, protocol, sampler, seed, settings, trim rule or device identity differ from this run's, it stops and names
+the first difference.
+
+Every arch is measured through a :class:`~hwnas.hardware.busy.LoadGuard`: on a busy machine the collection waits,
+refuses or (``on_busy="ignore"``) measures anyway, and each row records the load average and the contention during
+its timed runs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
+from hwnas.hardware.busy import LoadGuard
 from hwnas.hardware.dataset_files import (
     DATASET_FORMAT,
     RowWriter,
@@ -31,15 +36,16 @@ from hwnas.hardware.dataset_files import (
     write_sidecar,
 )
 from hwnas.hardware.device import describe_device, device_identity, resolve_device, set_threads
-from hwnas.hardware.protocols import measure_arch
+from hwnas.hardware.protocols import measure_guarded
 from hwnas.hardware.sampling import arch_stream
 from hwnas.hardware.settings import MeasureSettings
+from hwnas.hardware.stats import TRIM_RULE
 from hwnas.hardware.timing import Measurement
 
 ProgressCallback = Callable[[int, int, Measurement | None], None]  # (rows done, rows wanted, latest or None)
 
 # Sidecar keys that must match for a resumed collection to append (n may grow; sessions and notes are history).
-MATCHING_KEYS = ("format", "space", "protocol", "sampler", "seed", "settings", "device")
+MATCHING_KEYS = ("format", "space", "protocol", "sampler", "seed", "settings", "trim_rule", "device")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def _provenance(
         "sampler": sampler,
         "seed": seed,
         "settings": settings.to_dict(),
+        "trim_rule": TRIM_RULE,
         "device": device_identity(info),
         "device_info": info,
         "sessions": [],
@@ -79,6 +86,12 @@ def _provenance(
 
 
 def _check_same(stored: dict[str, Any], wanted: dict[str, Any], out: Path) -> None:
+    if stored.get("trim_rule") != wanted["trim_rule"]:
+        raise ConfigError(
+            f"{str(out)!r} was collected by an older hwnas (trimmed means without HAT's always-dropped slowest run, "
+            "latency = trimmed mean); its rows cannot be extended with today's: collect into a new --out"
+        )
+    stored = {**stored, "settings": MeasureSettings.from_dict(stored.get("settings") or {}).to_dict()}
     for key in MATCHING_KEYS:
         old, new = stored.get(key), wanted.get(key)
         if isinstance(old, dict) and isinstance(new, dict):
@@ -116,6 +129,7 @@ def _measure_missing(
     writer: RowWriter,
     on_row: ProgressCallback | None,
     deadline: float | None,
+    guard: LoadGuard,
 ) -> tuple[int, int]:
     """Measure stream archs not in ``done`` until it holds ``n`` (or the deadline passes): (measured, skipped)."""
     measured = skipped = 0
@@ -127,7 +141,7 @@ def _measure_missing(
         if arch.arch_id in done:
             skipped += 1
             continue
-        measurement = measure_arch(arch, space, settings)
+        measurement = measure_guarded(arch, space, settings, guard)
         writer.write(row_for(arch, space, measurement))
         done.add(arch.arch_id)
         measured += 1
@@ -148,27 +162,32 @@ def collect(
     notes: str | None = None,
     on_row: ProgressCallback | None = None,
     time_budget_s: float | None = None,
+    guard: LoadGuard | None = None,
 ) -> CollectSummary:
     """Measure archs of ``space`` until ``out`` holds ``n`` rows (see module doc), or until ``time_budget_s``
-    seconds have passed (then run it again to go on). Returns what was done."""
+    seconds have passed (then run it again to go on). ``guard``: what to do on a busy machine (default: wait up to
+    5 minutes, then refuse). Returns what was done."""
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
     out = Path(out)
     deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
     settings, info = _resolved(settings)
+    guard = guard or LoadGuard(threads=settings.threads)
     columns = columns_for(space)
     sidecar, done = _open_dataset(out, _provenance(space, settings, info, sampler, seed), columns)
     stream = arch_stream(space, sampler, seed)  # built before any write: a bad sampler name writes nothing
     if notes:
         sidecar["notes"] = notes
-    session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": len(done)}
+    session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": len(done),
+               "busy_policy": guard.policy.to_dict()}  # fmt: skip
     sidecar["sessions"] = [*sidecar.get("sessions", []), session]
     write_sidecar(out, sidecar)
     writer = RowWriter(out, columns)
     try:
         measured, skipped = _measure_missing(
-            stream, space=space, settings=settings, done=done, n=n, writer=writer, on_row=on_row, deadline=deadline
-        )
+            stream, space=space, settings=settings, done=done, n=n, writer=writer, on_row=on_row, deadline=deadline,
+            guard=guard,
+        )  # fmt: skip
     finally:
         writer.close()
         session.update(finished=_now(), rows_after=len(done))

@@ -3,12 +3,18 @@
 For ``hat``-family spaces the first 14 columns are exactly HAT's (10 averaged features, then
 ``latency_mean_encoder``, ``latency_mean_decoder``, ``latency_std_encoder``, ``latency_std_decoder``, in ms), so
 :func:`hwnas.data.tables.load_hat_latency_csv` and HAT's own tools read the file unchanged; the extra columns carry
-medians, peak memory, energy, the machine load, ``arch_id`` and the arch as JSON (``Arch.to_dict()``), which lets a
-predictor use every per-layer gene. ``gpt``-family files have their own, forward-pass columns.
+medians and minima, peak memory, energy, the machine's load average (``load_1m``) and the share of the CPU other
+processes used while the row was timed (``contention``), ``arch_id`` and the arch as JSON (``Arch.to_dict()``),
+which lets a predictor use every per-layer gene. ``gpt``-family files have their own, forward-pass columns.
 
-The sidecar ``<name>.json`` holds the provenance: space, protocol, sampler, seed, settings, the device identity and
-one entry per collection session. Rows are appended one at a time with flush + fsync, so a killed collection
-loses at most the row being written (a torn last line is cut off on resume).
+Columns keep one meaning whatever the settings: ``latency_mean*`` is always HAT's trimmed mean, ``latency_median*``
+the median, ``latency_min*`` the minimum. Which of them is the arch's latency (a predictor's target) is the
+sidecar's ``settings.estimator``; a sidecar without one predates estimators and means the trimmed mean, computed
+then without HAT's always-dropped slowest run (``trim_rule`` absent; ``hat`` since).
+
+The sidecar ``<name>.json`` holds the provenance: space, protocol, sampler, seed, settings, the trim rule, the
+device identity and one entry per collection session. Rows are appended one at a time with flush + fsync, so a
+killed collection loses at most the row being written (a torn last line is cut off on resume).
 """
 
 from __future__ import annotations
@@ -19,20 +25,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
-from hwnas.data.tables import HAT_TARGETS
+from hwnas.data.tables import HAT_TARGETS, float_column
 from hwnas.encodings.hat import HAT_FEATURE_NAMES, hat_features
-from hwnas.hardware.timing import Measurement
+from hwnas.hardware.stats import LEGACY_ESTIMATOR, check_estimator
+
+if TYPE_CHECKING:
+    from hwnas.hardware.timing import Measurement
 
 DATASET_FORMAT = "hwnas.latency-dataset/1"
 HAT_COLUMNS = HAT_FEATURE_NAMES + HAT_TARGETS  # HAT's 14 columns, in HAT's order
-EXTRA_COLUMNS = ("peak_memory_mb", "energy_mj", "load_1m", "arch_id", "arch")
+EXTRA_COLUMNS = ("peak_memory_mb", "energy_mj", "load_1m", "contention", "arch_id", "arch")
+STAT_STEMS = {"min": "min", "median": "median", "trimmed-mean": "mean"}  # estimator -> column stem
 HAT_EXTRA = ("latency_median_encoder", "latency_median_decoder", "latency_min_encoder", "latency_min_decoder")
 GPT_COLUMNS = ("params", "flops", "latency_mean", "latency_median", "latency_std", "latency_min")
 
@@ -53,6 +63,7 @@ def row_for(arch: Arch, space: SearchSpace, measurement: Measurement) -> dict[st
         "peak_memory_mb": _cell(measurement.peak_memory_mb),
         "energy_mj": _cell(measurement.energy_mj),
         "load_1m": _cell(measurement.load_1m),
+        "contention": _cell(measurement.contention),
         "arch_id": arch.arch_id,
         "arch": json.dumps(arch.to_dict(), separators=(",", ":")),
     }
@@ -146,20 +157,56 @@ class RowWriter:
         self._file.close()
 
 
+def estimator_of(provenance: dict[str, Any] | None) -> str | None:
+    """The estimator a collected dataset's latency is (None without a sidecar: e.g. HAT's own CSVs)."""
+    if provenance is None:
+        return None
+    return check_estimator(str((provenance.get("settings") or {}).get("estimator", LEGACY_ESTIMATOR)))
+
+
+def estimator_columns(estimator: str, header: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The per-phase columns (encoder + decoder, or the forward pass) holding ``estimator``'s figure."""
+    stem = STAT_STEMS[check_estimator(estimator)]
+    if f"latency_{stem}_encoder" in header:
+        return f"latency_{stem}_encoder", f"latency_{stem}_decoder"
+    return (f"latency_{stem}",)
+
+
+def collected_target(path: Path, header: list[str], rows: list[list[str]]) -> list[np.ndarray] | None:
+    """Per-phase latency columns [n] of a collected CSV's estimator, when its sidecar names one other than HAT's
+    trimmed mean (which readers of HAT's layout take from ``latency_mean_*`` already); None otherwise."""
+    try:
+        estimator = estimator_of(read_sidecar(path))
+    except DataError:  # a .json beside a plain CSV that is no sidecar: the columns keep HAT's meaning
+        return None
+    if estimator is None or estimator == "trimmed-mean":
+        return None
+    columns = estimator_columns(estimator, header)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{str(path)!r}: its sidecar's estimator {estimator!r} needs column {missing[0]!r}")
+    return [float_column(path, header, rows, c, rule="positive") for c in columns]
+
+
 @dataclass(frozen=True)
 class CollectedDataset:
-    """A collected CSV read back as written: the archs, their total latency (ms), every column as text and the
-    sidecar's provenance. (Predictors read the same files as features + targets:
+    """A collected CSV read back as written: the archs, their total latency (ms) under the dataset's estimator,
+    every column as text and the sidecar's provenance. (Predictors read the same files as features + targets:
     :class:`hwnas.predictors.LatencyDataset`.)"""
 
     path: Path
     archs: list[Arch]
-    latency_ms: np.ndarray  # [n]: encoder + decoder trimmed means (hat) or the forward pass's (gpt)
+    latency_ms: np.ndarray  # [n]: encoder + decoder (hat) or the forward pass (gpt), under ``estimator``
     rows: list[dict[str, str]]
     provenance: dict[str, Any] | None
+    estimator: str  # min, median or trimmed-mean (the sidecar's; trimmed-mean without one, HAT's figure)
 
     def __len__(self) -> int:
         return len(self.archs)
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric column [n] (NaN where empty or absent: e.g. ``contention`` in older files)."""
+        return np.asarray([float(r[name]) if r.get(name) else np.nan for r in self.rows], dtype=np.float64)
 
 
 def read_latency_dataset(path: str | Path) -> CollectedDataset:
@@ -169,18 +216,17 @@ def read_latency_dataset(path: str | Path) -> CollectedDataset:
         raise DataError(f"latency dataset {str(path)!r} does not exist")
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    provenance = read_sidecar(path)
+    estimator = estimator_of(provenance) or LEGACY_ESTIMATOR
+    columns = estimator_columns(estimator, list(rows[0]) if rows else [])
     archs, latency = [], []
     for number, row in enumerate(rows, start=2):
         try:
             archs.append(Arch.from_dict(json.loads(row["arch"])))
-            total = (
-                float(row["latency_mean"])
-                if "latency_mean" in row
-                else (float(row["latency_mean_encoder"]) + float(row["latency_mean_decoder"]))
-            )
+            total = sum(float(row[c]) for c in columns)
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"{str(path)!r} line {number}: cannot read arch / latency ({exc})") from None
         if not total > 0:
             raise DataError(f"{str(path)!r} line {number}: latency {total!r} is not > 0")
         latency.append(total)
-    return CollectedDataset(path, archs, np.asarray(latency, dtype=np.float64), rows, read_sidecar(path))
+    return CollectedDataset(path, archs, np.asarray(latency, dtype=np.float64), rows, provenance, estimator)

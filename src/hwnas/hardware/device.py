@@ -123,11 +123,3 @@ def device_slug(info: dict[str, Any]) -> str:
     """'cpu_amd-epyc' or 'cuda_h100-80gb-hbm3': the device part of a dataset's file name."""
     name = info.get("gpu_name") if info.get("device") == "cuda" else info.get("cpu_model")
     return f"{info.get('device')}_{short_name(str(name or 'unknown'))}"
-
-
-def load_average() -> float | None:
-    """1-minute load average (how busy the machine was: a CPU measurement's noise depends on it)."""
-    try:
-        return float(os.getloadavg()[0])
-    except OSError:
-        return None

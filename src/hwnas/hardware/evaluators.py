@@ -1,7 +1,8 @@
 """Latency in search: two evaluators for the search registry.
 
-- ``latency``: measured on a device, arch by arch, with the space family's protocol (HAT's for MT). Honest but
-  slow (seconds per arch on a CPU), so it is not cheap: for small searches, or to check a final front.
+- ``latency``: measured on a device, arch by arch, with the space family's protocol (HAT's for MT), through a
+  :class:`~hwnas.hardware.busy.LoadGuard` (waits on a busy machine). Honest but slow (seconds per arch on a CPU),
+  so it is not cheap: for small searches, or to check a final front.
 - ``latency-model``: predicted by a saved latency predictor (``--latency-model PATH``), or, without one, by the
   default predictor shipped with the embedded dataset of the space and device. Microseconds per arch, so it is
   *cheap*: ``--constraint 'latency<=150'`` is checked before anything expensive, and searchers redraw candidates
@@ -21,6 +22,7 @@ import numpy as np
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.space import SearchSpace
+from hwnas.hardware.busy import LoadGuard
 
 DEFAULT_PREDICTOR_SUFFIX = ".predictor.npz"  # <dataset>.predictor.npz beside an embedded dataset's CSV
 FALLBACK_ENCODING = "hat10-raw"  # what a predictor that does not name its encoding is fed (HAT's CSV features)
@@ -36,7 +38,8 @@ def auto_device(device: str | None) -> str:
 
 
 class MeasuredLatencyEvaluator:
-    """Measures each arch (standalone model, random weights) with the family's protocol on ``device``."""
+    """Measures each arch (standalone model, random weights) with the family's protocol on ``device``; latency is
+    the settings' estimator (the minimum of the timed runs by default)."""
 
     cheap = False
 
@@ -46,9 +49,10 @@ class MeasuredLatencyEvaluator:
         *,
         device: str | None = None,
         threads: int | None = None,
-        warmup: int = 2,
-        runs: int = 5,
+        warmup: int = 3,
+        runs: int = 10,
         dtype: str = "fp32",
+        guard: LoadGuard | None = None,
     ) -> None:
         from hwnas.hardware.protocols import protocol_for
 
@@ -59,16 +63,18 @@ class MeasuredLatencyEvaluator:
         )
         phases = ("latency_encoder", "latency_decoder") if protocol.name == "hat-mt" else ()
         self.metrics: tuple[str, ...] = ("latency", *phases, "peak_memory_mb")
+        self.guard = guard or LoadGuard(threads=self.settings.threads)  # one guard: quiet looks are reused
 
     def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
-        from hwnas.hardware.protocols import measure_arch
+        from hwnas.hardware.protocols import measure_guarded
 
         results = []
+        estimator = self.settings.estimator
         for arch in archs:
-            m = measure_arch(arch, self.space, self.settings)
+            m = measure_guarded(arch, self.space, self.settings, self.guard)
             peak = float("nan") if m.peak_memory_mb is None else m.peak_memory_mb
             values = {"latency": m.latency_ms, "peak_memory_mb": peak}
-            values.update({f"latency_{name}": s.mean for name, s in m.phases.items() if name != "forward"})
+            values.update({f"latency_{n}": s.estimate(estimator) for n, s in m.phases.items() if n != "forward"})
             results.append(values)
         return results
 

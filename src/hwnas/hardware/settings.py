@@ -7,6 +7,10 @@ holds one flat mapping and a resumed collection can compare it key by key:
   alone; then ``tgt_len`` incremental decoder steps on ``beam`` hypotheses with the key/value cache, timed as one
   decoder run. HAT uses 30 tokens (23 for IWSLT) and beam 5.
 - ``lm-forward`` (HW-GPT-Bench's setting for decoder-only LMs): one forward pass of a ``batch x seq_len`` batch.
+
+``estimator`` says which statistic of the timed runs is the arch's latency (:mod:`hwnas.hardware.stats`; every
+row records all of them). A settings mapping written before estimators existed reads as ``trimmed-mean``, the
+figure it then held.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from hwnas.core.errors import ConfigError
+from hwnas.hardware.stats import DEFAULT_ESTIMATOR, LEGACY_ESTIMATOR, check_estimator
 
 PROTOCOLS = ("hat-mt", "lm-forward")
 HAT_BEAM = 5  # HAT measures the decoder on 5 hypotheses (beam 5)
 # HW-GPT-Bench measured one forward pass of batch 8 / 4 / 1 sequences of block_size tokens on scale s / m / l.
 HWGPT_BATCH = {"gpt-s": 8, "gpt-m": 4, "gpt-l": 1}
+# Protocols' default torch threads on a CPU: on the 2-vCPU development VM 2 threads ran 5-20x slower than 1 and
+# varied up to 4x whenever anything else ran (FACTS.md); one thread is also what a latency budget is usually for.
+DEFAULT_CPU_THREADS = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,9 +36,10 @@ class MeasureSettings:
     protocol: str  # "hat-mt" or "lm-forward"
     device: str = "cpu"  # cpu, cuda or cuda:N
     dtype: str = "fp32"  # fp32, bf16 (fp16 on CUDA): weights and activations are cast to it
-    threads: int | None = None  # torch intra-op threads; None = torch's default (the number in force is recorded)
+    threads: int | None = None  # torch intra-op threads; None = torch's default (protocols default to 1 on CPU)
     warmup: int = 5  # untimed runs first (allocator, caches, lazy kernels)
-    runs: int = 20  # timed runs (HAT keeps the middle 80% for its mean and std)
+    runs: int = 20  # timed runs (HAT drops the fastest and slowest 10%, at least the slowest run, for its mean)
+    estimator: str = DEFAULT_ESTIMATOR  # min, median or trimmed-mean: the statistic that is the arch's latency
     batch: int = 1  # sentences (hat-mt: HAT's batch 1) or sequences (lm-forward)
     src_len: int | None = None  # hat-mt: source tokens
     tgt_len: int | None = None  # hat-mt: incremental decoder steps
@@ -49,6 +58,7 @@ class MeasureSettings:
             self._at_least(name, 1)
         if self.threads is not None:
             self._at_least("threads", 1)
+        check_estimator(self.estimator)
 
     def _at_least(self, name: str, low: int) -> None:
         value = getattr(self, name)
@@ -64,7 +74,7 @@ class MeasureSettings:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown measure setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
-        return cls(**dict(data))
+        return cls(**{"estimator": LEGACY_ESTIMATOR, **data})
 
     def with_threads(self, threads: int) -> MeasureSettings:
         return replace(self, threads=threads)

@@ -47,32 +47,36 @@ def time_phase(
 @dataclass(frozen=True, kw_only=True)
 class Measurement:
     """One arch measured under one protocol. ``phases`` are ``encoder`` + ``decoder`` (hat-mt) or ``forward``
-    (lm-forward); ``latency_ms`` is the sum of their trimmed means (HAT's predictor target)."""
+    (lm-forward); ``latency_ms`` is the sum over them of the settings' estimator (the minimum by default; HAT's
+    predictor target was the trimmed mean, still in every phase's ``mean``)."""
 
     arch_id: str
     phases: dict[str, TimingStats]
     peak_memory_mb: float | None
     energy_mj: float | None  # per inference (sum over phases), None when not measurable
-    load_1m: float | None  # machine load when measured (CPU noise depends on it)
+    load_1m: float | None  # machine load average when measured (CPU noise depends on it)
+    contention: float | None  # share of the CPU other processes used during the timed runs (None: unknown)
     settings: MeasureSettings
     device_info: dict[str, Any]
 
     @property
     def latency_ms(self) -> float:
-        return float(sum(s.mean for s in self.phases.values()))
+        return self.latency_by(self.settings.estimator)
 
-    @property
-    def latency_median_ms(self) -> float:
-        return float(sum(s.median for s in self.phases.values()))
+    def latency_by(self, estimator: str) -> float:
+        """Total latency (ms) under any estimator (min, median, trimmed-mean)."""
+        return float(sum(s.estimate(estimator) for s in self.phases.values()))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "arch_id": self.arch_id,
             "latency_ms": self.latency_ms,
+            "estimator": self.settings.estimator,
             "phases": {name: stats.to_dict() for name, stats in self.phases.items()},
             "peak_memory_mb": self.peak_memory_mb,
             "energy_mj": self.energy_mj,
             "load_1m": self.load_1m,
+            "contention": self.contention,
             "settings": self.settings.to_dict(),
             "device_info": dict(self.device_info),
         }

@@ -8,6 +8,9 @@ Two CSV layouts are accepted (plain or gzip'd):
   ``Arch.to_dict()``) is optional and, when present, must agree with the feature columns;
 - the project's forward-pass files (``gpt`` family): ``latency_mean`` and ``arch`` (``latency_std`` optional).
 
+A file collected by hwnas whose sidecar names another estimator than HAT's trimmed mean (``min``, ``median``) has
+that estimator's columns as its target (:func:`hwnas.hardware.dataset_files.collected_target`).
+
 Missing columns, NaN, text, and zero or negative latency are refused with the file, row and column named.
 """
 
@@ -145,14 +148,16 @@ def _check_archs_match(path: Path, archs: Sequence[Arch], features: np.ndarray) 
 def load_latency_csv(path: str | Path) -> LatencyDataset:
     """Read a latency CSV in HAT's layout or the project's forward-pass layout (see the module docstring)."""
     from hwnas.data.tables import load_hat_latency_csv
+    from hwnas.hardware.dataset_files import collected_target
 
     path = Path(path)
     header, rows = read_csv_rows(path, ())
     if not rows:
         raise DataError(f"table {str(path)!r} has a header but no rows")
     hat_columns = HAT_FEATURES + HAT_TARGETS
+    target = collected_target(path, header, rows)  # per-phase columns of the sidecar's estimator, or None
     if all(c in header for c in FORWARD_COLUMNS) and not any(c in header for c in HAT_TARGETS):
-        latency = float_column(path, header, rows, "latency_mean", rule="positive")
+        latency = target[0] if target else float_column(path, header, rows, "latency_mean", rule="positive")
         std = float_column(path, header, rows, "latency_std", rule="nonnegative") if "latency_std" in header else None
         return LatencyDataset(
             latency=latency, archs=_parse_archs(path, header, rows), latency_std=std, source=str(path)
@@ -164,6 +169,8 @@ def load_latency_csv(path: str | Path) -> LatencyDataset:
             f"averaged features, latency_mean/std_encoder/decoder) or {' + '.join(FORWARD_COLUMNS)}"
         )
     dataset = from_hat_table(load_hat_latency_csv(path))
+    if target:
+        dataset = replace(dataset, latency=target[0] + target[1], latency_encoder=target[0])
     if "arch" not in header:
         return dataset
     archs = _parse_archs(path, header, rows)
