@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 
 from hwnas.cli import pipeline_cmd
 from hwnas.core.errors import DataError
+from hwnas.pipeline.summary_table import baseline_rows, goal_lines
 from hwnas.report import build_report, summarize
 from hwnas.report.builder import _role_label, _roles, training_logs
 from hwnas.report.plots import draw_bleu_vs_latency, pareto_front
+from hwnas.report.sections import pipeline_sections
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BUDGETS = [2.0, 4.0]
@@ -32,10 +34,12 @@ MODELS = [
      "baselines": {"uniform-shrink": BASE_B}},
 ]  # fmt: skip
 REFERENCE = {"arch_id": "eeee5555", "predicted_ms": 4.1, "measured_ms": 3.95, "bleu": 15.0}
-PER_BUDGET = [
-    {"gap": 1.0, "baseline_arch_id": "cccc3333", "chosen_arch_id": "cccc3333", "baseline_role": "the chosen baseline"},
-    {"gap": -0.5, "baseline_arch_id": "eeee5555", "chosen_arch_id": "dddd4444", "baseline_role": BETTER["role"]},
-]
+PER_BUDGET = [  # at 4 ms the goal compares with the better in-budget model: -0.50 there, not BASE_B's own +1.50
+    {"budget_ms": 2.0, "gap": 1.0, "baseline_arch_id": "cccc3333", "chosen_arch_id": "cccc3333",
+     "baseline_role": "the chosen baseline"},
+    {"budget_ms": 4.0, "gap": -0.5, "baseline_arch_id": "eeee5555", "chosen_arch_id": "dddd4444",
+     "baseline_role": BETTER["role"]},
+]  # fmt: skip
 GOALS = {"beats_baseline": {"uniform-shrink": {"margin_bleu": 0.5, "met": False, "per_budget": PER_BUDGET}}}
 
 
@@ -110,8 +114,11 @@ def test_summary_holds_the_run_facts(run_dir: Path) -> None:
         "dddd4444": ["uniform-shrink 4.00 ms"],
         "eeee5555": ["largest"],
     }
-    assert _role_label("retrain cccc3333", roles) == "retrain cccc3333: uniform-shrink 2.00 ms"
+    assert _role_label("retrain cccc3333", roles) == "cccc3333: uniform-shrink 2.00 ms"
     assert _role_label("supernet", roles) == "supernet"
+    one_arch = [{**row, "baselines": {"uniform-shrink": {"arch_id": "eeee5555"}}} for row in MODELS]
+    grouped = _roles({"models": one_arch, "reference": REFERENCE})  # one legend entry, budgets grouped
+    assert _role_label("retrain eeee5555", grouped) == "eeee5555: uniform-shrink 2.00, 4.00 ms; largest"
     curves = training_logs(run_dir)
     assert set(curves) == {"supernet", "retrain aaaa1111", "retrain bbbb2222"}
     assert curves["supernet"]["train"] == [(10, 5.9), (20, 5.8), (30, 5.7)]
@@ -135,7 +142,9 @@ def test_build_report_writes_markdown_json_and_pngs(run_dir: Path) -> None:
     assert all(f"]({name})" in text for name in summary["figures"].values())
     assert "| 2.00 | 10.00 | `cccc3333` | 2.00M | 3.700 | 1.80 | yes | 9.00 | +1.00 | lowest supernet" in text
     assert "- At 4.00 ms, the largest arch (reference) (`eeee5555`, measured 3.95 ms) is within the budget too" in text
-    assert "at every budget: **no** (gaps per budget: +1.00, -0.50 vs the largest arch (reference))." in text
+    gaps = "2.00 ms: +1.00, 4.00 ms: -0.50 vs the largest arch (reference)"
+    assert f"at every budget: **no** (gap per budget: {gaps})." in text
+    assert "| 4.00 | 14.50 | `dddd4444` | 5.00M | 3.300 | 3.90 | yes | 13.00 | -0.50 vs the largest arch (ref" in text
     assert "## Latency budgets on the device" in text and "## Goals" in text and "the largest arch `eeee5555`" in text
     candidates = text[text.index("### Every uniform-shrink candidate (all 3 candidates measured)") :]
     assert candidates.index("`cccc3333`") < candidates.index("`dddd4444`") < candidates.index("`ffff6666`")
@@ -195,3 +204,35 @@ def test_report_command_prints_table_or_just_the_path(run_dir: Path) -> None:
     assert loud.exit_code == 0 and "aaaa1111" in loud.output and "14.50" in loud.output
     missing = runner.invoke(app, ["report", str(run_dir / "nope")])
     assert missing.exit_code == 2
+
+
+def test_gap_column_and_goal_line_print_the_same_gap(run_dir: Path) -> None:
+    """At 4 ms the chosen baseline's own gap (+1.50, stored with the row) and goal 1's (-0.50, against a better
+    in-budget model) differ; the baseline tables and the goal lines, in the report and on the console, all print
+    goal 1's."""
+    text = build_report(run_dir).read_text(encoding="utf-8")
+    table = text[text.index("## Baseline: uniform-shrink") : text.index("### Every")].splitlines()
+    cells = [line.split(" | ")[8] for line in table if line.startswith(("| 2.00 |", "| 4.00 |"))]
+    assert cells == ["+1.00", "-0.50 vs the largest arch (reference)"]
+    (goal,) = [line for line in text.splitlines() if "same-latency uniform-shrink" in line]
+    assert "(gap per budget: 2.00 ms: +1.00, 4.00 ms: -0.50 vs the largest arch (reference))" in goal
+    assert [row[5] for row in baseline_rows(run_dir)["uniform-shrink"]] == ["+1.00", "-0.50 vs eeee5555"]
+    console = [line for line in goal_lines(run_dir) if "uniform-shrink" in line]
+    assert console == [goal.removeprefix("- ").replace("**no**", "NO")]  # one wording, the verdict rendered apart
+
+
+def test_one_arch_for_every_budget_is_said() -> None:
+    def note(models: list[dict[str, Any]]) -> list[str]:
+        lines = pipeline_sections({"models": models, "reference": REFERENCE})
+        return [line for line in lines if line.startswith("Every budget chose")]
+
+    largest = [{**row, "baselines": {"uniform-shrink": {**BASE_A, "arch_id": "eeee5555"}}} for row in MODELS]
+    assert note(largest) == [
+        "Every budget chose the same uniform-shrink arch, `eeee5555` (the largest arch, the reference): this "
+        "baseline is one model, one marker in the BLEU-vs-latency plot."
+    ]
+    same = [{**row, "baselines": {"uniform-shrink": BASE_A}} for row in MODELS]
+    assert note(same)[0].startswith("Every budget chose the same uniform-shrink arch, `cccc3333`: this baseline")
+    assert note(MODELS) == [] and note(largest[:1]) == []  # two archs; one budget only
+    none_fits = [*largest, {**MODELS[1], "budget_ms": 1.0, "baselines": {"uniform-shrink": None}}]
+    assert note(none_fits) == []  # a budget where no baseline fits did not choose that arch

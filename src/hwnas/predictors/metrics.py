@@ -81,7 +81,8 @@ def parity_plot(y_true: Any, y_pred: Any, path: str | Path, *, title: str = "", 
     line = np.array([low, high])
     fig = Figure(figsize=(4.5, 4.5), dpi=120)
     ax = fig.add_subplot()
-    ax.scatter(true, pred, s=6, alpha=0.6, linewidths=0)
+    size = min(36.0, max(6.0, 3000.0 / true.size))  # thousands of points stay apart, a handful stay visible
+    ax.scatter(true, pred, s=size, alpha=0.6 if true.size > 300 else 0.9, linewidths=0, zorder=3)
     ax.plot(line, line, color="black", linewidth=1, label="y = x")
     ax.plot(line, line * 1.05, color="grey", linewidth=0.8, linestyle="--", label="+-5%")
     ax.plot(line, line * 0.95, color="grey", linewidth=0.8, linestyle="--")

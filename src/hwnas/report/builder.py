@@ -83,21 +83,26 @@ def _parity(run_dir: Path) -> tuple[list[float], list[float]]:
 
 
 def _roles(summary: dict[str, Any]) -> dict[str, list[str]]:
-    """arch_id[:8] -> what each retrained model is (searched / a baseline at a budget, the largest)."""
-    roles: dict[str, list[str]] = {}
+    """arch_id[:8] -> what each retrained model is, budgets grouped per role ("uniform-shrink 4.59, 9.88 ms",
+    "largest"), short enough for a legend entry."""
+    budgets: dict[str, dict[str, list[str]]] = {}
     for row in summary["models"]:
-        roles.setdefault(str(row["arch_id"])[:8], []).append(f"searched {row['budget_ms']:.2f} ms")
+        budget = f"{row['budget_ms']:.2f}"
+        budgets.setdefault(str(row["arch_id"])[:8], {}).setdefault("searched", []).append(budget)
         for name, base in sorted((row.get("baselines") or {}).items()):
             if base:
-                roles.setdefault(str(base["arch_id"])[:8], []).append(f"{name} {row['budget_ms']:.2f} ms")
+                budgets.setdefault(str(base["arch_id"])[:8], {}).setdefault(name, []).append(budget)
+    roles = {short: [f"{role} {', '.join(values)} ms" for role, values in by_role.items()]
+             for short, by_role in budgets.items()}  # fmt: skip
     if summary.get("reference"):
         roles.setdefault(str(summary["reference"]["arch_id"])[:8], []).append("largest")
     return roles
 
 
 def _role_label(label: str, roles: dict[str, list[str]]) -> str:
+    """A training curve's legend entry: the arch id and its roles ("3095e341: searched 9.88 ms; largest")."""
     short = label.removeprefix("retrain ")
-    return f"{label}: {', '.join(roles[short])}" if short in roles else label
+    return f"{short}: {'; '.join(roles[short])}" if short in roles else short
 
 
 def _figures(run_dir: Path, out: Path, summary: dict[str, Any]) -> dict[str, str]:

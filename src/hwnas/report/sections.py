@@ -1,11 +1,15 @@
 """The pipeline's own sections of ``report.md``: the latency-budget check on the device, each baseline next to the
-searched model with the BLEU gap and why it was chosen, every baseline candidate with its measured latency, and the
-two goal checks. Each function takes the ``summary.json`` data and returns Markdown lines (empty when the run has
-nothing to say on the subject)."""
+searched model with goal 1's BLEU gap and why it was chosen, every baseline candidate with its measured latency, and
+the two goal checks. Each function takes the ``summary.json`` data and returns Markdown lines (empty when the run has
+nothing to say on the subject).
+
+The gap per budget (:func:`goal_gap`, :func:`gap_text`) and the goal sentences (:func:`goal_sentences`) are also
+what the console summary prints (:mod:`hwnas.pipeline.summary_table`): one computation and one wording, so the
+report's table, its goal line and the console cannot disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 RULE_WORDING = {
@@ -50,27 +54,54 @@ def budget_section(models: Sequence[Mapping[str, Any]], margin: float | None) ->
     return lines
 
 
-def baseline_section(name: str, models: Sequence[Mapping[str, Any]], table: Mapping[str, Any] | None) -> list[str]:
-    """Per budget: the searched BLEU, the baseline chosen for the same budget (latency, BLEU, gap) and why."""
+def single_baseline_arch(models: Sequence[Mapping[str, Any]], name: str) -> str | None:
+    """The arch_id when there are two or more budgets and every one chose the same arch of baseline family ``name``
+    (a loose set of budgets picks the largest every time): the report and the plot then say so, since the family
+    is one model, not one per budget."""
+    chosen = [((row.get("baselines") or {}).get(name) or {}).get("arch_id") for row in models]
+    return chosen[0] if len(chosen) >= 2 and None not in chosen and len(set(chosen)) == 1 else None
+
+
+def goal_gap(goals: Mapping[str, Any], name: str, budget_ms: float) -> Mapping[str, Any]:
+    """The BLEU gap of goal 1 at one budget for baseline ``name`` (empty when the goal was not computed): the one
+    figure both the baseline tables and the goal lines print, so they cannot disagree."""
+    goal = (goals.get("beats_baseline") or {}).get(name) or {}
+    return next((e for e in goal.get("per_budget") or [] if e.get("budget_ms") == budget_ms), {})
+
+
+def _same_arch_note(name: str, models: Sequence[Mapping[str, Any]], reference: Mapping[str, Any] | None) -> list[str]:
+    only = single_baseline_arch(models, name)
+    if only is None:
+        return []
+    largest = " (the largest arch, the reference)" if reference and reference.get("arch_id") == only else ""
+    return ["", f"Every budget chose the same {name} arch, `{only}`{largest}: this baseline is one model, one marker "
+            "in the BLEU-vs-latency plot."]  # fmt: skip
+
+
+def baseline_section(name: str, summary: Mapping[str, Any]) -> list[str]:
+    """Per budget: the searched BLEU, the baseline chosen for the same budget (latency, BLEU), the goal's gap (which
+    names the model compared with when it is not this one) and why it was chosen."""
+    models, goals = summary.get("models") or [], summary.get("goals") or {}
+    table = (summary.get("baseline_candidates") or {}).get(name)
     rule = RULE_WORDING.get(str((table or {}).get("rule")), "the preference recorded with each choice")
     lines = ["", f"## Baseline: {name} (retrained with the same recipe)", "",
              f"Per budget, the candidate with {rule} among those whose latency is within the budget "
              f"({(table or {}).get('measured', 'candidates as recorded')}; every candidate is listed below).", "",
              "| budget (ms) | searched BLEU | baseline arch_id | params | valid loss | measured (ms) | within budget |"
-             " baseline BLEU | gap | why |", "|---:|---:|---|---:|---:|---:|---|---:|---:|---|"]  # fmt: skip
+             " baseline BLEU | gap (goal) | why |", "|---:|---:|---|---:|---:|---:|---|---:|---:|---|"]  # fmt: skip
     for row in models:
         base = (row.get("baselines") or {}).get(name)
         if not base:
             lines.append(f"| {_ms(row['budget_ms'])} | {_ms(row.get('bleu'))} | (none fits) |" + " - |" * 7)
             continue
-        gap = base.get("bleu_gap")
+        gap = gap_text(goal_gap(goals, name, row["budget_ms"]))
         lines.append(
             f"| {_ms(row['budget_ms'])} | {_ms(row.get('bleu'))} | `{base['arch_id']}` | {_params(base.get('params'))} "
             f"| {_loss(base.get('valid_loss'))} | {_ms(base.get('measured_ms'))} | "
-            f"{_yes_no(base.get('within_budget'))} | {_ms(base.get('bleu'))} | "
-            f"{'-' if gap is None else f'{gap:+.2f}'} | {(base.get('selection') or {}).get('reason', '-')} |"
+            f"{_yes_no(base.get('within_budget'))} | {_ms(base.get('bleu'))} | {gap} | "
+            f"{(base.get('selection') or {}).get('reason', '-')} |"
         )
-    return lines + _better_in_budget(name, models)
+    return lines + _same_arch_note(name, models, summary.get("reference")) + _better_in_budget(name, models)
 
 
 def _better_in_budget(name: str, models: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -121,13 +152,41 @@ def candidates_section(name: str, table: Mapping[str, Any], models: Sequence[Map
     return lines
 
 
-def gap_text(entry: Mapping[str, Any]) -> str:
-    """One budget's BLEU gap, naming the model compared with when it is not the chosen baseline (the report and
-    the pipeline's console summary both print it)."""
+def gap_text(entry: Mapping[str, Any], *, short: bool = False) -> str:
+    """One budget's BLEU gap (goal 1's entry), naming the model compared with when it is not the chosen baseline:
+    by its role, or by its arch id when ``short`` (a console table cell). The report and the console summary both
+    print it in their baseline tables and their goal lines."""
     if entry.get("gap") is None:
         return "-"
-    other = entry.get("baseline_arch_id") not in (None, entry.get("chosen_arch_id"))
-    return f"{entry['gap']:+.2f}" + (f" vs {entry.get('baseline_role')}" if other else "")
+    if entry.get("baseline_arch_id") in (None, entry.get("chosen_arch_id")):
+        return f"{entry['gap']:+.2f}"
+    other = str(entry["baseline_arch_id"])[:8] if short else entry.get("baseline_role")
+    return f"{entry['gap']:+.2f} vs {other}"
+
+
+def goal_sentences(goals: Mapping[str, Any], verdict: Callable[[bool | None], str]) -> list[str]:
+    """The goal checks as sentences, worded once for the report and the console summary (``verdict`` renders the
+    yes / no / unknown of each); the gaps are :func:`gap_text` of the same entries the baseline tables print."""
+    sentences = []
+    for name, goal in (goals.get("beats_baseline") or {}).items():
+        gaps = ", ".join(f"{_ms(b['budget_ms'])} ms: {gap_text(b)}" for b in goal["per_budget"])
+        sentences.append(
+            f"Searched model beats the best same-latency {name} baseline by >= {goal['margin_bleu']} BLEU at "
+            f"every budget: {verdict(goal['met'])} (gap per budget: {gaps or '-'})."
+        )
+    speed = goals.get("fastest_vs_largest") or {}
+    if speed:
+        detail = "not computable (a BLEU or latency is missing)"
+        if "speedup" in speed:
+            detail = (
+                f"{speed['speedup']:.2f}x faster ({speed['latency_kind']} {speed['fastest_ms']:.2f} vs "
+                f"{speed['largest_ms']:.2f} ms), BLEU loss {speed['bleu_loss']:+.2f}"
+            )
+        sentences.append(
+            f"Fastest searched model >= {speed['min_speedup']}x faster than the largest with <= "
+            f"{speed['max_bleu_loss']} BLEU loss: {verdict(speed['met'])} ({detail})."
+        )
+    return sentences
 
 
 def goals_section(reference: Mapping[str, Any] | None, goals: Mapping[str, Any]) -> list[str]:
@@ -141,25 +200,7 @@ def goals_section(reference: Mapping[str, Any] | None, goals: Mapping[str, Any])
             f"ms, measured {_ms(reference.get('measured_ms'))} ms, BLEU {_ms(reference.get('bleu'))}.",
             "",
         ]
-    for name, goal in (goals.get("beats_baseline") or {}).items():
-        gaps = ", ".join(gap_text(b) for b in goal["per_budget"])
-        lines.append(
-            f"- Searched model beats the best same-latency {name} baseline by >= {goal['margin_bleu']} BLEU at "
-            f"every budget: **{_yes_no(goal['met'])}** (gaps per budget: {gaps or '-'})."
-        )
-    speed = goals.get("fastest_vs_largest") or {}
-    if speed:
-        detail = "not computable (a BLEU or latency is missing)"
-        if "speedup" in speed:
-            detail = (
-                f"{speed['speedup']:.2f}x faster ({speed['latency_kind']} {speed['fastest_ms']:.2f} vs "
-                f"{speed['largest_ms']:.2f} ms), BLEU loss {speed['bleu_loss']:+.2f}"
-            )
-        lines.append(
-            f"- Fastest searched model >= {speed['min_speedup']}x faster than the largest with <= "
-            f"{speed['max_bleu_loss']} BLEU loss: **{_yes_no(speed['met'])}** ({detail})."
-        )
-    return lines
+    return lines + [f"- {sentence}" for sentence in goal_sentences(goals, lambda met: f"**{_yes_no(met)}**")]
 
 
 def pipeline_sections(summary: Mapping[str, Any]) -> list[str]:
@@ -169,7 +210,7 @@ def pipeline_sections(summary: Mapping[str, Any]) -> list[str]:
     lines = budget_section(models, summary.get("latency_margin"))
     names = sorted({name for row in models for name in (row.get("baselines") or {})} | set(tables))
     for name in names:
-        lines += baseline_section(name, models, tables.get(name))
+        lines += baseline_section(name, summary)
         if name in tables:
             lines += candidates_section(name, tables[name], models)
     return lines + goals_section(summary.get("reference"), summary.get("goals") or {})
