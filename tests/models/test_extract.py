@@ -17,15 +17,16 @@ from hwnas.spaces.registry import get_space
 TOL = 1e-5
 
 
-@pytest.mark.parametrize("pre", [False, True])
+@pytest.mark.parametrize(("pre", "scope"), [(False, "last"), (True, "last"), (True, "all")])
 def test_extracted_tiny_subnets_equal_the_supernet(
-    tiny: SearchSpace, pre: bool, supernet: Any, batch: Any, some_archs: Any
+    tiny: SearchSpace, pre: bool, scope: str, supernet: Any, batch: Any, some_archs: Any
 ) -> None:
-    model = supernet(tiny, normalize_before=pre)
+    model = supernet(tiny, normalize_before=pre, encoder_final_norm=scope)
     src, tgt = batch(1000, 3, 7, seed=1, pads=(0, 2)), batch(1000, 3, 6, seed=2, start=EOS_ID)
     mask = padding_mask(src, 0)
     for arch in some_archs(tiny, 6, seed=int(pre)):
         sub = extract(model, arch)
+        assert sub.config.encoder_final_norm == scope
         model.set_active_arch(arch)
         expected = model(src, mask, tgt)
         assert (sub(src, mask, tgt) - expected).abs().max() <= TOL

@@ -14,6 +14,8 @@ def test_defaults_follow_hat() -> None:
     config = parse_config({})
     assert config.optim.betas == (0.9, 0.98) and config.optim.label_smoothing == 0.1
     assert config.sampling.strategy == "random" and config.run.device == "auto" and config.run.bf16
+    assert config.data.valid_subset is None  # subnets are scored on the whole validation split
+    assert config.model.encoder_final_norm == "last"  # the final encoder norm on the encoder output only
 
 
 def test_yaml_round_trip(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def evaluate_checkpoint(
     device: str = "auto",
 ) -> dict[str, Any]:
     """Validation loss (mean token NLL) or sacreBLEU of one arch on a split of the run's corpus (default: the run's
-    validation split; ``max_sentences`` defaults to the run's ``valid_subset`` for the loss and all for BLEU)."""
+    validation split; ``max_sentences`` defaults to the run's ``valid_subset`` for the loss and all pairs for BLEU)."""
     model, codec, arch, meta = model_for_arch(checkpoint, arch, device=device)
     config = TrainConfig.model_validate(meta["config"])
     data = config.data
@@ -65,7 +65,7 @@ def evaluate_checkpoint(
         if data.corpus is None:
             raise ConfigError(f"--split {split!r} needs a registered corpus; this run used files (data.corpus: null)")
         data = data.model_copy(update={"valid_split": split})
-    limit = max_sentences if max_sentences is not None else (data.valid_subset if metric == "loss" else 10**9)
+    limit = max_sentences if max_sentences is not None else (data.valid_subset if metric == "loss" else None)
     corpus = load_split(data.model_copy(update={"valid_subset": limit}), "valid")
     result: dict[str, Any] = {"arch_id": arch.arch_id, "split": corpus.name, "sentences": len(corpus)}
     if metric == "loss":

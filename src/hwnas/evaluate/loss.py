@@ -1,5 +1,5 @@
 """Validation loss: HAT's search fitness, the mean per-token negative log-likelihood (nats, no label smoothing) of
-a subnet on a fixed validation subset."""
+a subnet on the run's validation pairs (the whole split, as HAT, unless ``data.valid_subset`` caps it)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def make_eval_batches(
 
     src_len = [len(s) for s in src]
     tgt_len = [len(t) for t in tgt]
-    budget = max(max_tokens, max(max(src_len), max(tgt_len)))  # never drop a long pair from the fixed subset
+    budget = max(max_tokens, max(max(src_len), max(tgt_len)))  # never drop a long pair from the validation set
     indices = token_batches(src_len, tgt_len, max_tokens=budget, rng=None)
     return [collate([src[i] for i in b], [tgt[i] for i in b]).to(device) for b in indices]
 

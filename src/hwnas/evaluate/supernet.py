@@ -1,5 +1,6 @@
 """`SupernetEvaluator`: HAT's search fitness for many subnets, i.e. the validation loss of each with the
-supernet's inherited weights, on a fixed validation subset tokenised and batched once (kept on the device).
+supernet's inherited weights, on the run's validation pairs (``data.valid_subset``: all of them as HAT, or the first
+N), tokenised and batched once (kept on the device) so every subnet is scored on the same pairs.
 
 It implements the search's Evaluator protocol (``metrics``, ``cheap``, ``evaluate(archs)``); the search registry
 builds it as ``--fitness supernet --checkpoint PATH``.

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from hwnas.core.errors import ConfigError
 from hwnas.models.layers import (
     DecoderLayer,
     DecoderLayerCache,
@@ -25,6 +27,31 @@ from hwnas.models.layers import (
     sinusoidal_positions,
     to_autocast_dtype,
 )
+
+# Which kept encoder outputs the final encoder LayerNorm (pre-norm only) normalises for HAT's arbitrary
+# encoder-decoder attention: "last" = only the final output, as HAT (its other kept layer outputs are raw);
+# "all" = every kept output, what hwnas did before this option existed.
+EncoderFinalNorm = Literal["last", "all"]
+ENCODER_FINAL_NORMS: tuple[EncoderFinalNorm, ...] = ("last", "all")
+
+
+def legacy_encoder_final_norm(normalize_before: bool) -> EncoderFinalNorm:
+    """The setting a model saved before ``encoder_final_norm`` existed was trained with: "all" under pre-norm;
+    under post-norm there is no final norm, so both settings compute the same and HAT's "last" is exact."""
+    return "all" if normalize_before else "last"
+
+
+def check_encoder_final_norm(owner: str, value: object) -> None:
+    if value not in ENCODER_FINAL_NORMS:
+        raise ConfigError(f"{owner}.encoder_final_norm = {value!r}; allowed: {', '.join(ENCODER_FINAL_NORMS)}")
+
+
+def with_saved_encoder_final_norm(data: dict[str, Any]) -> dict[str, Any]:
+    """A saved model config (JSON fields) with ``encoder_final_norm`` filled in as the model was trained when the
+    file predates the option, so old checkpoints and model files keep computing exactly what they computed."""
+    if "encoder_final_norm" not in data:
+        data = {**data, "encoder_final_norm": legacy_encoder_final_norm(bool(data.get("normalize_before", False)))}
+    return data
 
 
 def padding_mask(tokens: Tensor, pad_id: int) -> Tensor | None:
@@ -47,13 +74,15 @@ class StackView:
     dropout: float  # on the scaled embeddings
     layers: Sequence[nn.Module]  # active layers, in order
     final_norm: nn.Module | None  # pre-norm only
+    final_norm_scope: EncoderFinalNorm = "last"  # encoder only: which kept outputs ``final_norm`` applies to
 
 
 @dataclass
 class EncoderOut:
     """Encoder outputs kept for HAT's arbitrary encoder-decoder attention.
 
-    ``states`` are the outputs of the last few encoder layers, newest first (``states[0]`` is the final output),
+    ``states`` are the outputs of the last few encoder layers, newest first (``states[0]`` is the final output,
+    after the final norm under pre-norm; the others are raw layer outputs unless ``encoder_final_norm="all"``),
     each [B,S,E]. A decoder layer attending to the last k layers sees ``cat(states[:k], dim=1)`` [B,k*S,E] (HAT's
     order), with the padding mask repeated k times. When the encoder has fewer than k layers, all of them are used.
     """
@@ -142,7 +171,8 @@ class EncoderDecoder(nn.Module):
             states.append(x)
         kept = states[::-1][:keep]  # newest first
         if view.final_norm is not None:
-            kept = [view.final_norm(s) for s in kept]
+            normed = len(kept) if view.final_norm_scope == "all" else 1
+            kept = [view.final_norm(s) for s in kept[:normed]] + kept[normed:]
         return EncoderOut(tuple(kept), src_padding_mask)
 
     def new_cache(self) -> DecoderCache:

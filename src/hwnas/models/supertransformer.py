@@ -18,7 +18,13 @@ from hwnas.core.errors import ConfigError, InvalidArchError
 from hwnas.core.space import SearchSpace
 from hwnas.models.elastic import Elastic, ElasticEmbedding, ElasticLayerNorm
 from hwnas.models.elastic_blocks import ElasticDecoderLayer, ElasticEncoderLayer
-from hwnas.models.encdec import EncoderDecoder, StackView
+from hwnas.models.encdec import (
+    EncoderDecoder,
+    EncoderFinalNorm,
+    StackView,
+    check_encoder_final_norm,
+    with_saved_encoder_final_norm,
+)
 from hwnas.models.layers import LayerSettings
 from hwnas.models.subnet import ENDE_GENE_TO_LAYERS, DecoderLayerDims, EncoderLayerDims, SubnetDims
 from hwnas.models.transformer import TransformerConfig, TransformerModel
@@ -40,6 +46,7 @@ class SuperTransformerConfig:
     qkv_dim: int = 512  # fixed q/k/v width: heads split it, so projections never shrink with heads (HAT)
     max_ende_layers: int = 3  # a decoder layer attends to the last 1..3 encoder layers (HAT)
     normalize_before: bool = False  # HAT's WMT models are post-norm; pre-norm is steadier at high learning rates
+    encoder_final_norm: EncoderFinalNorm = "last"  # pre-norm: final encoder norm on the last output only (HAT)
     dropout: float = 0.3  # on embeddings and sublayer outputs (HAT WMT'14 En-De)
     attention_dropout: float = 0.1  # on attention probabilities (HAT)
     activation_dropout: float = 0.0  # after the FFN's ReLU (fairseq default)
@@ -48,6 +55,7 @@ class SuperTransformerConfig:
     pad_id: int = PAD_ID  # padding token: zero embedding row, masked keys
 
     def __post_init__(self) -> None:
+        check_encoder_final_norm("SuperTransformerConfig", self.encoder_final_norm)
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "int" and f.name != "pad_id" and value <= 0:
@@ -93,7 +101,7 @@ class SuperTransformerConfig:
 
     @classmethod
     def from_json(cls, text: str) -> SuperTransformerConfig:
-        return cls(**json.loads(text))
+        return cls(**with_saved_encoder_final_norm(json.loads(text)))
 
     def largest_dims(self) -> SubnetDims:
         return SubnetDims(
@@ -206,6 +214,7 @@ class SuperTransformer(EncoderDecoder):
             encoder_position_base_dim=c.encoder_embed_dim,
             decoder_position_base_dim=c.decoder_embed_dim,
             normalize_before=c.normalize_before,
+            encoder_final_norm=c.encoder_final_norm,
             dropout=c.dropout,
             attention_dropout=c.attention_dropout,
             activation_dropout=c.activation_dropout,
@@ -252,6 +261,7 @@ class SuperTransformer(EncoderDecoder):
             dropout=self._dropout(d.encoder_embed_dim, c.encoder_embed_dim),
             layers=tuple(self.encoder_layers)[: len(d.encoder_layers)],
             final_norm=self.encoder_norm,
+            final_norm_scope=c.encoder_final_norm,
         )
 
     def _decoder_view(self) -> StackView:

@@ -18,7 +18,13 @@ from torch import nn
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
-from hwnas.models.encdec import EncoderDecoder, StackView
+from hwnas.models.encdec import (
+    EncoderDecoder,
+    EncoderFinalNorm,
+    StackView,
+    check_encoder_final_norm,
+    with_saved_encoder_final_norm,
+)
 from hwnas.models.layers import (
     Attention,
     DecoderLayer,
@@ -43,6 +49,7 @@ class TransformerConfig:
     encoder_position_base_dim: int = 0  # sinusoid frequencies come from this width (0 = own width)
     decoder_position_base_dim: int = 0  # an extracted subnet keeps its supernet's so positions match exactly
     normalize_before: bool = False  # post-norm as HAT's WMT models; True = pre-norm
+    encoder_final_norm: EncoderFinalNorm = "last"  # pre-norm: final encoder norm on the last output only (HAT)
     dropout: float = 0.3  # on sublayer outputs and embeddings (HAT WMT'14 En-De)
     attention_dropout: float = 0.1  # on attention probabilities
     activation_dropout: float = 0.0  # after the FFN's ReLU
@@ -50,6 +57,7 @@ class TransformerConfig:
     pad_id: int = PAD_ID  # padding token (zero embedding row, masked in attention)
 
     def __post_init__(self) -> None:
+        check_encoder_final_norm("TransformerConfig", self.encoder_final_norm)
         base = self.encoder_position_base_dim or self.dims.encoder_embed_dim
         object.__setattr__(self, "encoder_position_base_dim", base)
         base = self.decoder_position_base_dim or self.dims.decoder_embed_dim
@@ -71,7 +79,7 @@ class TransformerConfig:
 
     @classmethod
     def from_json(cls, text: str) -> TransformerConfig:
-        data: dict[str, Any] = json.loads(text)
+        data = with_saved_encoder_final_norm(json.loads(text))
         dims = SubnetDims.from_dict(data.pop("dims"))
         return cls(dims=dims, **data)
 
@@ -178,6 +186,7 @@ class TransformerModel(EncoderDecoder):
             dropout=c.dropout,
             layers=tuple(self.encoder_layers),
             final_norm=self.encoder_norm,
+            final_norm_scope=c.encoder_final_norm,
         )
 
     def _decoder_view(self) -> StackView:

@@ -78,7 +78,7 @@ class AnalyticEvaluator:
 
 
 def _supernet(space: SearchSpace, *, checkpoint: str | None, device: str) -> Evaluator:
-    """Validation loss of each subnet on a fixed validation subset (HAT's search fitness)."""
+    """Validation loss of each subnet on the supernet run's validation pairs (HAT's search fitness)."""
     from hwnas.evaluate.supernet import supernet_factory
 
     if not checkpoint:

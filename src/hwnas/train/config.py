@@ -34,7 +34,12 @@ class DataConfig(_Section):
     valid_tgt: str | None = None
     vocab_size: int = Field(10_000, ge=8, description="joint SentencePiece BPE vocabulary size")
     max_train_pairs: int | None = Field(None, ge=1, description="use only the first N training pairs (quick runs)")
-    valid_subset: int = Field(1000, ge=1, description="validation pairs used for the loss (HAT's fixed subset)")
+    valid_subset: int | None = Field(
+        None,
+        ge=1,
+        description="validation pairs the loss is computed on: null = the whole validation split (HAT scores "
+        "subnets on all of it); N = only its first N pairs, a cost cap of hwnas's for CPU runs (not HAT's)",
+    )
     max_len: int = Field(256, ge=2, description="pairs with a side longer than this many tokens are dropped")
 
     @model_validator(mode="after")
@@ -53,6 +58,11 @@ class ModelConfig(_Section):
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     norm: Literal["pre", "post"] = Field("pre", description="pre-norm trains stably without long warm-up")
+    encoder_final_norm: Literal["last", "all"] = Field(
+        "last",
+        description="pre-norm only: the final encoder LayerNorm normalises the last encoder output only (HAT), or "
+        "'all' encoder outputs kept for arbitrary encoder-decoder attention (hwnas before this option)",
+    )
 
 
 class OptimConfig(_Section):
@@ -130,6 +140,18 @@ def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(explain_validation_error(exc, TrainConfig, source=source)) from None
+
+
+def parse_stored_config(data: Any, *, source: str) -> TrainConfig:
+    """A run config saved in a checkpoint. One saved before ``model.encoder_final_norm`` existed gets the setting
+    its model was trained with, not today's default (the rule lives with the models, which import torch)."""
+    from hwnas.models.encdec import legacy_encoder_final_norm
+
+    model = data.get("model") if isinstance(data, dict) else None
+    if isinstance(model, dict) and "encoder_final_norm" not in model:
+        pre = model.get("norm", ModelConfig().norm) == "pre"
+        data = {**data, "model": {**model, "encoder_final_norm": legacy_encoder_final_norm(pre)}}
+    return parse_config(data, source=source)
 
 
 def load_config(path: str | Path, **overrides: Any) -> TrainConfig:

@@ -22,12 +22,25 @@ from hwnas.core.arch import Arch
 from hwnas.evaluate.loss import autocast_for, valid_loss
 from hwnas.models.vocab import PAD_ID
 from hwnas.train.batches import Batch
-from hwnas.train.checkpoint import latest_checkpoint
+from hwnas.train.checkpoint import latest_checkpoint, load_checkpoint
 from hwnas.train.config import TrainConfig
-from hwnas.train.distributed import all_reduce_gradients, all_reduce_sum, init_distributed, shutdown_distributed
+from hwnas.train.distributed import (
+    DistContext,
+    all_reduce_gradients,
+    all_reduce_sum,
+    init_distributed,
+    shutdown_distributed,
+)
 from hwnas.train.loss import token_loss_sums
 from hwnas.train.runlog import LOG_FILE, ProgressBar, TrainLog
-from hwnas.train.session import Session, build_session, restore_session, save_checkpoint, write_run_config
+from hwnas.train.session import (
+    Session,
+    build_session,
+    restore_session,
+    resume_config,
+    save_checkpoint,
+    write_run_config,
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,18 @@ def _after_step(s: Session, log: TrainLog | None, record: dict[str, Any] | None)
         save_checkpoint(s)
 
 
+def _start_session(config: TrainConfig, ctx: DistContext, *, resume: bool) -> Session:
+    """A fresh session, or (``resume``) one restored from the run folder's latest checkpoint, whose stored config
+    is read first: settings whose default changed since the checkpoint keep their trained values unless set."""
+    latest = latest_checkpoint(Path(config.run_dir) / "checkpoints") if resume else None
+    if latest is None:
+        return build_session(config, ctx)
+    state = load_checkpoint(latest, map_location="cpu")
+    s = build_session(resume_config(config, state["config"], source=str(latest)), ctx)
+    restore_session(s, state, source=str(latest))
+    return s
+
+
 def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
     """Train (or, with ``resume``, continue from the run folder's latest checkpoint) and return where it ended."""
     ctx = init_distributed(config.run.device)
@@ -162,10 +187,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
     if config.run.threads is not None:
         torch.set_num_threads(config.run.threads)
     try:
-        s = build_session(config, ctx)
-        latest = latest_checkpoint(s.checkpoint_dir) if resume else None
-        if latest is not None:
-            restore_session(s, latest)
+        s = _start_session(config, ctx, resume=resume)
         if ctx.is_main:
             write_run_config(s)
         log = TrainLog(s.run_dir / LOG_FILE, resume_step=s.step if resume else None) if ctx.is_main else None

@@ -49,6 +49,7 @@ def build_model(*, space: SearchSpace, vocab_size: int, model: ModelConfig, arch
         space,
         vocab_size=vocab_size,
         normalize_before=model.norm == "pre",
+        encoder_final_norm=model.encoder_final_norm,
         dropout=model.dropout,
         attention_dropout=model.attention_dropout,
     )

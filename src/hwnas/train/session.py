@@ -20,7 +20,7 @@ from hwnas.data.batching import token_batches
 from hwnas.spaces.registry import get_space
 from hwnas.train import checkpoint as ckpt
 from hwnas.train.batches import Batch, BatchStream
-from hwnas.train.config import TrainConfig, parse_config
+from hwnas.train.config import TrainConfig, parse_stored_config
 from hwnas.train.distributed import DistContext, broadcast_parameters
 from hwnas.train.modeling import BuiltModel, build_model, model_from_state
 from hwnas.train.sampling import ArchSampler, FixedSampler, RandomSampler, SandwichSampler
@@ -39,6 +39,11 @@ RESUMABLE_CHANGES: tuple[str, ...] = (
     "run.threads",
     "run.device",
 )
+
+
+# Keys whose default changed after runs were made with the old one: a resumed run that leaves one unset continues
+# with its checkpoint's value instead of silently switching (HAT's final encoder norm; the whole validation split).
+DEFAULT_CHANGED: tuple[tuple[str, str], ...] = (("model", "encoder_final_norm"), ("data", "valid_subset"))
 
 
 @dataclass
@@ -193,10 +198,23 @@ def save_checkpoint(s: Session) -> Path:
     return path
 
 
-def restore_session(s: Session, path: Path) -> None:
-    """Continue exactly where the checkpoint left off (weights, optimizer, schedule, RNG, data position, step)."""
-    state = ckpt.load_checkpoint(path, map_location="cpu")
-    _check_same_run(parse_config(state["config"], source=str(path)), s.config)
+def resume_config(config: TrainConfig, stored: dict[str, Any], *, source: str) -> TrainConfig:
+    """The config a run resumed from a checkpoint (whose run config is ``stored``) continues with: ``config``, except
+    that a key of ``DEFAULT_CHANGED`` it leaves unset keeps the checkpoint's value (for a checkpoint older than the
+    key, the value its model was trained with). A key it sets to another value is refused by the same-run check."""
+    trained = parse_stored_config(stored, source=source)
+    updates: dict[str, Any] = {}
+    for section, key in DEFAULT_CHANGED:
+        given = getattr(config, section)
+        if key not in given.model_fields_set:
+            updates[section] = given.model_copy(update={key: getattr(getattr(trained, section), key)})
+    return config.model_copy(update=updates)
+
+
+def restore_session(s: Session, state: dict[str, Any], *, source: str) -> None:
+    """Continue exactly where the checkpoint ``state`` (read from ``source``) left off (weights, optimizer,
+    schedule, RNG, data position, step)."""
+    _check_same_run(parse_stored_config(state["config"], source=source), s.config)
     s.built.module.load_state_dict(state["model"])
     s.optimizer.load_state_dict(state["optimizer"])
     s.scheduler.load_state_dict(state["scheduler"])
