@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from hwnas import __version__
+from hwnas.cli.help_labels import LabelledGroup
 
 app = typer.Typer(
     name="hwnas",
+    cls=LabelledGroup,
     help="Hardware-aware neural architecture search for Transformers.",
     no_args_is_help=True,
     add_completion=False,
