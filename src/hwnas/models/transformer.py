@@ -140,7 +140,10 @@ def build_decoder_layer(embed_dim: int, encoder_dim: int, dims: DecoderLayerDims
 
 
 class TransformerModel(EncoderDecoder):
-    """A plain encoder-decoder Transformer of one architecture (freshly initialised by the constructor)."""
+    """A plain encoder-decoder Transformer of one architecture.
+
+    The constructor initialises it for its own widths; training from scratch instead starts from a fresh
+    supernet's slices, as HAT does (``hwnas.train.modeling.build_model``)."""
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()

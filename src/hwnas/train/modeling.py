@@ -1,7 +1,9 @@
 """Building the network a run trains, and rebuilding it from a checkpoint.
 
 A supernet run trains a :class:`SuperTransformer` and activates each step's subnet; a from-scratch run extracts the
-one arch as a standalone :class:`TransformerModel` (only its own weights, so faster) and trains that. The
+one arch as a standalone :class:`TransformerModel` (only its own weights, so faster) and trains that. Extracting it
+from a fresh supernet is HAT's initialisation: HAT retrains a SubTransformer inside a fresh SuperTransformer, so its
+weights start as slices of super-shaped inits (docs/hat-fidelity.md). The
 checkpoint records which of the two it holds and the model's JSON config, so it can be rebuilt without the run's
 YAML.
 """
