@@ -44,6 +44,7 @@ class TimedRunner:
 
     def __init__(self, inner: LLMRunner) -> None:
         self.inner, self.model = inner, inner.model
+        self.structured_output = bool(getattr(inner, "structured_output", False))
         self.answers = self.cached = self.failed = 0
         self.seconds: list[float] = []
         self._lock = threading.Lock()

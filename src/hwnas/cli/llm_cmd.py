@@ -44,6 +44,12 @@ LLM_FLAGS: dict[str, tuple[str | None, Any, str, str]] = {
     "llm_gguf": ("gguf", Path | None, "--llm-gguf", "Embedded: a .gguf file (env HWNAS_LLM_GGUF)."),
     "llm_backend": ("backend", str | None, "--llm-backend", "Embedded: auto | transformers | llama_cpp."),
     "llm_threads": ("threads", int | None, "--llm-threads", "Embedded: CPU threads (default 1)."),
+    "llm_structured_output": (
+        "structured_output",
+        str | None,
+        "--llm-structured-output",
+        "auto | on | off: constrain answers to JSON (auto: embedded llama_cpp only).",
+    ),
     "llm_temperature": ("temperature", float | None, "--llm-temperature", "0 = greedy (default)."),
     "llm_top_p": ("top_p", float | None, "--llm-top-p", "Nucleus sampling mass (default 1)."),
     "llm_max_tokens": ("max_tokens", int | None, "--llm-max-tokens", "Longest answer in tokens (default 32)."),

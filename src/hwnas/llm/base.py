@@ -37,12 +37,23 @@ class Sampling:
 
 @dataclass(frozen=True)
 class Request:
+    """One chat request. ``answer_schema`` (JSON text of a JSON schema) asks for a structured answer: clients that
+    can constrain their output to it do (see :class:`LLMClient`), the others answer in free text."""
+
     messages: tuple[Message, ...]
     sampling: Sampling = Sampling()
+    answer_schema: str | None = None
 
     def cache_key(self, model: str) -> str:
-        """SHA-256 of (model, messages, sampling): the disk cache key; equal requests to one model share it."""
-        payload = {"model": model, "messages": [asdict(m) for m in self.messages], "sampling": asdict(self.sampling)}
+        """SHA-256 of (model, messages, sampling[, answer schema]): the disk cache key; equal requests to one model
+        share it (a request without a schema keeps the key it had before schemas existed)."""
+        payload: dict[str, object] = {
+            "model": model,
+            "messages": [asdict(m) for m in self.messages],
+            "sampling": asdict(self.sampling),
+        }
+        if self.answer_schema is not None:
+            payload["answer_schema"] = self.answer_schema
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -66,7 +77,11 @@ class TransientLLMError(LLMError):
 @runtime_checkable
 class LLMClient(Protocol):
     """One model behind one interface. ``model`` identifies it in cache keys and in recorded results (e.g.
-    ``"openai:gpt-4o-mini@https://api.openai.com/v1"``, ``"embedded:SmolLM2-135M-Instruct-Q4_1"``)."""
+    ``"openai:gpt-4o-mini@https://api.openai.com/v1"``, ``"embedded:SmolLM2-135M-Instruct-Q4_1"``).
+
+    Optional attributes the runner reads: ``max_concurrency`` (int), ``cacheable`` (bool, default True) and
+    ``structured_output`` (bool, default False: the client constrains its answer to a request's ``answer_schema``,
+    e.g. with a llama.cpp grammar or an endpoint's ``response_format``)."""
 
     model: str
 

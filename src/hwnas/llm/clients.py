@@ -50,6 +50,11 @@ class LLMSettings(BaseModel):
     cache_dir: Path | None = Field(None, description="default: $HWNAS_CACHE_DIR/llm/responses")
     gguf: Path | None = Field(None, description="embedded: a .gguf file instead of SmolLM2-135M-Instruct")
     backend: Literal["auto", "transformers", "llama_cpp"] = Field("auto", description="embedded model backend")
+    structured_output: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="ask for answers constrained to a JSON schema: auto = where the client surely can (embedded "
+        "llama_cpp; endpoints only with 'on', since servers differ)",
+    )
     threads: int = Field(1, ge=1, le=256, description="embedded: torch / llama.cpp threads")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy")
     top_p: float = Field(1.0, gt=0, le=1)
@@ -119,7 +124,12 @@ def register_client(name: str, factory: ClientFactory) -> None:
 def _embedded(settings: LLMSettings) -> LLMClient:
     from hwnas.llm.embedded import EmbeddedClient
 
-    return EmbeddedClient(gguf=settings.gguf, threads=settings.threads, backend=settings.backend)
+    return EmbeddedClient(
+        gguf=settings.gguf,
+        threads=settings.threads,
+        backend=settings.backend,
+        structured_output=settings.structured_output,
+    )
 
 
 def _openai(settings: LLMSettings) -> LLMClient:
@@ -130,7 +140,12 @@ def _openai(settings: LLMSettings) -> LLMClient:
             "llm.model is required for client 'openai': the model name the server serves "
             "(e.g. Qwen/Qwen2.5-7B-Instruct for vLLM, llama3.2 for Ollama, gpt-4o-mini for OpenAI)"
         )
-    return OpenAIClient(model=settings.model, base_url=settings.base_url, api_key_env=settings.api_key_env)
+    return OpenAIClient(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key_env=settings.api_key_env,
+        structured_output=settings.structured_output == "on",
+    )
 
 
 def _replay(settings: LLMSettings) -> LLMClient:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from hwnas.core.errors import ConfigError, UnknownNameError
 from hwnas.llm.base import Request
@@ -52,6 +53,9 @@ class LlamaCppBackend:
 
     def generate(self, request: Request, *, timeout_s: float) -> str:
         sampling = request.sampling
+        constrained: dict[str, Any] = {}
+        if request.answer_schema is not None:  # a grammar built from the schema: the answer is always well-formed
+            constrained["response_format"] = {"type": "json_object", "schema": json.loads(request.answer_schema)}
         answer = self._llm.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in request.messages],
             temperature=sampling.temperature,
@@ -59,12 +63,25 @@ class LlamaCppBackend:
             max_tokens=sampling.max_tokens,
             stop=list(sampling.stop) or None,
             seed=sampling.seed,
+            **constrained,
         )
         return str(answer["choices"][0]["message"]["content"] or "")
 
 
 BackendFactory = Callable[..., Backend]
 BACKENDS: dict[str, BackendFactory] = {"transformers": _transformers_backend, "llama_cpp": LlamaCppBackend}
+CONSTRAINING_BACKENDS = frozenset({"llama_cpp"})  # backends that honour a request's answer_schema
+StructuredOutput = Literal["auto", "on", "off"]
+
+
+def resolve_structured(wish: StructuredOutput, backend: str) -> bool:
+    """``auto``: constrain answers where the backend can; ``on`` where it cannot is an error, not a silent no."""
+    if wish == "on" and backend not in CONSTRAINING_BACKENDS:
+        raise ConfigError(
+            f"llm.structured_output is 'on' but the embedded backend {backend!r} cannot constrain its answers; "
+            f"allowed with it: auto, off (or use --llm-backend {' / '.join(sorted(CONSTRAINING_BACKENDS))})"
+        )
+    return wish != "off" and backend in CONSTRAINING_BACKENDS
 
 
 def pick_backend(name: str) -> str:
@@ -94,11 +111,13 @@ class EmbeddedClient:
         threads: int = DEFAULT_THREADS,
         backend: str = "auto",
         converted_root: str | Path | None = None,
+        structured_output: StructuredOutput = "auto",
     ) -> None:
         if threads < 1:
             raise ConfigError(f"llm.threads is {threads!r}; allowed: an integer >= 1")
         self.location = require_gguf(gguf)
         self.backend_name = pick_backend(backend)
+        self.structured_output = resolve_structured(structured_output, self.backend_name)
         self.threads = threads
         self.converted_root = Path(converted_root) if converted_root is not None else _default_converted_root()
         self.model = embedded_model_id(self.location.path, self.backend_name)
@@ -117,6 +136,7 @@ class EmbeddedClient:
             "found_via": self.location.source,
             "backend": self.backend_name,
             "threads": self.threads,
+            "structured_output": self.structured_output,
             "converted_copy": str(converted) if (converted / MARKER).is_file() else None,
         }
 

@@ -11,6 +11,7 @@ never a substitute number. The successful samples of an arch are aggregated by t
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -22,8 +23,8 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
 from hwnas.llm.base import Completion, LLMError, LLMRunner, Message, Request, Sampling
-from hwnas.llm.parsing import ValueRange, parse_number
-from hwnas.llm.prompts import PromptTemplate, arch_line, efficiency_line, space_variables
+from hwnas.llm.parsing import ANSWER_SCHEMA, ValueRange, parse_answer
+from hwnas.llm.prompts import PromptTemplate, arch_line, efficiency_line, gflops_text, hat_lines, space_variables
 
 if TYPE_CHECKING:
     from hwnas.llm.llmpp_config import PredictorConfig
@@ -93,16 +94,20 @@ class PromptContext:
             "task": dict(self.task),
             "examples": [dict(e) for e in self.examples],
             "demonstrations": [
-                {
-                    "arch": arch_line(d.arch),
-                    "efficiency": efficiency_line(d.arch, self.space),
-                    "value": self.value_format.format(d.value),
-                }
-                for d in demonstrations
+                {**self._arch_variables(d.arch), "value": self.value_format.format(d.value)} for d in demonstrations
             ],
-            "query": {"arch": arch_line(query), "efficiency": efficiency_line(query, self.space)},
+            "query": self._arch_variables(query),
         }
         return self.template.render(variables)
+
+    def _arch_variables(self, arch: Arch) -> dict[str, Any]:
+        """How templates may show one arch: a one-line gene list, HAT key lines, params + FLOPs, GFLOPs."""
+        return {
+            "arch": arch_line(arch),
+            "hat_lines": hat_lines(arch),
+            "efficiency": efficiency_line(arch, self.space),
+            "gflops": gflops_text(arch, self.space),
+        }
 
 
 @dataclass(kw_only=True)
@@ -169,15 +174,21 @@ class LLMPPPredictor:
         seed = self.base_seed + sample + attempt * RETRY_SEED_STRIDE
         return replace(self.sampling, temperature=temperature, seed=seed)
 
+    @property
+    def answer_schema(self) -> str | None:
+        """The JSON schema requests carry when the runner's client can constrain its answers to it, else None."""
+        return json.dumps(ANSWER_SCHEMA, sort_keys=True) if getattr(self.runner, "structured_output", False) else None
+
     def predict(self, archs: Sequence[Arch]) -> list[Prediction]:
         prompts = [self.context.messages(self.used_demonstrations, arch) for arch in archs]
+        schema = self.answer_schema
         slots = [(a, s) for a in range(len(archs)) for s in range(self.samples)]
         history: dict[tuple[int, int], list[Sample]] = {slot: [] for slot in slots}
         pending = slots
         for attempt in range(self.max_attempts):
             if not pending:
                 break
-            requests = [Request(prompts[a], self.sampling_for(s, attempt)) for a, s in pending]
+            requests = [Request(prompts[a], self.sampling_for(s, attempt), schema) for a, s in pending]
             answers = self.runner.run(requests)
             if len(answers) != len(requests):
                 raise LLMError(f"runner returned {len(answers)} results for {len(requests)} requests")
@@ -189,10 +200,8 @@ class LLMPPPredictor:
     def _sample(self, attempt: int, sampling: Sampling, answer: Completion | LLMError) -> Sample:
         if isinstance(answer, LLMError):
             return Sample(attempt, sampling.seed, sampling.temperature, None, None, f"request failed: {answer}")
-        text = answer.text
-        value = parse_number(text, self.value_range)
-        error = None if value is not None else f"no number in {self.value_range} in the answer"
-        return Sample(attempt, sampling.seed, sampling.temperature, text, value, error)
+        parsed = parse_answer(answer.text, self.value_range, metric=self.context.metric)
+        return Sample(attempt, sampling.seed, sampling.temperature, answer.text, parsed.value, parsed.reason)
 
     def _prediction(self, arch: Arch, per_sample: list[list[Sample]]) -> Prediction:
         finals = [attempts[-1] for attempts in per_sample]
@@ -218,4 +227,5 @@ class LLMPPPredictor:
             "sampling": asdict(self.sampling),
             "max_attempts": self.max_attempts,
             "value_range": [self.value_range.low, self.value_range.high],
+            "answer_schema": self.answer_schema,
         }

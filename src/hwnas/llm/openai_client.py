@@ -7,6 +7,7 @@ package's own retries are switched off: the runner owns retries, so every client
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 from urllib.parse import urlparse
@@ -36,7 +37,14 @@ class OpenAIClient:
     for ``vllm serve Qwen/Qwen2.5-7B-Instruct``). Its cache identity is ``openai:<model>@<base_url>``, so answers of
     different servers never mix."""
 
-    def __init__(self, *, model: str, base_url: str | None = None, api_key_env: str = DEFAULT_API_KEY_ENV) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        api_key_env: str = DEFAULT_API_KEY_ENV,
+        structured_output: bool = False,
+    ) -> None:
         openai = _import_openai()
         self.served_model = model
         self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
@@ -53,6 +61,8 @@ class OpenAIClient:
             )
         self._client = openai.OpenAI(base_url=self.base_url, api_key=self._secret or PLACEHOLDER_KEY, max_retries=0)
         self.model = f"openai:{model}@{self.base_url}"
+        # response_format json_schema: OpenAI, vLLM, llama.cpp server and Ollama accept it, others answer HTTP 400
+        self.structured_output = structured_output
 
     def __repr__(self) -> str:
         return (
@@ -65,6 +75,7 @@ class OpenAIClient:
             "served_model": self.served_model,
             "api_key_env": self.api_key_env,
             "api_key_set": bool(self._secret),
+            "structured_output": self.structured_output,
         }
 
     def complete(self, request: Request, *, timeout_s: float) -> str:
@@ -79,6 +90,9 @@ class OpenAIClient:
         }
         if sampling.seed is not None:
             kwargs["seed"] = sampling.seed
+        if self.structured_output and request.answer_schema is not None:
+            schema = {"name": "answer", "schema": json.loads(request.answer_schema), "strict": True}
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": schema}
         if sampling.stop:
             kwargs["stop"] = list(sampling.stop)
         try:

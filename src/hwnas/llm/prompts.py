@@ -103,10 +103,14 @@ def _value_text(value: Any) -> str:
 
 
 def hyperparameters(space: SearchSpace) -> list[dict[str, Any]]:
-    """One entry per gene: key (gene name), label, doc, choices, and the layer-count gene it follows (if per layer)."""
+    """One entry per gene: key (gene name), its HAT SubTransformer key (None outside HAT's genes), label, doc,
+    choices, and the layer-count gene it follows (if per layer)."""
+    from hwnas.encodings.hat_yaml import HAT_YAML_KEYS
+
     return [
         {
             "key": g.name,
+            "hat_key": HAT_YAML_KEYS.get(g.name),
             "name": gene_label(g.name),
             "doc": g.doc or gene_label(g.name),
             "choices": ", ".join(str(c) for c in g.choices),
@@ -120,6 +124,25 @@ def hyperparameters(space: SearchSpace) -> list[dict[str, Any]]:
 def arch_line(arch: Arch) -> str:
     """One line, every gene in the arch's order: ``encoder embed dim: 640, ..., decoder ffn embed dim: [3072]``."""
     return ", ".join(f"{gene_label(name)}: {_value_text(value)}" for name, value in arch.genes.items())
+
+
+def hat_lines(arch: Arch) -> list[str]:
+    """The arch as LLM-PP's seed files write it: one ``key: value`` line per gene, in HAT's SubTransformer keys
+    (``encoder-embed-dim-subtransformer: 640``, lists for per-layer genes); gene names outside HAT's genes."""
+    from hwnas.encodings.hat_yaml import HAT_YAML_KEYS
+
+    return [f"{HAT_YAML_KEYS.get(name, name)}: {_value_text(value)}" for name, value in arch.genes.items()]
+
+
+def gflops_text(arch: Arch, space: SearchSpace) -> str:
+    """Analytic GFLOPs of one forward pass with one decimal, as the LLM-PP paper's prompt shows them (``unknown``
+    for a family the counters do not cover)."""
+    from hwnas.metrics import analytic_metrics
+
+    try:
+        return f"{analytic_metrics(arch, space)['flops'] / 1e9:.1f}"
+    except HwnasError:
+        return "unknown"
 
 
 def _si(value: float) -> str:

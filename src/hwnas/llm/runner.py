@@ -71,6 +71,11 @@ class Runner:
     def model(self) -> str:
         return self.client.model
 
+    @property
+    def structured_output(self) -> bool:
+        """Whether the client constrains answers to a request's ``answer_schema`` (see :class:`LLMClient`)."""
+        return bool(getattr(self.client, "structured_output", False))
+
     def __repr__(self) -> str:
         return (
             f"Runner({self.client!r}, cache={self.cache!r}, timeout_s={self.timeout_s}, "
