@@ -62,6 +62,7 @@ def machine_info() -> dict[str, Any]:
         "torch": torch.__version__,
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,  # 1, 5, 15 min
         "torch_threads": torch.get_num_threads(),
         "git_commit": _git_commit(),
     }
