@@ -64,6 +64,30 @@ def test_killed_and_resumed_run_repeats_the_uninterrupted_run(
         assert torch.equal(x, y), name
 
 
+def test_resume_says_where_it_starts_and_draws_no_bar_for_a_finished_run(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = parse_config(tiny_config(corpus_dir, tmp_path))
+    said: list[str] = []
+    train(config, resume=True, say=said.append)
+    assert said == [f"no checkpoint in {tmp_path / 'checkpoints'}: training from step 0"]
+    (tmp_path / "checkpoints" / "step-00000008.pt").unlink()  # as if killed between the checkpoints at 4 and 8
+    train(config, resume=True, say=said.append)
+    assert said[1] == f"resumed from step 4 of 8 ({tmp_path / 'checkpoints'})"
+    bars: list[bool] = []
+    real_bar = loop.ProgressBar
+
+    def recording_bar(*, total: int, start: int, enabled: bool) -> loop.ProgressBar:
+        bars.append(enabled)
+        return real_bar(total=total, start=start, enabled=False)
+
+    monkeypatch.setattr(loop, "ProgressBar", recording_bar)
+    shown = parse_config(tiny_config(corpus_dir, tmp_path, run={"quiet": False}))
+    result = train(shown, resume=True, say=said.append)
+    assert said[2] == f"already trained: step 8 of 8 in {tmp_path / 'checkpoints'}; nothing to do"
+    assert result.steps == 8 and bars == [False]  # nothing to train: no frozen "8/8 loss -" bar
+
+
 def test_resume_refuses_a_changed_config(corpus_dir: Path, tmp_path: Path) -> None:
     from hwnas.core.errors import ConfigError
 

@@ -21,10 +21,12 @@ from hwnas.pipeline.runner import StageContext
 
 
 def _train(ctx: StageContext, run_dir: Path, arch: dict[str, Any] | None, length: SupernetStage | RetrainStage) -> Any:
+    """Train (or resume: one line says from which step, or that the model is already trained)."""
     from hwnas.train import train
 
     config = train_config(ctx.config, run_dir=run_dir, arch=arch, length=length, quiet=ctx.quiet)
-    result = train(config, resume=(run_dir / "checkpoints").is_dir())
+    who = f"[{run_dir.parent.name}] {run_dir.name}" if arch is not None else f"[{run_dir.name}]"
+    result = train(config, resume=(run_dir / "checkpoints").is_dir(), say=lambda line: ctx.log(f"{who}: {line}"))
     return result
 
 
@@ -67,10 +69,20 @@ def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | 
             "resume": True,
         }
     )
+    _say_resumed_search(ctx, out, search.iterations)
     with progress_bar(f"search <= {limit:.2f} ms", total=search.iterations, quiet=ctx.quiet) as advance:
         outcome = run_search(config, on_iteration=lambda entry: advance(int(entry["iteration"]) + 1))
     best: dict[str, Any] | None = outcome.result.best
     return best
+
+
+def _say_resumed_search(ctx: StageContext, out: Path, iterations: int) -> None:
+    """A search found in its folder continues from its journal (replayed, nothing evaluated twice): say how far."""
+    from hwnas.search.rundir import JOURNAL_FILE, journal_state
+
+    if (out / JOURNAL_FILE).is_file():
+        done = len(journal_state(out).asked)
+        ctx.log(f"[search] {out.name}: resumed from its journal, {done} of {iterations} iterations done")
 
 
 def _max_measures(ctx: StageContext) -> int:

@@ -10,7 +10,9 @@ whatever the split into micro-batches and ranks.
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +143,8 @@ def _validate(s: Session) -> dict[str, Any]:
 def _run(s: Session, log: TrainLog | None) -> float | None:
     cfg, last_loss = s.config.run, None
     window = _Window(s.ctx.device)
-    with ProgressBar(total=s.total_steps, start=s.step, enabled=s.ctx.is_main and not cfg.quiet) as bar:
+    shown = s.ctx.is_main and not cfg.quiet and s.step < s.total_steps  # no frozen bar for a finished run
+    with ProgressBar(total=s.total_steps, start=s.step, enabled=shown) as bar:
         while s.step < s.total_steps:
             archs = s.sampler.archs_for_step(s.step)
             batches = _my_batches(s, s.stream.next_step())
@@ -180,8 +183,23 @@ def _start_session(config: TrainConfig, ctx: DistContext, *, resume: bool) -> Se
     return s
 
 
-def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
-    """Train (or, with ``resume``, continue from the run folder's latest checkpoint) and return where it ended."""
+def _say_where_it_starts(s: Session, say: Callable[[str], None]) -> None:
+    """One line on resume: the step it continues from, or that the run is already complete (then nothing runs)."""
+    if s.step >= s.total_steps:
+        say(f"already trained: step {s.step} of {s.total_steps} in {s.checkpoint_dir}; nothing to do")
+    elif s.step > 0:
+        say(f"resumed from step {s.step} of {s.total_steps} ({s.checkpoint_dir})")
+    else:
+        say(f"no checkpoint in {s.checkpoint_dir}: training from step 0")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def train(config: TrainConfig, *, resume: bool = False, say: Callable[[str], None] | None = None) -> TrainResult:
+    """Train (or, with ``resume``, continue from the run folder's latest checkpoint) and return where it ended.
+    On resume one line says where it starts, to ``say`` (default: stderr unless ``run.quiet``; rank 0 only)."""
     ctx = init_distributed(config.run.device)
     threads_before = torch.get_num_threads()
     if config.run.threads is not None:
@@ -190,6 +208,8 @@ def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
         s = _start_session(config, ctx, resume=resume)
         if ctx.is_main:
             write_run_config(s)
+            if resume and (say is not None or not config.run.quiet):
+                _say_where_it_starts(s, say or _stderr)
         log = TrainLog(s.run_dir / LOG_FILE, resume_step=s.step if resume else None) if ctx.is_main else None
         try:
             last_loss = _run(s, log)
