@@ -80,7 +80,10 @@ def search(
     ),
     checkpoint: str | None = typer.Option(None, "--checkpoint", help="Supernet checkpoint (supernet evaluator)."),
     latency_model: str | None = typer.Option(
-        None, "--latency-model", help="Saved latency predictor: adds the predicted 'latency' metric."
+        None,
+        "--latency-model",
+        help="Saved latency predictor: adds the predicted 'latency' metric (default for a 'latency' objective or "
+        "constraint: the predictor shipped for the space and this device).",
     ),
     accuracy_model: str | None = typer.Option(
         None, "--accuracy-model", help="Saved LLM-Distill-PP accuracy predictor (llm-distill evaluator)."
