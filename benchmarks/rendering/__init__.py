@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import hat, hybrid, llm, predictors, repeatability
+from rendering import hat, hybrid, llm, predictors, quickstart, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -28,4 +28,6 @@ def _readme() -> list[str]:
 BLOCKS: dict[str, Section] = {
     "readme": _readme,
     "llm-backends": llm.llm_backends,
+    "llm-distill": llm.llm_distill,
+    "quickstart-times": quickstart.quickstart_times,
 }
