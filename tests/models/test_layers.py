@@ -20,7 +20,7 @@ def _settings(pre: bool) -> LayerSettings:
         dropout=0.0,
         attention_dropout=0.0,
         activation_dropout=0.0,
-        scale_dropout=False,
+        dropout_scaling="none",
         eps=1e-5,
     )
 

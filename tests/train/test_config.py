@@ -16,6 +16,8 @@ def test_defaults_follow_hat() -> None:
     assert config.sampling.strategy == "random" and config.run.device == "auto" and config.run.bf16
     assert config.data.valid_subset is None  # subnets are scored on the whole validation split
     assert config.model.encoder_final_norm == "last"  # the final encoder norm on the encoder output only
+    assert config.model.dropout_scaling == "hat"  # a narrower subnet's dropout scaled with its width
+    assert config.model.scratch_init == "supernet-slice"  # HAT retrains inside a fresh SuperTransformer
 
 
 def test_yaml_round_trip(tmp_path: Path) -> None:
@@ -34,6 +36,8 @@ def test_yaml_round_trip(tmp_path: Path) -> None:
         ({"run": {"max_steps": None}}, r"set run\.max_steps or run\.max_epochs"),
         ({"sampling": {"strategy": "greedy"}}, r"'sampling\.strategy'.*'random' or 'sandwich'"),
         ({"run": {"max_steps": 1, "device": "tpu"}}, r"'run\.device'"),
+        ({"model": {"scratch_init": "own"}}, r"'model\.scratch_init'.*'supernet-slice' or 'own-widths'"),
+        ({"model": {"dropout_scaling": True}}, r"'model\.dropout_scaling'.*'hat', 'all' or 'none'"),
         ({"data": {"corpus": None}}, r"data\.train_src/train_tgt/valid_src/valid_tgt are all required"),
         ({"data": {"train_src": "a"}}, r"either data\.corpus or"),
         ([1, 2], r"must be a YAML mapping"),

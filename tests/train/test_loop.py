@@ -101,25 +101,29 @@ def test_resume_refuses_a_changed_config(corpus_dir: Path, tmp_path: Path) -> No
 def test_a_checkpoint_older_than_a_changed_default_loads_and_resumes_as_trained(
     corpus_dir: Path, tmp_path: Path
 ) -> None:
-    """Defaults changed since (model.encoder_final_norm: "all" -> "last", data.valid_subset: 1000 -> all): a run
-    resumed without setting them continues as it was trained; setting another value is refused."""
+    """Defaults changed since (model.encoder_final_norm: "all" -> "last", data.valid_subset: 1000 -> all, a
+    supernet's model.dropout_scaling: "all" -> "hat"): a run resumed without setting them continues as it was
+    trained; setting another value is refused."""
     from hwnas.core.errors import ConfigError
 
-    old = tiny_config(corpus_dir, tmp_path, model={"encoder_final_norm": "all"}, data={"valid_subset": 30})
+    model = {"encoder_final_norm": "all", "dropout_scaling": "all"}
+    old = tiny_config(corpus_dir, tmp_path, model=model, data={"valid_subset": 30})
     train(parse_config({**old, "run": {**old["run"], "max_steps": 4}}))
     path = tmp_path / "checkpoints" / "step-00000004.pt"
     state = torch.load(path, weights_only=True)  # rewritten as hwnas wrote it before the option existed
-    del state["config"]["model"]["encoder_final_norm"]
+    del state["config"]["model"]["encoder_final_norm"], state["config"]["model"]["dropout_scaling"]
     model_config = json.loads(state["model_config"])
-    del model_config["encoder_final_norm"]
-    torch.save({**state, "model_config": json.dumps(model_config)}, path)
+    del model_config["encoder_final_norm"], model_config["dropout_scaling"]
+    torch.save({**state, "model_config": json.dumps({**model_config, "scale_dropout": True})}, path)
     assert load_trained(path)[0].module.config.encoder_final_norm == "all"  # type: ignore[union-attr]
+    assert load_trained(path)[0].module.config.dropout_scaling == "all"  # type: ignore[union-attr]
 
     resumed = train(parse_config(tiny_config(corpus_dir, tmp_path, run={"max_steps": 6})), resume=True)
     built, _, meta = load_trained(resumed.checkpoint)  # type: ignore[arg-type]
     assert built.module.config.encoder_final_norm == meta["config"]["model"]["encoder_final_norm"] == "all"  # type: ignore[union-attr]
     written = yaml.safe_load((tmp_path / "config.yaml").read_text())
     assert written["model"]["encoder_final_norm"] == "all" and written["data"]["valid_subset"] == 30
+    assert built.module.config.dropout_scaling == written["model"]["dropout_scaling"] == "all"  # type: ignore[union-attr]
     other = tiny_config(corpus_dir, tmp_path, model={"encoder_final_norm": "last"}, run={"max_steps": 8})
     with pytest.raises(ConfigError, match=r"model\.encoder_final_norm"):
         train(parse_config(other), resume=True)

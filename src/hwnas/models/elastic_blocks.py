@@ -1,7 +1,7 @@
 """Elastic containers: FFN, encoder layer and decoder layer built from elastic parts; they only delegate the verbs.
 
 Each subclasses its plain counterpart from ``layers.py``, so the forward code is shared and ``extract()`` returns
-that plain counterpart with copied slices.
+that plain counterpart with copied slices and the active sub-network's dropout rates.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ class ElasticFeedForward(FeedForward):
 
     def __init__(self, *, embed_dim: int, ffn_dim: int, activation_dropout: float) -> None:
         fc1, fc2 = ElasticLinear(embed_dim, ffn_dim), ElasticLinear(ffn_dim, embed_dim)
-        super().__init__(fc1, fc2, activation_dropout=activation_dropout)
-        self.base_activation_dropout = activation_dropout  # the rate at the super width (HAT may scale it down)
+        super().__init__(fc1, fc2, activation_dropout=activation_dropout)  # a narrower subnet may scale it down
 
     def set_active(self, *, embed_dim: int, ffn_dim: int) -> None:
         self.fc1.set_active(in_features=embed_dim, out_features=ffn_dim)
@@ -28,7 +27,7 @@ class ElasticFeedForward(FeedForward):
         self.fc2.reset()
 
     def extract(self) -> FeedForward:
-        return FeedForward(self.fc1.extract(), self.fc2.extract(), activation_dropout=self.base_activation_dropout)
+        return FeedForward(self.fc1.extract(), self.fc2.extract(), activation_dropout=self.activation_dropout)
 
     def num_active_params(self) -> int:
         return self.fc1.num_active_params() + self.fc2.num_active_params()
@@ -60,9 +59,9 @@ class ElasticEncoderLayer(EncoderLayer):
         self.settings, self.super_sizes = settings, (embed_dim, ffn_dim, heads)
 
     def _set_dropout(self, embed_dim: int) -> None:
-        ratio = embed_dim / self.super_sizes[0] if self.settings.scale_dropout else 1.0
-        self.dropout = self.settings.dropout * ratio
-        self.ffn.activation_dropout = self.settings.activation_dropout * ratio
+        rates = self.settings.rates(embed_dim, self.super_sizes[0])
+        self.dropout, self.self_attn_residual_dropout = rates.residual, rates.encoder_self_attn
+        self.ffn.activation_dropout = rates.activation
 
     def set_active(self, *, embed_dim: int, ffn_dim: int, heads: int) -> None:
         self.self_attn.set_active(query_dim=embed_dim, num_heads=heads)
@@ -82,7 +81,8 @@ class ElasticEncoderLayer(EncoderLayer):
             attn_norm=self.attn_norm.extract(),
             ffn_norm=self.ffn_norm.extract(),
             normalize_before=self.normalize_before,
-            dropout=self.settings.dropout,
+            dropout=self.dropout,
+            self_attn_residual_dropout=self.self_attn_residual_dropout,
         )
 
     def num_active_params(self) -> int:
@@ -161,7 +161,7 @@ class ElasticDecoderLayer(DecoderLayer, ElasticEncoderLayer):
             ffn_norm=self.ffn_norm.extract(),
             ende_layers=self.ende_layers,
             normalize_before=self.normalize_before,
-            dropout=self.settings.dropout,
+            dropout=self.dropout,
         )
 
     def num_active_params(self) -> int:

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from hwnas.models.dropout import DropoutRates, DropoutScaling, dropout_rates
+
 
 @dataclass(frozen=True, kw_only=True)
 class LayerSettings:
@@ -22,11 +24,21 @@ class LayerSettings:
 
     qkv_dim: int  # total q/k/v width, fixed across subnets (HAT: 512)
     normalize_before: bool  # pre-norm (True) or post-norm (False, HAT's WMT setting)
-    dropout: float  # on sublayer outputs, at the super width
-    attention_dropout: float  # on attention probabilities
+    dropout: float  # on embeddings and sublayer outputs, at the super width
+    attention_dropout: float  # on attention probabilities (never scaled)
     activation_dropout: float  # after the FFN's ReLU, at the super width
-    scale_dropout: bool  # HAT: dropout of a subnet = dropout * active width / super width
+    dropout_scaling: DropoutScaling  # which rates a narrower subnet scales down (models/dropout.py)
     eps: float  # layer-norm epsilon
+
+    def rates(self, active_dim: int, super_dim: int) -> DropoutRates:
+        """The dropout rates of a side of active width ``active_dim`` cut from width ``super_dim``."""
+        return dropout_rates(
+            dropout=self.dropout,
+            activation_dropout=self.activation_dropout,
+            scaling=self.dropout_scaling,
+            active_dim=active_dim,
+            super_dim=super_dim,
+        )
 
 
 def init_linear(layer: nn.Linear) -> nn.Linear:
@@ -214,7 +226,11 @@ class FeedForward(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    """Self-attention + FFN, each wrapped in dropout, a residual and a layer norm (pre- or post-norm)."""
+    """Self-attention + FFN, each wrapped in dropout, a residual and a layer norm (pre- or post-norm).
+
+    ``dropout`` is applied to sublayer outputs; the encoder's self-attention output has its own rate
+    (``self_attn_residual_dropout``, default the same), which HAT does not scale with the width (models/dropout.py).
+    """
 
     def __init__(
         self,
@@ -225,22 +241,22 @@ class EncoderLayer(nn.Module):
         ffn_norm: nn.Module,
         normalize_before: bool,
         dropout: float,
+        self_attn_residual_dropout: float | None = None,
     ) -> None:
         super().__init__()
         self.self_attn, self.ffn, self.attn_norm, self.ffn_norm = self_attn, ffn, attn_norm, ffn_norm
         self.normalize_before, self.dropout = normalize_before, dropout
+        self.self_attn_residual_dropout = dropout if self_attn_residual_dropout is None else self_attn_residual_dropout
 
-    def _block(self, x: Tensor, norm: nn.Module, sublayer: nn.Module, **kwargs: object) -> Tensor:
+    def _block(self, x: Tensor, norm: nn.Module, sublayer: nn.Module, dropout: float, **kwargs: object) -> Tensor:
         h = norm(x) if self.normalize_before else x
         out = sublayer(h, **kwargs)
-        return residual(
-            x, out, norm, normalize_before=self.normalize_before, dropout=self.dropout, training=self.training
-        )
+        return residual(x, out, norm, normalize_before=self.normalize_before, dropout=dropout, training=self.training)
 
     def forward(self, x: Tensor, attn_mask: Tensor | None) -> Tensor:
         """x [B,S,E] -> [B,S,E]; attn_mask bool [B,1,1,S] (True = attend) or None when nothing is padded."""
-        x = self._block(x, self.attn_norm, self.self_attn, attn_mask=attn_mask)
-        return self._block(x, self.ffn_norm, self.ffn)
+        x = self._block(x, self.attn_norm, self.self_attn, self.self_attn_residual_dropout, attn_mask=attn_mask)
+        return self._block(x, self.ffn_norm, self.ffn, self.dropout)
 
 
 @dataclass
@@ -289,9 +305,16 @@ class DecoderLayer(EncoderLayer):
         first_call = cache is None or cache.self_attn.key is None
         assert first_call or x.shape[1] == 1, "incremental decoding feeds one new position per call"
         self_cache = None if cache is None else cache.self_attn
-        x = self._block(x, self.attn_norm, self.self_attn, is_causal=first_call and x.shape[1] > 1, cache=self_cache)
+        causal = first_call and x.shape[1] > 1
+        x = self._block(x, self.attn_norm, self.self_attn, self.dropout, is_causal=causal, cache=self_cache)
         cross_cache = None if cache is None else cache.cross_attn
         x = self._block(
-            x, self.cross_attn_norm, self.cross_attn, memory=memory, attn_mask=memory_mask, cache=cross_cache
+            x,
+            self.cross_attn_norm,
+            self.cross_attn,
+            self.dropout,
+            memory=memory,
+            attn_mask=memory_mask,
+            cache=cross_cache,
         )
-        return self._block(x, self.ffn_norm, self.ffn)
+        return self._block(x, self.ffn_norm, self.ffn, self.dropout)

@@ -16,6 +16,7 @@ from torch import nn
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, InvalidArchError
 from hwnas.core.space import SearchSpace
+from hwnas.models.dropout import DropoutScaling, check_dropout_scaling, legacy_dropout_scaling
 from hwnas.models.elastic import Elastic, ElasticEmbedding, ElasticLayerNorm
 from hwnas.models.elastic_blocks import ElasticDecoderLayer, ElasticEncoderLayer
 from hwnas.models.encdec import (
@@ -50,12 +51,13 @@ class SuperTransformerConfig:
     dropout: float = 0.3  # on embeddings and sublayer outputs (HAT WMT'14 En-De)
     attention_dropout: float = 0.1  # on attention probabilities (HAT)
     activation_dropout: float = 0.0  # after the FFN's ReLU (fairseq default)
-    scale_dropout: bool = True  # HAT: a subnet's dropout = dropout * active width / super width
+    dropout_scaling: DropoutScaling = "hat"  # HAT: most of a subnet's rates * active / super width (dropout.py)
     layer_norm_eps: float = 1e-5  # layer-norm epsilon (fairseq / PyTorch default)
     pad_id: int = PAD_ID  # padding token: zero embedding row, masked keys
 
     def __post_init__(self) -> None:
         check_encoder_final_norm("SuperTransformerConfig", self.encoder_final_norm)
+        check_dropout_scaling("SuperTransformerConfig", self.dropout_scaling)
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "int" and f.name != "pad_id" and value <= 0:
@@ -101,7 +103,29 @@ class SuperTransformerConfig:
 
     @classmethod
     def from_json(cls, text: str) -> SuperTransformerConfig:
-        return cls(**with_saved_encoder_final_norm(json.loads(text)))
+        """A saved config; one saved before ``dropout_scaling`` has ``scale_dropout`` (true: hwnas's old rule)."""
+        data = with_saved_encoder_final_norm(json.loads(text))
+        if "dropout_scaling" not in data:
+            data["dropout_scaling"] = legacy_dropout_scaling(supernet=bool(data.pop("scale_dropout", True)))
+        return cls(**data)
+
+    def subnet_config(self, dims: SubnetDims) -> TransformerConfig:
+        """The standalone config of the sub-network ``dims`` (the super widths kept as its base widths)."""
+        return TransformerConfig(
+            vocab_size=self.vocab_size,
+            dims=dims,
+            qkv_dim=self.qkv_dim,
+            encoder_position_base_dim=self.encoder_embed_dim,
+            decoder_position_base_dim=self.decoder_embed_dim,
+            normalize_before=self.normalize_before,
+            encoder_final_norm=self.encoder_final_norm,
+            dropout=self.dropout,
+            attention_dropout=self.attention_dropout,
+            activation_dropout=self.activation_dropout,
+            dropout_scaling=self.dropout_scaling,
+            layer_norm_eps=self.layer_norm_eps,
+            pad_id=self.pad_id,
+        )
 
     def largest_dims(self) -> SubnetDims:
         return SubnetDims(
@@ -131,13 +155,13 @@ class SuperTransformer(EncoderDecoder):
         super().__init__()
         c = self.config = config
         self.space, self.pad_id = space, c.pad_id
-        s = LayerSettings(
+        s = self.settings = LayerSettings(
             qkv_dim=c.qkv_dim,
             normalize_before=c.normalize_before,
             dropout=c.dropout,
             attention_dropout=c.attention_dropout,
             activation_dropout=c.activation_dropout,
-            scale_dropout=c.scale_dropout,
+            dropout_scaling=c.dropout_scaling,
             eps=c.layer_norm_eps,
         )
         shared_dim = max(c.encoder_embed_dim, c.decoder_embed_dim)
@@ -206,24 +230,10 @@ class SuperTransformer(EncoderDecoder):
 
     def extract(self) -> TransformerModel:
         """A standalone model holding copies of the active sub-network's weights (see ``models.extract``)."""
-        dims, c = self.active_dims, self.config
-        config = TransformerConfig(
-            vocab_size=c.vocab_size,
-            dims=dims,
-            qkv_dim=c.qkv_dim,
-            encoder_position_base_dim=c.encoder_embed_dim,
-            decoder_position_base_dim=c.decoder_embed_dim,
-            normalize_before=c.normalize_before,
-            encoder_final_norm=c.encoder_final_norm,
-            dropout=c.dropout,
-            attention_dropout=c.attention_dropout,
-            activation_dropout=c.activation_dropout,
-            layer_norm_eps=c.layer_norm_eps,
-            pad_id=c.pad_id,
-        )
+        dims = self.active_dims
         n_enc, n_dec = len(dims.encoder_layers), len(dims.decoder_layers)
         return TransformerModel.from_parts(
-            config,
+            self.config.subnet_config(dims),
             embed_tokens=self.embed_tokens.extract(),
             encoder_layers=[layer.extract() for layer in self._elastic_encoder_layers()[:n_enc]],
             decoder_layers=[layer.extract() for layer in self._elastic_decoder_layers()[:n_dec]],
@@ -250,15 +260,12 @@ class SuperTransformer(EncoderDecoder):
         return [cast(ElasticDecoderLayer, layer) for layer in self.decoder_layers]
 
     # views for the shared forward ---------------------------------------------------------------------------
-    def _dropout(self, active: int, super_dim: int) -> float:
-        return self.config.dropout * (active / super_dim if self.config.scale_dropout else 1.0)
-
     def _encoder_view(self) -> StackView:
         d, c = self.active_dims, self.config
         return StackView(
             embed_dim=d.encoder_embed_dim,
             position_base_dim=c.encoder_embed_dim,
-            dropout=self._dropout(d.encoder_embed_dim, c.encoder_embed_dim),
+            dropout=self.settings.rates(d.encoder_embed_dim, c.encoder_embed_dim).embed,
             layers=tuple(self.encoder_layers)[: len(d.encoder_layers)],
             final_norm=self.encoder_norm,
             final_norm_scope=c.encoder_final_norm,
@@ -269,7 +276,7 @@ class SuperTransformer(EncoderDecoder):
         return StackView(
             embed_dim=d.decoder_embed_dim,
             position_base_dim=c.decoder_embed_dim,
-            dropout=self._dropout(d.decoder_embed_dim, c.decoder_embed_dim),
+            dropout=self.settings.rates(d.decoder_embed_dim, c.decoder_embed_dim).embed,
             layers=tuple(self.decoder_layers)[: len(d.decoder_layers)],
             final_norm=self.decoder_norm,
         )

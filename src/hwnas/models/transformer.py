@@ -18,6 +18,7 @@ from torch import nn
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
+from hwnas.models.dropout import DropoutRates, DropoutScaling, check_dropout_scaling, legacy_dropout_scaling
 from hwnas.models.encdec import (
     EncoderDecoder,
     EncoderFinalNorm,
@@ -46,18 +47,22 @@ class TransformerConfig:
     vocab_size: int  # joint vocabulary: one table for encoder input, decoder input and output projection
     dims: SubnetDims  # widths, depths and per-layer choices (the architecture)
     qkv_dim: int = 512  # fixed total q/k/v width (HAT)
-    encoder_position_base_dim: int = 0  # sinusoid frequencies come from this width (0 = own width)
-    decoder_position_base_dim: int = 0  # an extracted subnet keeps its supernet's so positions match exactly
+    # The width each side was cut from (0 = own width): an extracted or retrained subnet keeps its supernet's, so
+    # the sinusoid frequencies match exactly and HAT's dropout scaling has its super width.
+    encoder_position_base_dim: int = 0
+    decoder_position_base_dim: int = 0
     normalize_before: bool = False  # post-norm as HAT's WMT models; True = pre-norm
     encoder_final_norm: EncoderFinalNorm = "last"  # pre-norm: final encoder norm on the last output only (HAT)
     dropout: float = 0.3  # on sublayer outputs and embeddings (HAT WMT'14 En-De)
     attention_dropout: float = 0.1  # on attention probabilities
     activation_dropout: float = 0.0  # after the FFN's ReLU
+    dropout_scaling: DropoutScaling = "hat"  # rates scaled by own width / base width as HAT (models/dropout.py)
     layer_norm_eps: float = 1e-5  # layer-norm epsilon
     pad_id: int = PAD_ID  # padding token (zero embedding row, masked in attention)
 
     def __post_init__(self) -> None:
         check_encoder_final_norm("TransformerConfig", self.encoder_final_norm)
+        check_dropout_scaling("TransformerConfig", self.dropout_scaling)
         base = self.encoder_position_base_dim or self.dims.encoder_embed_dim
         object.__setattr__(self, "encoder_position_base_dim", base)
         base = self.decoder_position_base_dim or self.dims.decoder_embed_dim
@@ -70,16 +75,24 @@ class TransformerConfig:
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
             activation_dropout=self.activation_dropout,
-            scale_dropout=False,
+            dropout_scaling=self.dropout_scaling,
             eps=self.layer_norm_eps,
         )
+
+    def encoder_dropout(self) -> DropoutRates:
+        return self.layer_settings().rates(self.dims.encoder_embed_dim, self.encoder_position_base_dim)
+
+    def decoder_dropout(self) -> DropoutRates:
+        return self.layer_settings().rates(self.dims.decoder_embed_dim, self.decoder_position_base_dim)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TransformerConfig:
+        """A saved config; one saved before ``dropout_scaling`` existed trained with the configured rates."""
         data = with_saved_encoder_final_norm(json.loads(text))
+        data.setdefault("dropout_scaling", legacy_dropout_scaling(supernet=False))
         dims = SubnetDims.from_dict(data.pop("dims"))
         return cls(dims=dims, **data)
 
@@ -98,9 +111,9 @@ def _norm(dim: int, s: LayerSettings) -> nn.LayerNorm:
     return LayerNorm(dim, eps=s.eps)
 
 
-def _ffn(embed_dim: int, ffn_dim: int, s: LayerSettings) -> FeedForward:
+def _ffn(embed_dim: int, ffn_dim: int, activation_dropout: float) -> FeedForward:
     fc1, fc2 = init_linear(nn.Linear(embed_dim, ffn_dim)), init_linear(nn.Linear(ffn_dim, embed_dim))
-    return FeedForward(fc1, fc2, activation_dropout=s.activation_dropout)
+    return FeedForward(fc1, fc2, activation_dropout=activation_dropout)
 
 
 def _attention(query_dim: int, kv_dim: int, heads: int, s: LayerSettings, *, self_attention: bool) -> Attention:
@@ -114,36 +127,45 @@ def _attention(query_dim: int, kv_dim: int, heads: int, s: LayerSettings, *, sel
     )
 
 
-def build_encoder_layer(embed_dim: int, dims: EncoderLayerDims, s: LayerSettings) -> EncoderLayer:
+def build_encoder_layer(
+    embed_dim: int, dims: EncoderLayerDims, s: LayerSettings, rates: DropoutRates | None = None
+) -> EncoderLayer:
+    """``rates``: the side's dropout rates (default: the settings' rates unscaled)."""
+    r = rates or s.rates(embed_dim, embed_dim)
     return EncoderLayer(
         self_attn=_attention(embed_dim, embed_dim, dims.heads, s, self_attention=True),
-        ffn=_ffn(embed_dim, dims.ffn_dim, s),
+        ffn=_ffn(embed_dim, dims.ffn_dim, r.activation),
         attn_norm=_norm(embed_dim, s),
         ffn_norm=_norm(embed_dim, s),
         normalize_before=s.normalize_before,
-        dropout=s.dropout,
+        dropout=r.residual,
+        self_attn_residual_dropout=r.encoder_self_attn,
     )
 
 
-def build_decoder_layer(embed_dim: int, encoder_dim: int, dims: DecoderLayerDims, s: LayerSettings) -> DecoderLayer:
+def build_decoder_layer(
+    embed_dim: int, encoder_dim: int, dims: DecoderLayerDims, s: LayerSettings, rates: DropoutRates | None = None
+) -> DecoderLayer:
+    r = rates or s.rates(embed_dim, embed_dim)
     return DecoderLayer(
         self_attn=_attention(embed_dim, embed_dim, dims.self_heads, s, self_attention=True),
         cross_attn=_attention(embed_dim, encoder_dim, dims.ende_heads, s, self_attention=False),
-        ffn=_ffn(embed_dim, dims.ffn_dim, s),
+        ffn=_ffn(embed_dim, dims.ffn_dim, r.activation),
         attn_norm=_norm(embed_dim, s),
         cross_attn_norm=_norm(embed_dim, s),
         ffn_norm=_norm(embed_dim, s),
         ende_layers=dims.ende_layers,
         normalize_before=s.normalize_before,
-        dropout=s.dropout,
+        dropout=r.residual,
     )
 
 
 class TransformerModel(EncoderDecoder):
     """A plain encoder-decoder Transformer of one architecture.
 
-    The constructor initialises it for its own widths; training from scratch instead starts from a fresh
-    supernet's slices, as HAT does (``hwnas.train.modeling.build_model``)."""
+    The constructor initialises it for its own widths (xavier-uniform over its own weight shapes, token table std =
+    own width^-0.5); training from scratch starts by default from a fresh supernet's slices instead, as HAT does
+    (``hwnas.train.modeling.build_model``, ``model.scratch_init``)."""
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
@@ -154,8 +176,9 @@ class TransformerModel(EncoderDecoder):
         with torch.no_grad():
             self.embed_tokens.weight[config.pad_id].zero_()
         enc, dec = d.encoder_embed_dim, d.decoder_embed_dim
-        self.encoder_layers = nn.ModuleList(build_encoder_layer(enc, layer, s) for layer in d.encoder_layers)
-        self.decoder_layers = nn.ModuleList(build_decoder_layer(dec, enc, layer, s) for layer in d.decoder_layers)
+        enc_rates, dec_rates = config.encoder_dropout(), config.decoder_dropout()
+        self.encoder_layers = nn.ModuleList(build_encoder_layer(enc, e, s, enc_rates) for e in d.encoder_layers)
+        self.decoder_layers = nn.ModuleList(build_decoder_layer(dec, enc, x, s, dec_rates) for x in d.decoder_layers)
         self.encoder_norm: nn.Module | None = _norm(enc, s) if config.normalize_before else None
         self.decoder_norm: nn.Module | None = _norm(dec, s) if config.normalize_before else None
 
@@ -186,7 +209,7 @@ class TransformerModel(EncoderDecoder):
         return StackView(
             embed_dim=c.dims.encoder_embed_dim,
             position_base_dim=c.encoder_position_base_dim,
-            dropout=c.dropout,
+            dropout=c.encoder_dropout().embed,
             layers=tuple(self.encoder_layers),
             final_norm=self.encoder_norm,
             final_norm_scope=c.encoder_final_norm,
@@ -197,7 +220,7 @@ class TransformerModel(EncoderDecoder):
         return StackView(
             embed_dim=c.dims.decoder_embed_dim,
             position_base_dim=c.decoder_position_base_dim,
-            dropout=c.dropout,
+            dropout=c.decoder_dropout().embed,
             layers=tuple(self.decoder_layers),
             final_norm=self.decoder_norm,
         )

@@ -55,8 +55,22 @@ class DataConfig(_Section):
 class ModelConfig(_Section):
     """Regularisation and layout of the network (the shape comes from the space / arch)."""
 
-    dropout: float = Field(0.1, ge=0.0, lt=1.0)
-    attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    dropout: float = Field(0.1, ge=0.0, lt=1.0, description="on embeddings and sublayer outputs (super width)")
+    attention_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="on attention probabilities")
+    dropout_scaling: Literal["hat", "all", "none"] = Field(
+        "hat",
+        description="how a narrower subnet's dropout follows its width, in supernet and from-scratch training "
+        "alike: 'hat' = HAT's rule (embedding, residual and activation dropout * active width / super width, "
+        "except the encoder's self-attention residual and attention probabilities); 'all' = every site but "
+        "attention probabilities scaled (hwnas's supernet rule before this option); 'none' = the configured "
+        "rates (hwnas's from-scratch rule before this option)",
+    )
+    scratch_init: Literal["supernet-slice", "own-widths"] = Field(
+        "supernet-slice",
+        description="from-scratch runs (arch set): 'supernet-slice' = the leading slices of a fresh supernet's "
+        "init, as HAT retrains a SubTransformer inside its SuperTransformer (xavier-uniform over the super "
+        "shapes, token table std = super width^-0.5); 'own-widths' = initialised for the model's own widths",
+    )
     norm: Literal["pre", "post"] = Field("pre", description="pre-norm trains stably without long warm-up")
     encoder_final_norm: Literal["last", "all"] = Field(
         "last",
@@ -143,14 +157,20 @@ def parse_config(data: Any, *, source: str = "config") -> TrainConfig:
 
 
 def parse_stored_config(data: Any, *, source: str) -> TrainConfig:
-    """A run config saved in a checkpoint. One saved before ``model.encoder_final_norm`` existed gets the setting
-    its model was trained with, not today's default (the rule lives with the models, which import torch)."""
+    """A run config saved in a checkpoint. One saved before ``model.encoder_final_norm`` or
+    ``model.dropout_scaling`` existed gets the setting its model was trained with, not today's default (the rules
+    live with the models, which import torch)."""
+    from hwnas.models.dropout import legacy_dropout_scaling
     from hwnas.models.encdec import legacy_encoder_final_norm
 
     model = data.get("model") if isinstance(data, dict) else None
-    if isinstance(model, dict) and "encoder_final_norm" not in model:
-        pre = model.get("norm", ModelConfig().norm) == "pre"
-        data = {**data, "model": {**model, "encoder_final_norm": legacy_encoder_final_norm(pre)}}
+    if isinstance(model, dict):
+        legacy: dict[str, Any] = {}
+        if "encoder_final_norm" not in model:
+            legacy["encoder_final_norm"] = legacy_encoder_final_norm(model.get("norm", ModelConfig().norm) == "pre")
+        if "dropout_scaling" not in model:
+            legacy["dropout_scaling"] = legacy_dropout_scaling(supernet=data.get("arch") is None)
+        data = {**data, "model": {**legacy, **model}}
     return parse_config(data, source=source)
 
 

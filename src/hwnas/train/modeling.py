@@ -1,11 +1,13 @@
 """Building the network a run trains, and rebuilding it from a checkpoint.
 
-A supernet run trains a :class:`SuperTransformer` and activates each step's subnet; a from-scratch run extracts the
-one arch as a standalone :class:`TransformerModel` (only its own weights, so faster) and trains that. Extracting it
-from a fresh supernet is HAT's initialisation: HAT retrains a SubTransformer inside a fresh SuperTransformer, so its
-weights start as slices of super-shaped inits (docs/hat-fidelity.md). The
-checkpoint records which of the two it holds and the model's JSON config, so it can be rebuilt without the run's
-YAML.
+A supernet run trains a :class:`SuperTransformer` and activates each step's subnet; a from-scratch run trains the
+one arch as a standalone :class:`TransformerModel` (only its own weights, so faster). By default
+(``model.scratch_init: supernet-slice``) that model is extracted from a fresh supernet, which is HAT's
+initialisation: HAT retrains a SubTransformer inside a fresh SuperTransformer, so its weights start as slices of
+super-shaped inits. ``own-widths`` initialises it for its own widths instead (docs/hat-fidelity.md). Either way it
+keeps the super widths as its base widths (sinusoid frequencies, HAT's dropout scaling), so the two settings differ
+in the initial weights only. The checkpoint records which kind of model it holds and the model's JSON config, so it
+can be rebuilt without the run's YAML.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from torch import nn
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
+from hwnas.models.subnet import SubnetDims
 from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
 from hwnas.models.transformer import TransformerConfig, TransformerModel
 from hwnas.spaces.registry import get_space
@@ -47,14 +50,19 @@ class BuiltModel:
 def build_model(*, space: SearchSpace, vocab_size: int, model: ModelConfig, arch: Arch | None, seed: int) -> BuiltModel:
     """A freshly initialised supernet (``arch`` None) or standalone model of ``arch`` (seeded: same on every rank)."""
     torch.manual_seed(seed)
-    supernet = SuperTransformer.from_space(
+    config = SuperTransformerConfig.from_space(
         space,
         vocab_size=vocab_size,
         normalize_before=model.norm == "pre",
         encoder_final_norm=model.encoder_final_norm,
         dropout=model.dropout,
         attention_dropout=model.attention_dropout,
+        dropout_scaling=model.dropout_scaling,
     )
+    if arch is not None and model.scratch_init == "own-widths":
+        space.validate(arch)
+        return BuiltModel(TransformerModel(config.subnet_config(SubnetDims.from_arch(arch))), "standalone", space)
+    supernet = SuperTransformer(config, space=space)
     if arch is None:
         return BuiltModel(supernet, "supernet", space)
     supernet.set_active_arch(arch)

@@ -42,8 +42,13 @@ RESUMABLE_CHANGES: tuple[str, ...] = (
 
 
 # Keys whose default changed after runs were made with the old one: a resumed run that leaves one unset continues
-# with its checkpoint's value instead of silently switching (HAT's final encoder norm; the whole validation split).
-DEFAULT_CHANGED: tuple[tuple[str, str], ...] = (("model", "encoder_final_norm"), ("data", "valid_subset"))
+# with its checkpoint's value instead of silently switching (HAT's final encoder norm; the whole validation split;
+# HAT's dropout scaling).
+DEFAULT_CHANGED: tuple[tuple[str, str], ...] = (
+    ("model", "encoder_final_norm"),
+    ("data", "valid_subset"),
+    ("model", "dropout_scaling"),
+)
 
 
 @dataclass
@@ -205,8 +210,8 @@ def resume_config(config: TrainConfig, stored: dict[str, Any], *, source: str) -
     trained = parse_stored_config(stored, source=source)
     updates: dict[str, Any] = {}
     for section, key in DEFAULT_CHANGED:
-        given = getattr(config, section)
-        if key not in given.model_fields_set:
+        if key not in getattr(config, section).model_fields_set:
+            given = updates.get(section, getattr(config, section))  # a section may hold several such keys
             updates[section] = given.model_copy(update={key: getattr(getattr(trained, section), key)})
     return config.model_copy(update=updates)
 
