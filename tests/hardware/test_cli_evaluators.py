@@ -44,6 +44,36 @@ def test_collect_cli_names_bad_values(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "allowed: cpu, cuda" in result.output
 
 
+def test_collect_cli_busy_flags_reach_the_guard_and_bad_ones_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hwnas.hardware import load
+
+    class Busy:
+        def cores(self) -> int:
+            return 2
+
+        def counters(self) -> None:
+            return None
+
+        def load_1m(self) -> float:
+            return 2.5  # other processes: (2.5 - our 1 thread) / 2 cores = 75% of the CPU
+
+    monkeypatch.setattr(load, "system_probe", Busy)
+    out = tmp_path / "busy.csv"
+    args = ["collect", "--space", "tiny", "--n", "1", "--out", str(out), "--warmup", "0", "--runs", "2"]
+    refused = CliRunner().invoke(_app(), [*args, "--on-busy", "refuse"])
+    assert refused.exit_code == 2 and "machine too busy to measure latency: load average 2.50" in refused.output
+    assert "--on-busy ignore" in refused.output and "Traceback" not in refused.output
+    allowed = CliRunner().invoke(_app(), [*args, "--max-load", "0.8", "--estimator", "median", "--json"])
+    assert allowed.exit_code == 0, allowed.output
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["settings"]["estimator"] == "median" and sidecar["settings"]["threads"] == 1
+    assert sidecar["sessions"][-1]["busy_policy"] == {"max_load": 0.8, "on_busy": "wait", "max_wait_s": 300.0}
+    bad = CliRunner().invoke(_app(), [*args, "--on-busy", "sometimes"])
+    assert bad.exit_code == 2 and "allowed: wait, refuse, ignore" in bad.output
+
+
 class LinearPredictor:
     """A stand-in for a fitted predictor: latency = w . raw HAT features."""
 

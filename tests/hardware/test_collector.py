@@ -174,4 +174,4 @@ def test_a_busy_machine_refuses_before_measuring_anything(
     out = tmp_path / "busy.csv"
     with pytest.raises(MachineBusyError, match=r"load average 6\.20"):
         collect(tiny, settings=fast_settings, n=2, out=out, guard=guard)
-    assert read_latency_dataset(out).rows == []
+    assert not out.exists() and not sidecar_path(out).exists()

@@ -106,7 +106,10 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
     reference = summary["reference"]
     assert reference["arch_id"] == get_space("tiny").largest().arch_id and reference["bleu"] is not None
     assert set(summary["goals"]) == {"beats_baseline", "fastest_vs_largest"}
+    verdict = summary["latency_reliability"]  # judged on the 8 archs measured here (noisy or not, it is said)
+    assert verdict["reliable"] in (True, False) and verdict["figures"]["spearman_latency_flops"] is not None
     text = (run / "report" / "report.md").read_text(encoding="utf-8")
+    assert "latency data" in text.split("## ")[0]
     assert "## Baseline: uniform-shrink" in text and "### Every uniform-shrink candidate" in text
     assert set(summary["figures"]) == {"bleu_vs_latency", "search_progress", "latency_parity", "training_curves"}
     assert (run / "report" / "report.md").is_file()

@@ -71,3 +71,17 @@ def test_goal_compares_with_a_better_retrained_model_of_the_family_within_the_bu
     outsider[0]["baselines"]["uniform-shrink"].update(arch_id="mid", measured_ms=3.0)
     add_best_in_budget(outsider, reference, {"uniform-shrink": {"mid"}})  # "big" not of the family: ignored
     assert "best_in_budget" not in outsider[0]["baselines"]["uniform-shrink"]
+
+
+def test_goals_are_not_assessable_on_unreliable_latency_data() -> None:
+    rows = [_row(1.0, 30.0, 29.0, 1.0, 1.0), _row(2.0, 31.0, 29.5, 2.0, 2.0)]
+    reference = {"arch_id": "big", "bleu": 31.0, "measured_ms": 0.9, "predicted_ms": 10.0}  # "fastest" big arch
+    noisy = {"reliable": False, "reasons": ["the predictor's held-out MAPE is 71% (limit 20%)"]}
+    goals = pipeline_goals(rows, reference, ["uniform-shrink"], noisy)
+    for goal in (goals["beats_baseline"]["uniform-shrink"], goals["fastest_vs_largest"]):
+        assert goal["met"] is None and goal["assessable"] is False
+        assert "MAPE is 71%" in goal["not_assessable_because"]
+    assert goals["beats_baseline"]["uniform-shrink"]["per_budget"][0]["gap"] == pytest.approx(1.0)  # numbers kept
+    quiet = pipeline_goals(rows, reference, ["uniform-shrink"], {"reliable": True, "reasons": []})
+    assert quiet["beats_baseline"]["uniform-shrink"]["met"] is True and quiet["fastest_vs_largest"]["met"] is False
+    assert quiet["fastest_vs_largest"]["assessable"] is True

@@ -51,3 +51,41 @@ def test_missing_latency_file_is_named(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, {"source": "dataset", "dataset": str(tmp_path / "none.csv")}, {})
     with pytest.raises(DataError, match=r"none\.csv"):
         latency_stage(ctx)
+
+
+def test_the_shipped_dataset_is_judged_reliable_and_the_verdict_is_recorded(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"source": "dataset", "dataset": "shipped"}, {"budget_quantiles": [0.5]})
+    ctx.done["latency"] = latency_stage(ctx)
+    verdict = predictor_stage(ctx)["latency_reliability"]
+    assert verdict["reliable"] is True and verdict["reasons"] == []
+    assert verdict["figures"]["spearman_latency_flops"] > 0.9 and verdict["figures"]["heldout_mape"] < 0.2
+
+
+def test_measuring_on_a_busy_machine_refuses_in_one_line_and_measures_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hwnas.core.errors import MachineBusyError
+    from hwnas.hardware import load
+    from hwnas.hardware.busy import BusyPolicy
+
+    class Busy:  # a 2-core machine at load 6 (the fresh-clone quickstart's), no CPU counters
+        def cores(self) -> int:
+            return 2
+
+        def counters(self) -> None:
+            return None
+
+        def load_1m(self) -> float:
+            return 6.0
+
+    monkeypatch.setattr(load, "system_probe", Busy)
+    config = parse_pipeline_config({"run_dir": str(tmp_path), "space": "tiny", "latency": {"archs": 3, "runs": 2}})
+    ctx = StageContext(config=config, run_dir=tmp_path, quiet=True, busy=BusyPolicy(on_busy="refuse"))
+    with pytest.raises(MachineBusyError, match=r"load average 6\.00; the limit is 25%; .*--on-busy ignore"):
+        latency_stage(ctx)
+    assert not (tmp_path / "latency" / "latency.csv").exists()
+    ignoring = StageContext(config=config, run_dir=tmp_path, quiet=True, busy=BusyPolicy(on_busy="ignore"))
+    out = latency_stage(ignoring)
+    assert out["rows"] == 3 and out["busy_policy"]["on_busy"] == "ignore"
+    with open(out["dataset"], encoding="utf-8") as handle:
+        assert [row["load_1m"] for row in csv.DictReader(handle)] == ["6.0"] * 3  # each row records its load

@@ -3,7 +3,8 @@ embedded ones.
 
 They are added to the ``latency`` sub-app by :func:`register_collect` (the sub-app itself lives in
 ``cli/latency_cmd.py``). Every flag maps to one collection setting; measurement settings not given come from the
-space (sequence lengths) and the protocol's defaults.
+space (sequence lengths) and the protocol's defaults. ``--max-load`` / ``--on-busy`` / ``--max-wait`` say what to do
+on a busy machine (:mod:`hwnas.cli.busy_options`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import typer
 
+from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import friendly_errors, print_json
 
 
@@ -48,7 +50,9 @@ def _progress_bar() -> Any:
 
 
 @friendly_errors
+@busy_options
 def collect(
+    busy: dict[str, Any],
     space: str = typer.Option(..., "--space", help="Space name or YAML path (hat-* or gpt-* family)."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or cuda:N."),
     n: int = typer.Option(..., "--n", help="Rows wanted in the CSV (a resumed run only measures what is missing)."),
@@ -56,8 +60,11 @@ def collect(
     sampler: str = typer.Option("random", "--sampler", help="random (HAT's) or stratified (even over FLOPs)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the arch stream (same seed, same archs, same order)."),
     warmup: int = typer.Option(5, "--warmup", help="Untimed runs per phase."),
-    runs: int = typer.Option(20, "--runs", help="Timed runs per phase (mean/std over the middle 80%)."),
-    threads: int | None = typer.Option(None, "--threads", help="torch threads (default: torch's; recorded)."),
+    runs: int = typer.Option(20, "--runs", help="Timed runs per phase (min, median and HAT's trimmed mean kept)."),
+    estimator: str = typer.Option(
+        "min", "--estimator", help="The arch's latency: min (least moved by other processes), median, trimmed-mean."
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="torch threads (default: 1 on CPU; recorded)."),
     dtype: str = typer.Option("fp32", "--dtype", help="fp32, bf16 (or fp16 on CUDA)."),
     batch: int | None = typer.Option(None, "--batch", help="Batch (default: 1 for MT, HW-GPT-Bench's for gpt-*)."),
     seq_len: int | None = typer.Option(None, "--seq-len", help="gpt-*: tokens per sequence (default block_size)."),
@@ -76,12 +83,15 @@ def collect(
     space_obj = get_space(space)
     settings = protocol_for(space_obj).default_settings(
         space_obj, device=device, dtype=dtype, threads=threads, warmup=warmup, runs=runs, batch=batch,
-        seq_len=seq_len, beam=beam,
+        seq_len=seq_len, beam=beam, estimator=estimator,
     )  # fmt: skip
+    from hwnas.hardware.busy import LoadGuard
+
+    guard = LoadGuard(busy_policy(busy), threads=settings.threads)
     show = not as_json and sys.stderr.isatty()
     progress = _progress_bar() if show else None
     kwargs: dict[str, Any] = {"settings": settings, "n": n, "out": out, "sampler": sampler, "seed": seed}
-    kwargs["time_budget_s"] = max_seconds
+    kwargs.update(time_budget_s=max_seconds, guard=guard)
     if progress is None:
         summary = run_collect(space_obj, notes=notes, **kwargs)
     else:

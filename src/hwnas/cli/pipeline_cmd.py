@@ -1,15 +1,19 @@
 """`hwnas pipeline`, `hwnas quickstart`, `hwnas report`: thin shells over hwnas.pipeline / hwnas.report.
 
 With ``--quiet`` they print only the report path (one line, for scripts); otherwise stage lines, progress bars,
-the summary table and the report path.
+the summary table, the verdict on the latency data and the report path. ``--max-load`` / ``--on-busy`` /
+``--max-wait`` say what latency measurement does on a busy machine (not config keys: they describe this
+invocation, so changing them never blocks a resume).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import fail, friendly_errors
 
 _FROM = typer.Option(
@@ -49,6 +53,7 @@ def _print_summary(run_dir: Path, report: Path, quiet: bool) -> None:
         SUMMARY_COLUMNS,
         baseline_rows,
         goal_lines,
+        reliability_line,
         summary_rows,
     )
 
@@ -58,6 +63,9 @@ def _print_summary(run_dir: Path, report: Path, quiet: bool) -> None:
         console.print(
             _table(f"baseline {name}, measured within budget (gap = searched - baseline)", BASELINE_COLUMNS, rows)
         )
+    reliability = reliability_line(run_dir)
+    if reliability is not None:
+        typer.echo(reliability)
     for line in goal_lines(run_dir):
         typer.echo(f"goal: {line}")
     typer.echo(f"report: {report}")
@@ -87,7 +95,9 @@ def _check_from(stage: str | None) -> str | None:
 
 
 @friendly_errors
+@busy_options
 def pipeline_cmd(
+    busy: dict[str, Any],
     config: str = typer.Argument(
         ..., help="Pipeline config: a YAML path, or a bundled config's name (quickstart, multi30k-gpu, ...)."
     ),
@@ -106,12 +116,14 @@ def pipeline_cmd(
     if dry_run:
         _dry_run(loaded)
         return
-    outcome = run_pipeline(loaded, start_from=_check_from(start_from), quiet=quiet)
+    outcome = run_pipeline(loaded, start_from=_check_from(start_from), quiet=quiet, busy=busy_policy(busy))
     _print_summary(outcome.run_dir, Path(outcome.markers["report"]["report"]), quiet)
 
 
 @friendly_errors
+@busy_options
 def quickstart_cmd(
+    busy: dict[str, Any],
     smoke: bool = typer.Option(False, "--smoke", help="CI-sized run of the same stages: plumbing only, not results."),
     out: str | None = typer.Option(None, "--out", help="Output folder (default runs/quickstart[-smoke])."),
     start_from: str | None = _FROM,
@@ -128,7 +140,9 @@ def quickstart_cmd(
         _dry_run(quickstart_config(smoke=smoke, out=out))
         return
 
-    outcome = run_quickstart(smoke=smoke, out=out, quiet=quiet, start_from=_check_from(start_from))
+    outcome = run_quickstart(
+        smoke=smoke, out=out, quiet=quiet, start_from=_check_from(start_from), busy=busy_policy(busy)
+    )
     _print_summary(outcome.run_dir, Path(outcome.markers["report"]["report"]), quiet)
 
 

@@ -76,15 +76,15 @@ class LoadGuard:
         *,
         probe: LoadProbe | None = None,
         threads: int | None = 1,
-        say: Callable[[str], None] = _stderr,
+        say: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy or BusyPolicy()
         self.probe = resolve_probe(probe)
         self.threads = threads or 1
-        self.say, self.sleep, self.clock = say, sleep, clock
-        self._quiet_at: float | None = None  # when a measurement last ended quietly
+        self.say, self.sleep, self.clock = say or _stderr, sleep, clock  # say: where waiting is announced
+        self._quiet_at: float | None = None  # when the machine was last seen quiet (a look, or a measurement)
 
     def busy_share(self, load: MachineLoad) -> float | None:
         """Other processes' share of the CPU: from the counters, else the load average less this measurement's
@@ -110,6 +110,7 @@ class LoadGuard:
             return None
         load = sample(self.probe, CHECK_WINDOW_S, self.sleep)
         if not self.too_busy(load):
+            self._quiet_at = self.clock()
             return load
         if self.policy.on_busy == "refuse":
             raise MachineBusyError(f"{self._why(load, what)}; {HINT}")
@@ -121,6 +122,7 @@ class LoadGuard:
             self.sleep(min(POLL_S, max(0.0, deadline - self.clock())))
             load = sample(self.probe, CHECK_WINDOW_S, self.sleep)
         self.say(f"machine quiet again ({load.describe()}): measuring {what}")
+        self._quiet_at = self.clock()
         return load
 
     def measure(self, run: Callable[[], M], what: str = "latency") -> M:

@@ -176,6 +176,8 @@ def collect(
     columns = columns_for(space)
     sidecar, done = _open_dataset(out, _provenance(space, settings, info, sampler, seed), columns)
     stream = arch_stream(space, sampler, seed)  # built before any write: a bad sampler name writes nothing
+    if len(done) < n:
+        guard.ensure_quiet()  # before any write, too: a refusal on a busy machine leaves no file behind
     if notes:
         sidecar["notes"] = notes
     session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": len(done),

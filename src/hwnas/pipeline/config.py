@@ -47,10 +47,13 @@ class LatencyStage(_Section):
     archs: int = Field(40, ge=2, description="measure: archs measured (resumable collector)")
     sampler: str = Field("random", description="measure: arch stream of the collector")
     device: str = Field("cpu", description="measure: the device whose latency is searched for")
-    threads: int | None = Field(None, ge=1, description="measure: torch threads while timing")
+    threads: int | None = Field(None, ge=1, description="measure: torch threads while timing (default 1 on CPU)")
     dtype: str = Field("fp32", description="measure: fp32, bf16 or fp16 (CUDA); HAT timed fp32")
     warmup: int = Field(3, ge=0)
     runs: int = Field(10, ge=1)
+    estimator: Literal["min", "median", "trimmed-mean"] = Field(
+        "min", description="measure: the arch's latency from its timed runs (min: least moved by other processes)"
+    )
     dataset: str | None = Field(None, description="source=dataset: a latency CSV of this space, or 'shipped'")
     predictor_file: str | None = Field(None, description="source=predictor: a fitted predictor file, or 'shipped'")
     model: str | None = Field(None, description="predictor name (default: chosen by the encoding)")

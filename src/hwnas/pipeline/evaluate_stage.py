@@ -144,7 +144,8 @@ def evaluate_stage(ctx: StageContext) -> dict[str, Any]:
         advance(len(found) + 1)
     tables = baselines.get("candidates") or {}
     add_best_in_budget(rows, reference, {n: {r["arch_id"] for r in t["candidates"]} for n, t in tables.items()})
-    goals = pipeline_goals(rows, reference, ctx.config.baselines)
+    reliability = ctx.done["predictor"].get("latency_reliability")
+    goals = pipeline_goals(rows, reference, ctx.config.baselines, reliability)
     out = ctx.stage_dir("evaluate")
     write_json_atomic(out / "results.json", rows)
     write_json_atomic(out / COMPARISON_FILE, {"reference": reference, "goals": goals})

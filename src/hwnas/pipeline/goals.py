@@ -9,7 +9,10 @@ much):
 2. is the fastest searched model at least ``MIN_SPEEDUP`` times faster than the largest model of the space, with
    a BLEU loss of at most ``MAX_BLEU_LOSS``?
 
-A question that cannot be answered (no baseline, no reference, a missing BLEU) gets ``met: None``.
+A question that cannot be answered (no baseline, no reference, a missing BLEU) gets ``met: None``. Both questions
+rest on measured latency (budgets, which baseline fits, the speed-up), so when the latency data was judged
+unreliable (:mod:`hwnas.hardware.reliability`) each keeps its numbers but says ``assessable: False`` and
+``met: None`` instead of a yes or no.
 """
 
 from __future__ import annotations
@@ -118,13 +121,25 @@ def speedup_goal(rows: Sequence[Mapping[str, Any]], reference: Mapping[str, Any]
     return answer
 
 
+def not_assessable(goal: dict[str, Any], reliability: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``goal`` unanswered when the latency data it rests on was judged unreliable (else unchanged)."""
+    if not reliability or reliability.get("reliable") is not False:
+        return {**goal, "assessable": True}
+    reasons = "; ".join(reliability.get("reasons") or [])
+    return {**goal, "met": None, "assessable": False, "not_assessable_because": f"latency data unreliable: {reasons}"}
+
+
 def pipeline_goals(
-    rows: Sequence[Mapping[str, Any]], reference: Mapping[str, Any] | None, baselines: Sequence[str]
+    rows: Sequence[Mapping[str, Any]],
+    reference: Mapping[str, Any] | None,
+    baselines: Sequence[str],
+    reliability: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Both questions; empty when the run had no baselines (nothing to compare with)."""
+    """Both questions; empty when the run had no baselines (nothing to compare with). ``reliability``: the
+    predictor stage's verdict on the latency data (``Reliability.to_dict()``)."""
     if not baselines:
         return {}
     return {
-        "beats_baseline": {name: baseline_goal(rows, name) for name in baselines},
-        "fastest_vs_largest": speedup_goal(rows, reference),
+        "beats_baseline": {name: not_assessable(baseline_goal(rows, name), reliability) for name in baselines},
+        "fastest_vs_largest": not_assessable(speedup_goal(rows, reference), reliability),
     }

@@ -4,6 +4,10 @@ held-out parity check, or reused), the budgets it turns into, and the search lim
 A budget in milliseconds only means something on one machine, so budgets can also be given relative to it:
 quantiles of the predicted latency of random archs ("the 30% fastest"), or fractions of the largest arch's
 latency, measured here when latency is measured here ("at most 40% of the largest model").
+
+Every measurement goes through one :class:`~hwnas.hardware.busy.LoadGuard` per stage with the run's busy policy
+(``ctx.busy``: wait, refuse or ignore on a busy machine), and the predictor stage records a verdict on the latency
+data (:mod:`hwnas.hardware.reliability`) that the goal checks, the report and the console summary repeat.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +28,9 @@ from hwnas.pipeline.budget_check import Measurer, resolve_margin, search_limit
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
+
+if TYPE_CHECKING:
+    from hwnas.hardware.busy import LoadGuard
 
 SHIPPED = "shipped"  # latency.dataset / latency.predictor_file value: the files shipped for the space and device
 BUDGET_SAMPLES = 500  # random archs whose predicted latency sets quantile budgets
@@ -51,26 +58,38 @@ def measure_settings(ctx: StageContext, space: SearchSpace) -> Any:
 
     stage = ctx.config.latency
     return protocol_for(space).default_settings(
-        space, device=stage.device, dtype=stage.dtype, threads=stage.threads, warmup=stage.warmup, runs=stage.runs
-    )
+        space, device=stage.device, dtype=stage.dtype, threads=stage.threads, warmup=stage.warmup, runs=stage.runs,
+        estimator=stage.estimator,
+    )  # fmt: skip
+
+
+def load_guard(ctx: StageContext, threads: int | None) -> LoadGuard:
+    """The stage's guard against measuring on a busy machine (its messages go where the stage's lines go, or to
+    stderr in quiet mode: a silent wait of minutes would look like a hang)."""
+    from hwnas.hardware.busy import LoadGuard
+
+    return LoadGuard(ctx.busy, threads=threads, say=None if ctx.quiet else ctx.log)
 
 
 def measurer(ctx: StageContext) -> Measurer | None:
-    """Measured latency (ms) on this machine under the latency dataset's own settings, one value per arch for the
-    whole stage (an arch that answers two budgets gets one figure); None when latency was not measured here."""
+    """Measured latency (ms) on this machine under the latency dataset's own settings (its estimator included),
+    one value per arch for the whole stage (an arch that answers two budgets gets one figure), on a quiet machine
+    (the run's busy policy); None when latency was not measured here."""
     latency = ctx.done["latency"]
     if latency.get("source") != "measure":
         return None
-    from hwnas.hardware import MeasureSettings, measure_arch
+    from hwnas.hardware import MeasureSettings
+    from hwnas.hardware.protocols import measure_guarded
 
     settings = MeasureSettings.from_dict(latency["settings"])
     space = get_space(ctx.config.space)
+    guard = load_guard(ctx, settings.threads)
     seen: dict[str, float] = {}
 
     def measure(arch: Arch) -> float:
         if arch.arch_id not in seen:
             with torch_threads_restored():
-                seen[arch.arch_id] = float(measure_arch(arch, space, settings).latency_ms)
+                seen[arch.arch_id] = float(measure_guarded(arch, space, settings, guard).latency_ms)
         return seen[arch.arch_id]
 
     return measure
@@ -100,8 +119,10 @@ def latency_stage(ctx: StageContext) -> dict[str, Any]:
         path = given_latency_file(str(getattr(stage, key)), key=key, space=space, device=stage.device)
         return {"source": stage.source, "dataset": path if key == "dataset" else None, key: path}
     from hwnas.hardware import collect
+    from hwnas.hardware.protocols import measure_guarded
 
     settings = measure_settings(ctx, space)
+    guard = load_guard(ctx, settings.threads)
     out = ctx.stage_dir("latency") / "latency.csv"
     with torch_threads_restored(), progress_bar("measuring latency", total=stage.archs, quiet=ctx.quiet) as advance:
         summary = collect(
@@ -112,16 +133,16 @@ def latency_stage(ctx: StageContext) -> dict[str, Any]:
             sampler=stage.sampler,
             seed=ctx.config.seed,
             on_row=lambda done, _wanted, _m: advance(done),
+            guard=guard,
         )
-    from hwnas.hardware import measure_arch
-
     with torch_threads_restored():
-        largest = float(measure_arch(space.largest(), space, settings).latency_ms)
+        largest = float(measure_guarded(space.largest(), space, settings, guard).latency_ms)
     return {
         "source": "measure",
         "dataset": str(out),
         "rows": summary.rows,
         "settings": settings.to_dict(),
+        "busy_policy": guard.policy.to_dict(),
         "largest_ms": largest,  # the reference for budget_fractions and the speed-up goal
     }
 
@@ -188,6 +209,18 @@ def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) 
     }
 
 
+def latency_reliability(ctx: StageContext, space: SearchSpace, check: dict[str, Any] | None) -> Any:
+    """The verdict on the latency data: the dataset's rows (measured here or given) and the held-out check."""
+    from hwnas.hardware.reliability import assess, assess_dataset
+
+    latency = ctx.done["latency"]
+    heldout = None if not check or check.get("in_sample") else float(check["mape"])
+    largest = latency.get("largest_ms")
+    if latency.get("dataset"):
+        return assess_dataset(latency["dataset"], space, heldout_mape=heldout, largest_ms=largest)
+    return assess(latency_ms=[], flops=[], heldout_mape=heldout, largest_ms=largest)
+
+
 def predictor_stage(ctx: StageContext) -> dict[str, Any]:
     """The latency predictor the search constrains with, and the resolved budgets."""
     space = get_space(ctx.config.space)
@@ -199,6 +232,7 @@ def predictor_stage(ctx: StageContext) -> dict[str, Any]:
         outputs: dict[str, Any] = {"predictor_file": str(target), "check": None}
     else:
         outputs = _fit_predictor(ctx, latency["dataset"], out_dir)
+    outputs["latency_reliability"] = latency_reliability(ctx, space, outputs["check"]).to_dict()
     margin = resolve_margin(ctx.config, outputs["check"])
     budgets = resolve_budgets(ctx, outputs["predictor_file"], space)
     limits = [search_limit(b, margin) for b in budgets["budgets_ms"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.baseline_stage import baselines_stage
 from hwnas.pipeline.config import PipelineConfig
 from hwnas.pipeline.evaluate_stage import evaluate_stage
@@ -37,6 +38,7 @@ def run_pipeline(
     start_from: str | None = None,
     quiet: bool = False,
     log: Callable[[str], None] | None = None,
+    busy: BusyPolicy | None = None,
 ) -> PipelineOutcome:
     """Run (or resume) the pipeline in ``config.run_dir``; ``start_from`` re-runs that stage and every later one."""
-    return run_stages(config, STAGE_FUNCTIONS, start_from=start_from, quiet=quiet, log=log)
+    return run_stages(config, STAGE_FUNCTIONS, start_from=start_from, quiet=quiet, log=log, busy=busy)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.config import PipelineConfig, load_pipeline_config
 from hwnas.pipeline.pipeline import run_pipeline
 from hwnas.pipeline.runner import PipelineOutcome
@@ -26,6 +27,12 @@ def quickstart_config(*, smoke: bool = False, out: str | Path | None = None) -> 
 
 
 def run_quickstart(
-    *, smoke: bool = False, out: str | Path | None = None, quiet: bool = False, start_from: str | None = None
+    *,
+    smoke: bool = False,
+    out: str | Path | None = None,
+    quiet: bool = False,
+    start_from: str | None = None,
+    busy: BusyPolicy | None = None,
 ) -> PipelineOutcome:
-    return run_pipeline(quickstart_config(smoke=smoke, out=out), quiet=quiet, start_from=start_from)
+    """The bundled run; ``busy``: what latency measurement does on a busy machine (default: wait, then refuse)."""
+    return run_pipeline(quickstart_config(smoke=smoke, out=out), quiet=quiet, start_from=start_from, busy=busy)

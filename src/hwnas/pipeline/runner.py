@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from hwnas.core.errors import ConfigError, UnknownNameError
+from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.config import PipelineConfig
 
 STAGES = ("supernet", "latency", "predictor", "search", "baselines", "retrain", "evaluate", "report")
@@ -28,13 +29,16 @@ CONFIG_FILE = "pipeline.yaml"
 
 @dataclass
 class StageContext:
-    """What a stage function gets: the config, the run folder, the markers of finished stages, and a logger."""
+    """What a stage function gets: the config, the run folder, the markers of finished stages, a logger, and what
+    latency measurement does on a busy machine (a property of this invocation, not of the run's config: changing
+    it never blocks a resume)."""
 
     config: PipelineConfig
     run_dir: Path
     quiet: bool = False
     done: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: Callable[[str], None] = print
+    busy: BusyPolicy = field(default_factory=BusyPolicy)
 
     def stage_dir(self, stage: str) -> Path:
         path = self.run_dir / stage
@@ -116,12 +120,13 @@ def run_stages(
     start_from: str | None = None,
     quiet: bool = False,
     log: Callable[[str], None] | None = None,
+    busy: BusyPolicy | None = None,
 ) -> PipelineOutcome:
     """Run every stage of ``STAGES`` whose marker is missing, in order (see module doc)."""
     run_dir = Path(config.run_dir)
     _prepare_run_dir(config, run_dir, start_from)
     say = log or ((lambda _msg: None) if quiet else print)
-    ctx = StageContext(config=config, run_dir=run_dir, quiet=quiet, log=say)
+    ctx = StageContext(config=config, run_dir=run_dir, quiet=quiet, log=say, busy=busy or BusyPolicy())
     ran, skipped = [], []
     for stage in STAGES:
         marker = read_marker(run_dir, stage)

@@ -72,3 +72,13 @@ def baseline_rows(run_dir: str | Path) -> dict[str, list[tuple[str, ...]]]:
 def goal_lines(run_dir: str | Path) -> list[str]:
     """The goal checks as sentences (empty without baselines)."""
     return goal_sentences(read_summary(run_dir).get("goals") or {}, _yes_no)
+
+
+def reliability_line(run_dir: str | Path) -> str | None:
+    """The verdict on the run's latency data in one plain sentence (None when the run has none)."""
+    data = read_summary(run_dir).get("latency_reliability")
+    if not data:
+        return None
+    from hwnas.hardware.reliability import Reliability
+
+    return Reliability.from_dict(data).sentence()

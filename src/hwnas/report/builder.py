@@ -147,6 +147,7 @@ def summarize(run_dir: Path) -> dict[str, Any]:
         "stages_done": [s for s in STAGE_ORDER if s in markers],
         "wall_s": {s: m.get("wall_s") for s, m in markers.items()},
         "latency_source": markers.get("latency", {}).get("source"),
+        "latency_reliability": predictor.get("latency_reliability"),
         "predictor": predictor.get("check"),
         "budgets_ms": predictor.get("budgets_ms", []),
         "models": [row for row in evaluated if row.get("arch_id")],
@@ -175,6 +176,7 @@ def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
         f"{summary['latency_source'] or '-'}.",
         "",
     ]
+    lines += reliability_lines(summary.get("latency_reliability"))
     lines += [
         "| budget (ms) | arch_id | predicted (ms) | measured (ms) | supernet valid loss | BLEU |",
         "|---:|---|---:|---:|---:|---:|",
@@ -208,6 +210,16 @@ def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
     timings = ", ".join(f"{s} {w:.0f} s" for s, w in summary["wall_s"].items() if w is not None)
     lines += ["", f"Wall time per stage: {timings or '-'}.", ""]
     return "\n".join(lines)
+
+
+def reliability_lines(data: dict[str, Any] | None) -> list[str]:
+    """The verdict on the latency data, as a warning when it is unreliable (the goal checks then say so too)."""
+    if not data:
+        return []
+    from hwnas.hardware.reliability import Reliability
+
+    verdict = Reliability.from_dict(data)
+    return [f"> **Warning:** {verdict.sentence()}." if verdict.reliable is False else f"{verdict.sentence()}.", ""]
 
 
 def build_report(run_dir: str | Path) -> Path:

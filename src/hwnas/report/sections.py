@@ -164,6 +164,11 @@ def gap_text(entry: Mapping[str, Any], *, short: bool = False) -> str:
     return f"{entry['gap']:+.2f} vs {other}"
 
 
+def _verdict(goal: Mapping[str, Any], verdict: Callable[[bool | None], str]) -> str:
+    """yes / no / unknown, or "not assessable" when the latency data the goal rests on was judged unreliable."""
+    return verdict(goal["met"]) if goal.get("assessable", True) else "not assessable (latency data unreliable)"
+
+
 def goal_sentences(goals: Mapping[str, Any], verdict: Callable[[bool | None], str]) -> list[str]:
     """The goal checks as sentences, worded once for the report and the console summary (``verdict`` renders the
     yes / no / unknown of each); the gaps are :func:`gap_text` of the same entries the baseline tables print."""
@@ -172,7 +177,7 @@ def goal_sentences(goals: Mapping[str, Any], verdict: Callable[[bool | None], st
         gaps = ", ".join(f"{_ms(b['budget_ms'])} ms: {gap_text(b)}" for b in goal["per_budget"])
         sentences.append(
             f"Searched model beats the best same-latency {name} baseline by >= {goal['margin_bleu']} BLEU at "
-            f"every budget: {verdict(goal['met'])} (gap per budget: {gaps or '-'})."
+            f"every budget: {_verdict(goal, verdict)} (gap per budget: {gaps or '-'})."
         )
     speed = goals.get("fastest_vs_largest") or {}
     if speed:
@@ -184,7 +189,7 @@ def goal_sentences(goals: Mapping[str, Any], verdict: Callable[[bool | None], st
             )
         sentences.append(
             f"Fastest searched model >= {speed['min_speedup']}x faster than the largest with <= "
-            f"{speed['max_bleu_loss']} BLEU loss: {verdict(speed['met'])} ({detail})."
+            f"{speed['max_bleu_loss']} BLEU loss: {_verdict(speed, verdict)} ({detail})."
         )
     return sentences
 
