@@ -117,12 +117,13 @@ def resolve_probe(probe: LoadProbe | None) -> LoadProbe:
 
 
 def others_share(start: CpuCounters, end: CpuCounters, cores: int) -> float | None:
-    """Share of the machine's CPU used by other processes (and stolen) between two readings; None for no time."""
+    """Share (0-1) of the machine's CPU used by other processes (and stolen) between two readings; None for no
+    time. Clipped: tick granularity can put a saturated machine a hair over 1."""
     wall = end.wall - start.wall
     if wall <= 0:
         return None
     others = (end.busy - start.busy) - (end.own - start.own) + (end.steal - start.steal)
-    return max(0.0, others) / (wall * max(1, cores))
+    return min(1.0, max(0.0, others) / (wall * max(1, cores)))
 
 
 def between(probe: LoadProbe, start: CpuCounters | None, end: CpuCounters | None) -> MachineLoad:
