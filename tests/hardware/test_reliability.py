@@ -68,3 +68,14 @@ def test_a_collected_dataset_is_judged_from_its_rows(
     assert busy.reliable is False and busy.figures["median_busy_share"] == 0.9
     sidecar_path(out).write_text(json.dumps({"format": "not-ours"}))
     assert assess_dataset(out, tiny, heldout_mape=0.5).reasons[0].startswith("the predictor's held-out MAPE")
+
+
+def test_the_docs_state_the_limits_the_code_uses() -> None:
+    from hwnas.hardware.busy import DEFAULT_MAX_LOAD, DEFAULT_MAX_WAIT_S, MAX_REMEASURES
+    from hwnas.hardware.reliability import MAX_HELDOUT_MAPE, MIN_COST_SPEARMAN
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "latency.md").read_text(encoding="utf-8")
+    assert f"| `--max-load` | {DEFAULT_MAX_LOAD} |" in text and f"| `--max-wait` | {DEFAULT_MAX_WAIT_S:.0f} |" in text
+    assert f"(at most {MAX_REMEASURES} times)" in text
+    assert f"held-out MAPE is above {MAX_HELDOUT_MAPE:.0%}" in text and f"(Spearman below {MIN_COST_SPEARMAN})" in text
+    assert f"more than {DEFAULT_MAX_LOAD:.0%} of the CPU busy elsewhere" in text
