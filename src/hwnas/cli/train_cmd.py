@@ -47,9 +47,12 @@ def _run_training(data: dict[str, Any], source: str, resume: bool) -> None:
 
     config = parse_config(data, source=source)
     result = train(config, resume=resume)
-    if result.checkpoint is not None:
-        loss = "n/a" if result.last_loss is None else f"{result.last_loss:.4f}"
-        typer.echo(f"trained {result.steps} steps (loss {loss}); checkpoint {result.checkpoint}")
+    if result.checkpoint is None:
+        return
+    if result.last_loss is None:  # nothing trained (or logged) in this call, e.g. resuming a finished run
+        typer.echo(f"at step {result.steps}; checkpoint {result.checkpoint}")
+    else:
+        typer.echo(f"trained {result.steps} steps (loss {result.last_loss:.4f}); checkpoint {result.checkpoint}")
 
 
 @supernet_app.command("train")
