@@ -34,10 +34,10 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_one(
 
 def test_foreign_and_missing_files_are_data_errors(tmp_path: Path) -> None:
     torch.save({"weights": torch.ones(2)}, tmp_path / "other.pt")
-    with pytest.raises(DataError, match="not an hwnas checkpoint"):
+    with pytest.raises(DataError, match=r"not a valid hwnas checkpoint: .*other\.pt .*without format"):
         ckpt.load_checkpoint(tmp_path / "other.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="cannot be read"):
+    with pytest.raises(DataError, match=r"not a valid hwnas checkpoint: .*junk\.pt .*unreadable"):
         ckpt.load_checkpoint(tmp_path / "junk.pt")
     with pytest.raises(DataError, match="not found"):
         ckpt.load_checkpoint(tmp_path / "none.pt")

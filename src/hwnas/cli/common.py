@@ -27,7 +27,9 @@ def fail(message: str) -> typer.Exit:
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorator for commands: domain errors become one line on stderr and exit code 2 (no traceback)."""
+    """Decorator for every command (the one handler of user errors): domain errors, and the OS refusing a path the
+    user named (an unwritable --out, a folder where a file is expected), become one line on stderr and exit code 2.
+    Anything else still raises with its traceback: that is a bug, not bad input."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -35,8 +37,20 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except HwnasError as exc:
             raise fail(str(exc)) from None
+        except OSError as exc:
+            if exc.filename is None:  # not about a path (a socket, a device): no user path to blame
+                raise
+            raise fail(os_error_text(exc)) from None
 
+    wrapper.handles_user_errors = True  # type: ignore[attr-defined]  # checked by the bad-input tests
     return wrapper
+
+
+def os_error_text(exc: OSError) -> str:
+    """``Not a directory: 'out/run'`` (both paths of a rename or a copy), without errno or traceback."""
+    reason = exc.strerror or type(exc).__name__
+    paths = [repr(str(p)) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{reason}: {' -> '.join(paths)}"
 
 
 def print_json(data: Any) -> None:

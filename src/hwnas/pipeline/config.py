@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hwnas.configio import explain_validation_error
+from hwnas.configio import explain_validation_error, parse_yaml, read_text_file
 from hwnas.core.errors import ConfigError
 from hwnas.train.config import TrainConfig, parse_config
 
@@ -270,13 +270,8 @@ def _config_text(path_or_name: str | Path) -> tuple[str, str]:
 
     path = Path(path_or_name)
     if path.is_file() or path.suffix or len(path.parts) > 1:
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            names = ", ".join(bundled_config_names())
-            raise ConfigError(
-                f"cannot read pipeline config {str(path)!r}: {exc.strerror} (bundled configs, by name: {names})"
-            ) from None
+        hint = f" (bundled configs, by name: {', '.join(bundled_config_names())})"
+        return read_text_file(path, what="pipeline config", error=lambda m: ConfigError(m + hint)), str(path)
     name = str(path_or_name)
     if name not in bundled_config_names():
         names = ", ".join(bundled_config_names())
@@ -289,10 +284,7 @@ def load_pipeline_config(path_or_name: str | Path, **overrides: Any) -> Pipeline
     """Read a YAML pipeline config (a path, or the name of a bundled one such as ``multi30k-gpu``); ``overrides``
     are top-level keys set on top (None values are ignored)."""
     text, source = _config_text(path_or_name)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: malformed YAML: {' '.join(str(exc).split())}") from None
+    data = parse_yaml(text, source=source)
     if isinstance(data, dict):
         data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
     return parse_pipeline_config(data, source=source)

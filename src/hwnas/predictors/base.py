@@ -181,8 +181,9 @@ def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{str(path)!r} is not a predictor model file ({type(exc).__name__}: {exc})") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):  # numpy's text would suggest allow_pickle: no
+        what = "not an npz archive written by hwnas: truncated, corrupted or another format"
+        raise DataError(f"{str(path)!r} is not a predictor model file ({what})") from None
     if HEADER_KEY not in contents:
         raise DataError(f"{str(path)!r} is an npz archive but not a predictor model file (no {HEADER_KEY!r})")
     try:

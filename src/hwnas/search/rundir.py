@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
+from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.errors import ConfigError, DataError
-from hwnas.core.files import write_text_atomic
+from hwnas.core.files import check_writable, write_text_atomic
 from hwnas.search.config import SearchConfig, build_config, first_difference
 from hwnas.search.journal import read_journal
 
@@ -32,10 +33,8 @@ def stored_config_values(out: str | Path) -> dict[str, Any] | None:
     path = Path(out) / CONFIG_FILE
     if not path.is_file():
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"cannot read the stored run config {str(path)!r}: {exc}".replace("\n", " ")) from None
+    text = read_text_file(path, what="stored run config", error=DataError)
+    data = parse_yaml(text, source=str(path), error=DataError)
     if not isinstance(data, dict):
         raise DataError(f"stored run config {str(path)!r} is not a mapping")
     return data
@@ -58,6 +57,7 @@ def check_run_dir(config: SearchConfig) -> SearchConfig | None:
     out = Path(config.out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"run directory {str(out)!r} exists and is not a directory")
+    check_writable(out, what="run directory", folder=True)
     non_empty = out.is_dir() and any(out.iterdir())
     if not config.resume:
         if non_empty:

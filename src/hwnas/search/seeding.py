@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, InvalidArchError
 from hwnas.core.space import SearchSpace
@@ -27,10 +26,7 @@ def load_init_archs(path: str | Path, space: SearchSpace) -> tuple[Arch, ...]:
     """The archs in ``path``: JSONL (``.jsonl``: one ``{space, genes}`` per line, as ``Arch.to_dict()`` writes)
     or a JSON / YAML list of them; a bare genes mapping is accepted for an item too. Every arch is validated."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read init archs file {str(path)!r} (config key init_archs): {exc.strerror}") from None
+    text = read_text_file(path, what="init archs file (config key init_archs)", error=DataError)
     items = _jsonl_items(text, path) if path.suffix.lower() == ".jsonl" else _list_items(text, path)
     archs = tuple(_to_arch(data, space, f"init archs file {str(path)!r} {where}") for where, data in items)
     if not archs:
@@ -51,12 +47,11 @@ def _jsonl_items(text: str, path: Path) -> list[tuple[str, Any]]:
 
 
 def _list_items(text: str, path: Path) -> list[tuple[str, Any]]:
+    source = f"init archs file {str(path)!r} (use a .jsonl file for one arch per line)"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        detail = " ".join(str(exc).split())
-        hint = "use a .jsonl file for one arch per line"
-        raise DataError(f"init archs file {str(path)!r} is malformed: {detail} ({hint})") from None
+        data = json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text, source=source, error=DataError)
+    except ValueError as exc:
+        raise DataError(f"{source}: malformed JSON, {exc}") from None
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, HwnasError, InvalidArchError
 from hwnas.core.space import SearchSpace
@@ -22,23 +23,17 @@ from hwnas.core.space import SearchSpace
 
 def _parse_text(text: str, path: Path) -> Any:
     """JSON for ``.json`` files, YAML otherwise (YAML also reads most JSON)."""
+    if path.suffix.lower() != ".json":
+        return parse_yaml(text, source=f"arch file {str(path)!r}", error=DataError)
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        detail = " ".join(str(exc).split())
-        raise DataError(f"arch file {str(path)!r}: malformed {kind}: {detail}") from None
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"arch file {str(path)!r}: malformed JSON, {exc}") from None
 
 
 def read_arch_mapping(path: str | Path) -> Mapping[str, Any]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read arch file {str(path)!r}: {exc.strerror or exc}") from None
-    data = _parse_text(text, path)
+    data = _parse_text(read_text_file(path, what="arch file", error=DataError), path)
     if not isinstance(data, Mapping):
         raise DataError(f"arch file {str(path)!r}: expected a mapping of genes or {{space, genes}}, got {data!r}")
     return data

@@ -8,8 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.errors import SpaceDefinitionError, UnknownNameError
 from hwnas.core.space import SearchSpace
 
@@ -28,19 +27,12 @@ def _load_builtin(name: str) -> SearchSpace:
 
 
 def load_space_file(path: str | Path) -> SearchSpace:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpaceDefinitionError(f"cannot read search-space file {str(path)!r}: {exc.strerror}") from None
+    text = read_text_file(path, what="search-space file", error=SpaceDefinitionError)
     return _parse(text, str(path))
 
 
 def _parse(text: str, where: str) -> SearchSpace:
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpaceDefinitionError(f"{where}: malformed YAML: {exc}".replace("\n", " ")) from None
+    data: Any = parse_yaml(text, source=where, error=SpaceDefinitionError)
     try:
         return SearchSpace.from_dict(data)
     except SpaceDefinitionError as exc:

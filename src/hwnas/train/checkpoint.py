@@ -29,16 +29,20 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint written by hwnas; a missing or foreign file is a :class:`DataError`."""
+    """Load a checkpoint written by hwnas; a missing, truncated, garbage or foreign file is a :class:`DataError`
+    that says so in one line. torch's own text for such files (an errno, a zip reader's complaint, advice to set
+    ``weights_only=False`` or file an issue) would mislead: the file is the problem, not the loader."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"checkpoint {str(path)!r} not found")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt or foreign files
-        raise DataError(f"checkpoint {str(path)!r} cannot be read: {type(exc).__name__}: {exc}") from None
+    except Exception:  # torch raises many types (OSError, RuntimeError, UnpicklingError, KeyError) for such files
+        raise DataError(
+            f"not a valid hwnas checkpoint: {path} (unreadable: truncated, corrupted or not a torch file)"
+        ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise DataError(f"checkpoint {str(path)!r} is not an hwnas checkpoint (no format={FORMAT!r})")
+        raise DataError(f"not a valid hwnas checkpoint: {path} (a torch file without format={FORMAT!r})")
     return state
 
 
