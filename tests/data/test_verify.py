@@ -50,6 +50,20 @@ def test_recompressed_text_is_ok_content(data_dir: Path, tmp_path: Path, monkeyp
     assert check_file(dataset, entry).status == "ok-content"
 
 
+def test_corrupted_gzip_is_a_mismatch(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Damaged compressed data makes zlib raise its own error (not an OSError) while the text hash is tried."""
+    root = _copy_folder(data_dir, tmp_path, "mt/multi30k")
+    dataset = get_dataset("multi30k")
+    entry = dataset.file("val.de.gz")
+    target = root / dataset.folder / entry.path
+    target.chmod(0o644)
+    data = target.read_bytes()
+    target.write_bytes(data[:200] + b"\xff" * 64 + data[264:])
+    monkeypatch.setenv("HWNAS_DATA_DIR", str(root))
+    check = check_file(dataset, entry)
+    assert check.status == "mismatch" and "MISMATCH" in check.describe()
+
+
 @pytest.mark.usefixtures("no_data_dir")
 def test_nothing_present_means_nothing_checked() -> None:
     assert verify_present() == []

@@ -3,6 +3,7 @@ user-corpus configs name each missing file and what the config is for, and pass 
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,8 @@ def test_wmt_config_names_every_missing_input(bare_machine: Path) -> None:
     assert checks["space"].status == checks["baseline uniform-shrink"].status == "ok"
 
 
-def test_wmt_config_passes_once_the_files_are_in_place(
-    bare_machine: Path, monkeypatch: pytest.MonkeyPatch, pipeline_app: typer.Typer
-) -> None:
+def _wmt_machine(bare_machine: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's WMT training files and a copy of the registered test sets; returns the copy's folder."""
     corpus = bare_machine / "data" / "wmt14_en_de"
     corpus.mkdir(parents=True)
     for side in ("en", "de"):
@@ -51,14 +51,46 @@ def test_wmt_config_passes_once_the_files_are_in_place(
     shared = bare_machine / "shared" / "mt" / "wmt_newstest"
     shared.mkdir(parents=True)
     for name in WMT_FILES:
-        (shared / name).write_bytes(b"")
+        (shared / name).write_bytes((data_dir / "mt" / "wmt_newstest" / name).read_bytes())
     monkeypatch.setenv("HWNAS_DATA_DIR", str(bare_machine / "shared"))
+    return shared
+
+
+def test_wmt_config_passes_once_the_files_are_in_place(
+    bare_machine: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, pipeline_app: typer.Typer
+) -> None:
+    _wmt_machine(bare_machine, data_dir, monkeypatch)
     checks = check_pipeline(load_pipeline_config("wmt14-ende"))
     assert [c.subject for c in checks if c.status == "missing"] == []
     assert all(c.status == "ok" for c in checks if not c.subject.endswith("device"))
     result = CliRunner().invoke(pipeline_app, ["pipeline", "wmt14-ende", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "config OK" in result.output and not (bare_machine / "runs").exists()
+
+
+def test_corrupted_files_fail_the_dry_run_and_the_run(
+    bare_machine: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, pipeline_app: typer.Typer
+) -> None:
+    """Present is not enough: a registered file whose sha256 differs, or a user .gz that does not decompress,
+    fails the check, and a real run stops before it creates its run directory."""
+    shared = _wmt_machine(bare_machine, data_dir, monkeypatch)
+    test_file = shared / WMT_FILES[2]
+    test_file.write_bytes(test_file.read_bytes()[:-100])  # cut off: the gzip stream ends early
+    (bare_machine / "data" / "wmt14_en_de" / "train.en").unlink()
+    (bare_machine / "data" / "wmt14_en_de" / "train.en.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    config = bare_machine / "wmt.yaml"
+    text = resources.files("hwnas.configs.pipeline").joinpath("wmt14-ende.yaml").read_text(encoding="utf-8")
+    config.write_text(text.replace("train.en", "train.en.gz"), encoding="utf-8")
+    checks = {c.subject: c for c in check_pipeline(load_pipeline_config(config))}
+    assert checks["training.data.train_src"].status == "invalid"
+    assert "not a valid gzip" in checks["training.data.train_src"].detail
+    [corrupt] = [c for s, c in checks.items() if WMT_FILES[2] in s]
+    assert corrupt.status == "invalid" and "hwnas data fetch newstest2014 --force" in corrupt.detail
+    result = CliRunner().invoke(pipeline_app, ["pipeline", str(config), "--dry-run"])
+    assert result.exit_code == 2 and "2 input(s) invalid" in result.stderr
+    result = CliRunner().invoke(pipeline_app, ["pipeline", str(config)])
+    assert result.exit_code == 2 and "training.data.train_src" in result.stderr and "1 more" in result.stderr
+    assert not (bare_machine / "runs").exists()
 
 
 def test_cli_dry_run_fails_with_the_list_and_runs_nothing(bare_machine: Path, pipeline_app: typer.Typer) -> None:

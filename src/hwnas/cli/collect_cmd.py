@@ -17,6 +17,7 @@ import typer
 
 from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import friendly_errors, print_json
+from hwnas.core.files import check_writable
 
 
 def register_collect(latency_app: typer.Typer) -> None:
@@ -80,6 +81,7 @@ def collect(
     from hwnas.hardware.protocols import protocol_for
     from hwnas.spaces import get_space
 
+    check_writable(out, what="--out")  # before any model is built or measured
     space_obj = get_space(space)
     settings = protocol_for(space_obj).default_settings(
         space_obj, device=device, dtype=dtype, threads=threads, warmup=warmup, runs=runs, batch=batch,

@@ -13,6 +13,7 @@ import typer
 
 from hwnas.cli.common import friendly_errors, print_json
 from hwnas.core.errors import ConfigError
+from hwnas.core.files import check_writable
 
 latency_app = typer.Typer(
     help="Latency datasets and predictors: fit, evaluate, predict (HAT's CSVs or the project's own).",
@@ -55,6 +56,7 @@ def fit(
     """Fit a latency predictor on every row of a CSV and save it; prints the fit's summary as JSON."""
     from hwnas.predictors import evaluate_on_dataset, fit_on_dataset, load_latency_csv
 
+    check_writable(out, what="--out")  # before the fit, which may take minutes
     dataset = load_latency_csv(data)
     predictor = fit_on_dataset(dataset, model=model, encoding=encoding, seed=seed, knobs=_knobs(knob))
     predictor.save(out)
@@ -76,6 +78,8 @@ def evaluate(
     """MAPE, RMSE, Spearman and Kendall tau-b of a saved predictor on a CSV."""
     from hwnas.predictors import evaluate_on_dataset, load_latency_csv, load_predictor, parity_plot
 
+    if plot is not None:
+        check_writable(plot, what="--plot")
     predictor = load_predictor(model)
     dataset = load_latency_csv(data)
     scores, prediction = evaluate_on_dataset(predictor, dataset)

@@ -17,7 +17,7 @@ import typer
 
 from hwnas.cli.common import OptionSpec, friendly_errors, option_group, print_json
 from hwnas.cli.llm_cmd import llm_options, settings_from_flags
-from hwnas.core.files import write_text_atomic
+from hwnas.core.files import check_writable, write_text_atomic
 
 llmpp_app = typer.Typer(
     help="LLM performance predictors: LLM-PP, LLM-Distill-PP, LLM-proposed archs.", no_args_is_help=True
@@ -75,13 +75,15 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _config(model: type, config_file: Path | None, flags: dict[str, Any]) -> Any:
-    """The command's settings, template included, validated before any model is loaded."""
+def _config(model: type, config_file: Path | None, flags: dict[str, Any], *, out_folder: bool = False) -> Any:
+    """The command's settings, template and output path included, validated before any model is loaded."""
     from hwnas.llm.llmpp_config import load_config_file, resolve
     from hwnas.llm.prompts import load_template
 
     config = resolve(model, load_config_file(config_file), flags)
     load_template(config.template)
+    if config.out:
+        check_writable(config.out, what="--out", folder=out_folder)
     return config
 
 
@@ -184,7 +186,7 @@ def distill(
         "task_description": task_description,
         **_given(predictor),
     }
-    config = _config(DistillConfig, config_file, flags)
+    config = _config(DistillConfig, config_file, flags, out_folder=True)
     llm, runner = _runner(config, llm_flags)
     result = run_distill(runner, config, sampling=llm.sampling(), log=_say)
     if as_json:

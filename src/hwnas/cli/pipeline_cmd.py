@@ -72,19 +72,20 @@ def _print_summary(run_dir: Path, report: Path, quiet: bool) -> None:
 
 
 def _dry_run(loaded: object) -> None:
-    """Print every check; exit 2 when an input is missing (warnings, e.g. no GPU here, do not fail)."""
-    from hwnas.pipeline.check import check_pipeline
+    """Print every check; exit 2 when an input is missing or corrupted (warnings, e.g. no GPU here, do not fail)."""
+    from hwnas.pipeline.check import FAILED, check_pipeline
     from hwnas.pipeline.config import PipelineConfig
 
     assert isinstance(loaded, PipelineConfig)
     checks = check_pipeline(loaded)
     for check in checks:
         typer.echo(f"{check.status:<8} {check.subject}: {check.detail}")
-    missing = [c for c in checks if c.status == "missing"]
-    if missing:
+    failed = [c for c in checks if c.status in FAILED]
+    if failed:
         if loaded.description:
             typer.echo(f"about this config: {loaded.description}")
-        raise fail(f"{len(missing)} input(s) missing, first: {missing[0].subject}; nothing was run")
+        kinds = " or ".join(s for s in FAILED if any(c.status == s for c in failed))
+        raise fail(f"{len(failed)} input(s) {kinds}, first: {failed[0].subject}; nothing was run")
     typer.echo("config OK: every input is in place (nothing was run)")
 
 
@@ -152,7 +153,14 @@ def report_cmd(
     quiet: bool = _QUIET,
 ) -> None:
     """(Re)write RUN_DIR/report: report.md, summary.json and the PNGs."""
+    from hwnas.core.errors import DataError
+    from hwnas.pipeline.runner import CONFIG_FILE, is_run_dir
     from hwnas.report import build_report
 
+    if run_dir.is_dir() and not is_run_dir(run_dir):
+        raise DataError(
+            f"{str(run_dir)!r} is not a pipeline run directory (no {CONFIG_FILE}, no stage marker); "
+            "give the run_dir of `hwnas pipeline` or `hwnas quickstart`"
+        )
     report = build_report(run_dir)
     _print_summary(run_dir, report, quiet)

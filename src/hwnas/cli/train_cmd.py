@@ -14,6 +14,7 @@ import typer
 
 from hwnas.cli.common import fail, friendly_errors, print_json
 from hwnas.configio import read_config_mapping
+from hwnas.core.files import check_writable
 
 supernet_app = typer.Typer(help="Train and evaluate weight-sharing SuperTransformers.", no_args_is_help=True)
 
@@ -46,6 +47,7 @@ def _run_training(data: dict[str, Any], source: str, resume: bool) -> None:
     from hwnas.train.loop import train
 
     config = parse_config(data, source=source)
+    check_writable(config.run_dir, what="run_dir", folder=True)
     result = train(config, resume=resume)
     if result.checkpoint is None:
         return
@@ -151,6 +153,11 @@ def translate_cmd(
             lines = Path(input_path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise fail(f"cannot read --input {input_path!r}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise fail(f"--input {input_path!r} is not UTF-8 text; give one sentence per line") from None
+    if not any(line.strip() for line in lines):  # checked before the model is loaded
+        source = "stdin" if input_path == "-" else f"--input {input_path!r}"
+        raise fail(f"nothing to translate: {source} is empty; give one source sentence per line")
     model, codec, _, _ = model_for_arch(checkpoint, arch, device=device)
     for line in translate(model, codec, lines, beam=beam, lenpen=lenpen):
         typer.echo(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,13 +49,15 @@ def file_sha256(path: Path) -> str:
 
 
 def gunzipped_sha256(path: Path) -> str | None:
-    """sha256 of a gzip file's decompressed bytes; None if the file is not valid gzip."""
+    """sha256 of a gzip file's decompressed bytes; None if the file is not valid gzip (a bad header is an OSError,
+    a cut-off stream an EOFError, damaged compressed data a zlib.error: a corrupted copy is a mismatch, not a
+    crash)."""
     digest = hashlib.sha256()
     try:
         with gzip.open(path, "rb") as f:
             while chunk := f.read(_CHUNK):
                 digest.update(chunk)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None
     return digest.hexdigest()
 

@@ -1,10 +1,12 @@
 """``hwnas pipeline CONFIG --dry-run``: check everything a run needs before any stage starts — the space, the
 baselines, every corpus file (registered or the user's own), the test set, the latency inputs, a reused supernet,
-the devices and the run folder — and say what is missing and how to get it.
+the devices and the run folder — and say what is missing or broken and how to fix it.
 
-Nothing is trained, measured or downloaded; registered files are only looked up (``HWNAS_DATA_DIR``, then the
-download cache). A full-scale config can so be checked on a laptop before it is sent to a GPU machine: a missing
-GPU is a warning there, a missing corpus file is an error.
+Nothing is trained, measured or downloaded; registered files are looked up (``HWNAS_DATA_DIR``, then the download
+cache) and checked against the registry's sha256, so a corrupted copy fails here, not in the middle of a stage. A
+full-scale config can so be checked on a laptop before it is sent to a GPU machine: a missing GPU is a warning
+there, a missing or corrupted corpus file is an error. :func:`require_inputs` runs the same checks when a run
+starts, before its run directory is created.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from hwnas.core.errors import HwnasError
+from hwnas.core.errors import DataError, HwnasError
+from hwnas.core.files import check_writable
+from hwnas.data.verify import gunzipped_sha256
 from hwnas.pipeline.config import USER_CORPUS_KEYS, PipelineConfig, expand_path, train_config
 
-Status = Literal["ok", "warn", "missing"]
+Status = Literal["ok", "warn", "missing", "invalid"]
+FAILED: tuple[Status, ...] = ("missing", "invalid")  # statuses that stop a run (a warning does not)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ def _guard(subject: str, fn: Callable[[], str]) -> Check:
 def _user_file(subject: str, value: str) -> Check:
     path = Path(expand_path(value))
     if path.is_file():
+        if path.suffix == ".gz" and gunzipped_sha256(path) is None:
+            return Check(subject, "invalid", f"{value!r}: not a valid gzip file (truncated or corrupted?)")
         return Check(subject, "ok", str(path))
     unset = sorted(set(re.findall(r"\$\{?(\w+)", str(path))))
     if unset:
@@ -51,6 +58,7 @@ def _registered_split(subject: str, corpus: str, split: str, src: str, tgt: str)
     """Each file of a registered corpus split, found locally or not (with the registry's fetch hint)."""
     from hwnas.data.corpus import corpus_files
     from hwnas.data.registry import get_dataset, locate, missing_message
+    from hwnas.data.verify import check_path
 
     try:
         files = corpus_files(corpus, split=split, src=src, tgt=tgt)
@@ -64,6 +72,10 @@ def _registered_split(subject: str, corpus: str, split: str, src: str, tgt: str)
         label = f"{subject} ({corpus}/{split}, {relpath})"
         if found is None:
             checks.append(Check(label, "missing", missing_message(dataset, entry)))
+        elif check_path(entry, found) == "mismatch":
+            fix = f"hwnas data fetch {dataset.name} --force" if entry.url else f"a good copy ({dataset.source})"
+            detail = f"{found} is corrupted (sha256 differs from the registry's; `hwnas data verify`); get {fix}"
+            checks.append(Check(label, "invalid", detail))
         else:
             checks.append(Check(label, "ok", str(found)))
     return checks
@@ -120,10 +132,19 @@ def _run_dir_check(config: PipelineConfig) -> Check:
 
     from hwnas.pipeline.runner import CONFIG_FILE
 
+    try:
+        check_writable(config.run_dir, what="folder", folder=True)
+    except HwnasError as exc:
+        return Check("run_dir", "invalid", str(exc))
     stored = Path(config.run_dir) / CONFIG_FILE
     if not stored.is_file():
         return Check("run_dir", "ok", f"{config.run_dir} (new run)")
-    old = yaml.safe_load(stored.read_text(encoding="utf-8")) or {}
+    try:
+        old = yaml.safe_load(stored.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        old = None
+    if not isinstance(old, dict):
+        return Check("run_dir", "invalid", f"{stored} is not the pipeline.yaml of a run; use another run_dir")
     differing = [k for k, v in config.model_dump(mode="json").items() if k != "run_dir" and old.get(k) != v]
     if differing:
         return Check("run_dir", "warn", f"{config.run_dir} holds a run with a different {differing[0]!r}: use --from")
@@ -152,3 +173,13 @@ def check_pipeline(config: PipelineConfig) -> list[Check]:
     checks += _corpus_checks(config) + _latency_checks(config) + _test_checks(config) + _device_checks(config)
     checks.append(_run_dir_check(config))
     return checks
+
+
+def require_inputs(config: PipelineConfig) -> None:
+    """Raise on the first input a run cannot start without (the dry-run's failures), so a run that would stop in
+    its first stage stops before it creates its run directory."""
+    failed = [c for c in check_pipeline(config) if c.status in FAILED]
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more: `hwnas pipeline CONFIG --dry-run` lists them)" if len(failed) > 1 else ""
+        raise DataError(f"{first.subject}: {first.detail}{more}; nothing was run")

@@ -7,6 +7,7 @@ from typing import Any
 
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.baseline_stage import baselines_stage
+from hwnas.pipeline.check import require_inputs
 from hwnas.pipeline.config import PipelineConfig
 from hwnas.pipeline.evaluate_stage import evaluate_stage
 from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
@@ -40,5 +41,7 @@ def run_pipeline(
     log: Callable[[str], None] | None = None,
     busy: BusyPolicy | None = None,
 ) -> PipelineOutcome:
-    """Run (or resume) the pipeline in ``config.run_dir``; ``start_from`` re-runs that stage and every later one."""
+    """Run (or resume) the pipeline in ``config.run_dir``; ``start_from`` re-runs that stage and every later one.
+    Every input is checked first (:func:`require_inputs`), so a run that cannot start leaves no run directory."""
+    require_inputs(config)
     return run_stages(config, STAGE_FUNCTIONS, start_from=start_from, quiet=quiet, log=log, busy=busy)

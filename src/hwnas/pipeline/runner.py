@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from hwnas.core.errors import ConfigError, UnknownNameError
+from hwnas.configio import parse_yaml, read_text_file
+from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.config import PipelineConfig
 
@@ -75,6 +74,12 @@ def read_marker(run_dir: Path, stage: str) -> dict[str, Any] | None:
     return data
 
 
+def is_run_dir(path: Path) -> bool:
+    """True for a folder a pipeline run made: its stored config, or at least one stage marker (a report can be
+    written for a partial run, not for an arbitrary folder)."""
+    return (path / CONFIG_FILE).is_file() or any((path / stage / MARKER).is_file() for stage in STAGES)
+
+
 def check_stage(name: str) -> str:
     if name not in STAGES:
         raise UnknownNameError("pipeline stage", name, list(STAGES))
@@ -90,6 +95,14 @@ def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
         return stored
 
 
+def _stored_config(path: Path) -> dict[str, Any]:
+    text = read_text_file(path, what="stored pipeline config", error=DataError)
+    data = parse_yaml(text, source=str(path), error=DataError) or {}
+    if not isinstance(data, dict):
+        raise DataError(f"{str(path)!r} is not the {CONFIG_FILE} of a pipeline run; choose another run_dir")
+    return data
+
+
 def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | None) -> None:
     """Refuse to resume a run made with a different config unless the caller re-runs from a stage."""
     if start_from is not None:
@@ -98,7 +111,7 @@ def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | No
     stored_path = run_dir / CONFIG_FILE
     wanted = config.model_dump(mode="json")
     if stored_path.is_file() and start_from is None:
-        stored = _with_defaults(yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {})
+        stored = _with_defaults(_stored_config(stored_path))
         differing = [k for k in wanted if stored.get(k) != wanted[k] and k != "run_dir"]
         if differing:
             raise ConfigError(

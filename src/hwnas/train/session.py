@@ -131,9 +131,9 @@ def build_session(config: TrainConfig, ctx: DistContext) -> Session:
     from hwnas.evaluate.loss import make_eval_batches
 
     run_dir = Path(config.run_dir)
-    if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
     train_corpus, valid_corpus = load_split(config.data, "train"), load_split(config.data, "valid")
+    if ctx.is_main:  # only once the corpus is there: a run that cannot start leaves no folder behind
+        run_dir.mkdir(parents=True, exist_ok=True)
     codec = _codec(config, run_dir, ctx, train_corpus)
     train_data, valid_data = encode_corpus(codec, train_corpus), encode_corpus(codec, valid_corpus)
     space = get_space(config.space)
