@@ -14,7 +14,7 @@ from hwnas.llm.base import Completion, LLMError, Request, Sampling, chat
 from hwnas.llm.cache import ResponseCache
 from hwnas.llm.openai_client import OpenAIClient
 from hwnas.llm.replay import Recorder
-from hwnas.llm.runner import Runner
+from hwnas.llm.runner import EndpointUnreachableError, Runner
 
 SECRET = "sk-test-SECRET-0123456789"
 KEY_ENV = "HWNAS_TEST_LLM_KEY"
@@ -80,16 +80,27 @@ def test_time_out_gives_an_error_after_bounded_retries(fake_openai: Any, llm_cac
     assert time.perf_counter() - start < fake_openai.slow_s  # it did not wait for the slow server
 
 
-def test_dead_endpoint_keeps_completed_answers(fake_openai: Any, dead_url: str, llm_cache: Path) -> None:
-    model_url = fake_openai.url
-    done = _runner(model_url, llm_cache).run([_request("kept")])
+def test_endpoint_dying_mid_run_keeps_completed_answers(fake_openai: Any, llm_cache: Path) -> None:
+    runner = _runner(fake_openai.url, llm_cache, max_retries=1)
+    done = runner.run([_request("kept")])
     assert isinstance(done[0], Completion)
-    fake_openai.stop()  # the server dies: the same URL now refuses connections
-    results = _runner(model_url, llm_cache, max_retries=1).run([_request("kept"), _request("new")])
+    fake_openai.stop()  # the server dies after answering: a refused connection is now one failed request
+    results = runner.run([_request("kept"), _request("new")])
     assert isinstance(results[0], Completion) and results[0].cached and results[0].text == "answer to: kept"
     assert isinstance(results[1], LLMError) and "cannot connect" in str(results[1])
-    [dead] = _runner(dead_url, None, max_retries=0).run([_request("x")])
-    assert isinstance(dead, LLMError) and dead_url in str(dead)
+
+
+def test_endpoint_never_reached_fails_the_batch_at_once(fake_openai: Any, llm_cache: Path) -> None:
+    """A wrong URL or a server not started: one refused connection stops the batch, no prompt is retried."""
+    assert isinstance(_runner(fake_openai.url, llm_cache).run([_request("kept")])[0], Completion)
+    fake_openai.stop()
+    fresh = _runner(fake_openai.url, llm_cache, max_retries=5, backoff_s=10.0)  # retrying would take minutes
+    start = time.perf_counter()
+    with pytest.raises(EndpointUnreachableError, match=r"cannot connect.*never reached"):
+        fresh.run([_request("kept"), *[_request(f"new {i}") for i in range(20)]])
+    assert time.perf_counter() - start < 5.0
+    [kept] = _runner(fake_openai.url, llm_cache).run([_request("kept")])  # still cached, asked no one
+    assert isinstance(kept, Completion) and kept.text == "answer to: kept"
 
 
 def test_permanent_errors_are_not_retried(fake_openai: Any, llm_cache: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +108,16 @@ def test_missing_answers_fail_predictions_but_keep_the_others(tmp_path: Path, da
     assert all("has no answer" in p["failures"][0] for p in failed)
 
 
-def test_dead_endpoint_is_reported_not_raised(tmp_path: Path, data_dir: Path, dead_url: str) -> None:
-    args = ["llm-pp", "evaluate", "--task", "wmt14ende", "--seed", "123", "--limit", "2", "--examples", "0"]
-    args += ["--llm-base-url", dead_url, "--llm-model", "m", "--llm-retries", "0", "--llm-timeout", "2"]
-    args += ["--max-attempts", "2", "--llm-cache-dir", str(tmp_path), "--json"]
+def test_dead_endpoint_fails_fast_with_exit_2(tmp_path: Path, data_dir: Path, dead_url: str) -> None:
+    """Not 60 failed predictions and exit 0 after retrying each: one line and exit 2 at the first refusal."""
+    args = ["llm-pp", "evaluate", "--task", "wmt14ende", "--seed", "123", "--examples", "0"]
+    args += ["--llm-base-url", dead_url, "--llm-model", "m", "--llm-retries", "3", "--llm-backoff", "5"]
+    args += ["--llm-cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "result.json"), "--json"]
+    start = time.perf_counter()
     result = cli.invoke(app, args, env={"OPENAI_API_KEY": "x"})
-    assert result.exit_code == 0, result.output
-    llm = json.loads(result.stdout)["rows"][0]
-    assert llm["tasks"]["wmt14ende"]["n_failed"] == 2 and llm["tasks"]["wmt14ende"]["mae_mean"] is None
+    assert result.exit_code == 2 and time.perf_counter() - start < 10.0
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and "cannot connect" in result.stderr
+    assert not (tmp_path / "result.json").exists()
 
 
 def test_generate_writes_archs_and_counts(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hwnas.cli.common import friendly_errors, option_group, print_json
+from hwnas.cli.common import fail, friendly_errors, option_group, print_json
 
 if TYPE_CHECKING:
     from hwnas.llm.clients import LLMSettings
@@ -130,17 +130,20 @@ def fetch(
 @friendly_errors
 @llm_options
 def info(llm: Any, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """What the --llm-* flags, config and HWNAS_LLM_* env resolve to (the API key is never shown)."""
+    """What the --llm-* flags, config and HWNAS_LLM_* env resolve to (the API key is never shown); exit 2 when the
+    client is not ready (scripts can test it before a long run)."""
     from hwnas.llm.clients import describe
 
     report = describe(llm)
     if as_json:
         print_json(report)
-        return
-    for key, value in report.items():
-        if key != "settings":
-            typer.echo(f"{key:<15} {value}")
-    typer.echo("settings        " + ", ".join(f"{k}={v}" for k, v in report["settings"].items()))
+    else:
+        for key, value in report.items():
+            if key != "settings":
+                typer.echo(f"{key:<15} {value}")
+        typer.echo("settings        " + ", ".join(f"{k}={v}" for k, v in report["settings"].items()))
+    if not report["ready"]:
+        raise fail(f"LLM client {report['client']!r} is not ready: {report['problem']}")
 
 
 @llm_app.command("ask")

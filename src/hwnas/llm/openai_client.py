@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from hwnas.core.errors import ConfigError
 from hwnas.llm.base import LLMError, Request, TransientLLMError
+from hwnas.llm.runner import UnreachableError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -120,8 +121,8 @@ class OpenAIClient:
         where = f"{self.base_url} (model {self.served_model!r})"
         if isinstance(exc, openai.APITimeoutError):
             return TransientLLMError(f"{where}: no answer within {timeout_s:g} s")
-        if isinstance(exc, openai.APIConnectionError):
-            return TransientLLMError(f"{where}: cannot connect ({self._clip(exc.__cause__ or exc)}); is the server up?")
+        if isinstance(exc, openai.APIConnectionError):  # refused, unknown host: the runner fails fast on it
+            return UnreachableError(f"{where}: cannot connect ({self._clip(exc.__cause__ or exc)}); is the server up?")
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             hint = f"check the key in ${self.api_key_env}" if self._secret else f"${self.api_key_env} is not set"
             return LLMError(f"{where}: HTTP {exc.status_code}, the server refused the API key ({hint})")

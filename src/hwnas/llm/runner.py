@@ -3,6 +3,11 @@
 Every client (endpoint, embedded model, replay file) goes through :class:`Runner`, so they all behave the same when
 things go wrong: a failed request comes back as its :class:`LLMError` instead of raising, and each answer is written
 to the cache the moment it arrives, so a crash, a kill or a dead endpoint never costs the answers already received.
+
+One failure is not per request: an endpoint that refuses the connection before it has answered anything in this
+runner (a wrong URL, a server not started) would fail every prompt the same way, after every retry. The runner then
+raises :class:`EndpointUnreachableError` at once instead of retrying each prompt; once the endpoint has answered,
+a refused connection is a transient failure like any other (a server restarting mid-run).
 """
 
 from __future__ import annotations
@@ -21,8 +26,18 @@ from hwnas.llm.replay import Recorder
 
 log = logging.getLogger(__name__)
 
+
+class UnreachableError(TransientLLMError):
+    """A client could not connect at all (refused, unknown host): no answer and no HTTP status came back."""
+
+
+class EndpointUnreachableError(LLMError):
+    """Raised by :meth:`Runner.run` when the first contact with the endpoint fails to connect (see module doc)."""
+
+
 # Failures worth another try: the client says so, or the OS reports a time-out / connection problem.
 RETRYABLE: tuple[type[BaseException], ...] = (TransientLLMError, TimeoutError, ConnectionError)
+UNREACHABLE: tuple[type[BaseException], ...] = (UnreachableError, ConnectionRefusedError)
 MAX_DELAY_S = 60.0
 
 Progress = Callable[[int, int], None]  # (requests answered so far, total)
@@ -66,6 +81,7 @@ class Runner:
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
+        self._reached = False  # has the client ever answered (even with an error status)? see the module doc
 
     @property
     def model(self) -> str:
@@ -85,7 +101,8 @@ class Runner:
     def run(self, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Outcome]:
         """One outcome per request, in order. Identical requests are asked once; cached ones are not asked.
 
-        ``progress(done, total)`` (default: the runner's) is called as answers arrive."""
+        ``progress(done, total)`` (default: the runner's) is called as answers arrive. Raises
+        :class:`EndpointUnreachableError` when the endpoint was never reached (the answers received stay cached)."""
         progress = progress if progress is not None else self.progress
         groups: dict[str, list[int]] = {}
         for index, request in enumerate(requests):
@@ -155,15 +172,21 @@ class Runner:
             try:
                 text = self.client.complete(request, timeout_s=self.timeout_s)
             except RETRYABLE as exc:
+                if isinstance(exc, UNREACHABLE) and not self._reached:
+                    reason = f"{_describe(exc)} (never reached in this run, so no prompt is retried)"
+                    raise EndpointUnreachableError(reason) from None
+                self._reached = True
                 if attempt == self.max_retries:
                     return LLMError(f"{self.model}: failed after {attempt + 1} attempt(s): {_describe(exc)}")
                 log.info("%s: attempt %d failed (%s); retrying", self.model, attempt + 1, _describe(exc))
                 self._sleep(self._delay(attempt))
                 continue
             except LLMError as exc:
+                self._reached = True
                 return exc
             except Exception as exc:  # a client bug or an unexpected response must not sink the other requests
                 return LLMError(f"{self.model}: {_describe(exc)}")
+            self._reached = True
             if not isinstance(text, str):
                 return LLMError(f"{self.model}: the client returned {type(text).__name__}, not text")
             elapsed = time.perf_counter() - start
