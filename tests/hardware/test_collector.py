@@ -146,8 +146,10 @@ def test_a_dataset_from_before_estimators_reads_as_the_trimmed_mean_and_is_not_e
 def test_the_shipped_dataset_is_labelled_with_the_estimator_it_holds() -> None:
     from hwnas.hardware.embedded import default_dataset
 
-    dataset = default_dataset("hat-wmt14ende", "cpu").load()
+    shipped = default_dataset("hat-wmt14ende", "cpu")
+    dataset = shipped.load()
     assert dataset.estimator == "trimmed-mean"  # collected before estimators: latency_mean_* is its target
+    assert shipped.summary()["estimator"] == "trimmed-mean" and "trim_rule" not in shipped.provenance
     mean = dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
     assert dataset.latency_ms == pytest.approx(mean)
 

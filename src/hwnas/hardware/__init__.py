@@ -8,7 +8,9 @@ Main entry points (imported lazily, so ``import hwnas.hardware`` does not import
 - :func:`collect` (space, settings=, n=, out=, sampler=, seed=) — a resumable latency CSV + provenance sidecar;
 - :func:`read_latency_dataset` (path), :func:`embedded_datasets` (), :func:`default_dataset` (space, device);
 - :class:`MeasuredLatencyEvaluator`, :class:`PredictedLatencyEvaluator` — the search's ``latency`` (measured) and
-  ``latency-model`` (predicted, cheap) evaluators.
+  ``latency-model`` (predicted, cheap) evaluators;
+- :class:`BusyPolicy`, :class:`LoadGuard`, :func:`measure_guarded` — measuring only on a quiet machine (wait,
+  refuse or ignore); :func:`assess_dataset` — whether a latency dataset (and its predictor) can be trusted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from typing import Any
 
 _EXPORTS = {
     "measure_arch": "hwnas.hardware.protocols",
+    "measure_guarded": "hwnas.hardware.protocols",
+    "BusyPolicy": "hwnas.hardware.busy",
+    "LoadGuard": "hwnas.hardware.busy",
+    "assess_dataset": "hwnas.hardware.reliability",
     "protocol_for": "hwnas.hardware.protocols",
     "PROTOCOLS": "hwnas.hardware.protocols",
     "Measurement": "hwnas.hardware.timing",

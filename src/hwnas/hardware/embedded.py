@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hwnas.core.errors import UnknownNameError
-from hwnas.hardware.dataset_files import CollectedDataset, read_latency_dataset, read_sidecar
+from hwnas.hardware.dataset_files import CollectedDataset, estimator_of, read_latency_dataset, read_sidecar
 
 _PACKAGE = "hwnas.hardware.datasets"
 
@@ -45,6 +45,7 @@ class EmbeddedDataset:
             "rows": self.rows,
             "protocol": self.provenance.get("protocol"),
             "threads": self.provenance.get("settings", {}).get("threads"),
+            "estimator": estimator_of(self.provenance),  # which statistic the latency (and its predictor) is
             "csv": str(self.csv_path),
         }
 
