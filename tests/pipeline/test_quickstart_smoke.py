@@ -26,6 +26,7 @@ def test_quickstart_smoke_prints_table_and_report(data_dir: Path, tmp_path: Path
         assert model["within_budget"] == (model["measured_ms"] <= model["budget_ms"])
     assert summary["reference"]["bleu"] is not None and "baseline uniform-shrink" in result.output
     assert "goal: Searched model beats the best same-latency uniform-shrink baseline by >= 0.5 BLEU" in result.output
+    assert "latency data" in result.output and summary["latency_reliability"]["reliable"] in (True, False)
     assert f"report: {out / 'report' / 'report.md'}" in result.output
     again = CliRunner().invoke(app, ["quickstart", "--smoke", "--out", str(out), "--quiet"])
     assert again.exit_code == 0 and again.output.strip() == str(out / "report" / "report.md")
