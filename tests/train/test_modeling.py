@@ -55,14 +55,19 @@ def test_stored_run_configs_without_encoder_final_norm_get_what_they_were_traine
     assert parse_stored_config(stored, source="ckpt").model.encoder_final_norm == "last"  # recorded: kept
 
 
-def _xavier_std(weight: torch.Tensor) -> float:
+def _hat_std(name: str, weight: torch.Tensor) -> float:
+    """Xavier-uniform std of a linear weight of this shape, as HAT draws it: the encoder-decoder attention's q and
+    k|v of equal widths come from one fused [3*qkv, E] matrix (tests/models/test_weight_init.py)."""
     fan_out, fan_in = weight.shape
+    if "cross_attn.q_proj" in name or "cross_attn.kv_proj" in name:
+        fan_out = 3 * fan_out if "q_proj" in name else 3 * fan_out // 2
     return math.sqrt(2 / (fan_in + fan_out))
 
 
 def test_own_widths_initialises_a_from_scratch_model_for_its_own_shapes() -> None:
-    """``scratch_init: own-widths``: xavier-uniform over the model's own weight shapes, token table std = its own
-    width ** -0.5, layer norms at 1 / 0 and zero biases; only the initial weights differ from ``supernet-slice``."""
+    """``scratch_init: own-widths``: HAT's xavier-uniform over the model's own weight shapes, token table std = its
+    own width ** -0.5, layer norms at 1 / 0 and zero biases; only the initial weights differ from
+    ``supernet-slice``."""
     space = get_space("tiny")
     arch = space.smallest()  # widths 32 / FFN 64 in a 64 / 128 supernet
     own = build_model(space=space, vocab_size=1000, model=ModelConfig(scratch_init="own-widths"), arch=arch, seed=4)
@@ -75,7 +80,7 @@ def test_own_widths_initialises_a_from_scratch_model_for_its_own_shapes() -> Non
     assert float(fc1.abs().max()) > math.sqrt(3) * super_std  # outside the super shape's xavier range
     for name, module in own.module.named_modules():
         if isinstance(module, nn.Linear):
-            weight, std = module.weight.detach(), _xavier_std(module.weight)
+            weight, std = module.weight.detach(), _hat_std(name, module.weight)
             assert float(weight.std()) == pytest.approx(std, rel=0.08), name
             assert float(weight.abs().max()) <= math.sqrt(3) * std + 1e-6, name
             assert not module.bias.any(), name

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from hwnas.models.layers import Attention, LayerNorm, init_linear, layer_norm, leading
+from hwnas.models.layers import Attention, LayerNorm, layer_norm, leading
+from hwnas.models.weight_init import init_linear, init_token_table
 
 
 @runtime_checkable
@@ -101,9 +102,7 @@ class ElasticEmbedding(nn.Module):
         super().__init__()
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.weight = nn.Parameter(torch.empty(num_embeddings, embedding_dim))
-        nn.init.normal_(self.weight, mean=0.0, std=embedding_dim**-0.5)
-        with torch.no_grad():
-            self.weight[padding_idx].zero_()
+        init_token_table(self.weight, padding_idx)
         self.active_dim = embedding_dim
 
     def set_active(self, *, embedding_dim: int) -> None:

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hwnas.models.dropout import DropoutRates, DropoutScaling, dropout_rates
+from hwnas.models.weight_init import init_cross_attention, init_linear
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,14 +40,6 @@ class LayerSettings:
             active_dim=active_dim,
             super_dim=super_dim,
         )
-
-
-def init_linear(layer: nn.Linear) -> nn.Linear:
-    """Xavier-uniform weights and zero bias (fairseq's Transformer init), the same for supernet and plain layers."""
-    nn.init.xavier_uniform_(layer.weight)
-    if layer.bias is not None:
-        nn.init.zeros_(layer.bias)
-    return layer
 
 
 def leading(tensor: Tensor, dim: int, size: int) -> Tensor:
@@ -145,6 +138,9 @@ class Attention(nn.Module):
         self.q_proj: nn.Module | None = None
         self.kv_proj: nn.Module | None = None
         self.out_proj: nn.Module = self._build_projections()
+        if not self_attention:  # HAT draws q, k and v as one matrix (weight_init.py)
+            assert self.q_proj is not None and self.kv_proj is not None
+            init_cross_attention(self.q_proj.weight, self.kv_proj.weight)
 
     def _check_heads(self, num_heads: int) -> None:
         if num_heads <= 0 or self.qkv_dim % num_heads:

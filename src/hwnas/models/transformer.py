@@ -33,10 +33,10 @@ from hwnas.models.layers import (
     FeedForward,
     LayerNorm,
     LayerSettings,
-    init_linear,
 )
 from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
 from hwnas.models.vocab import PAD_ID
+from hwnas.models.weight_init import init_linear, init_token_table
 from hwnas.spaces.registry import get_space
 
 FILE_FORMAT = "hwnas.TransformerModel/1"
@@ -163,8 +163,8 @@ def build_decoder_layer(
 class TransformerModel(EncoderDecoder):
     """A plain encoder-decoder Transformer of one architecture.
 
-    The constructor initialises it for its own widths (xavier-uniform over its own weight shapes, token table std =
-    own width^-0.5); training from scratch starts by default from a fresh supernet's slices instead, as HAT does
+    The constructor initialises it for its own widths (HAT's rules over its own weight shapes, ``weight_init.py``);
+    training from scratch starts by default from a fresh supernet's slices instead, as HAT does
     (``hwnas.train.modeling.build_model``, ``model.scratch_init``)."""
 
     def __init__(self, config: TransformerConfig) -> None:
@@ -172,9 +172,7 @@ class TransformerModel(EncoderDecoder):
         self.config, self.pad_id = config, config.pad_id
         d, s = config.dims, config.layer_settings()
         self.embed_tokens = nn.Embedding(config.vocab_size, d.shared_embed_dim, padding_idx=config.pad_id)
-        nn.init.normal_(self.embed_tokens.weight, mean=0.0, std=d.shared_embed_dim**-0.5)
-        with torch.no_grad():
-            self.embed_tokens.weight[config.pad_id].zero_()
+        init_token_table(self.embed_tokens.weight, config.pad_id)
         enc, dec = d.encoder_embed_dim, d.decoder_embed_dim
         enc_rates, dec_rates = config.encoder_dropout(), config.decoder_dropout()
         self.encoder_layers = nn.ModuleList(build_encoder_layer(enc, e, s, enc_rates) for e in d.encoder_layers)
