@@ -29,5 +29,6 @@ BLOCKS: dict[str, Section] = {
     "readme": _readme,
     "llm-backends": llm.llm_backends,
     "llm-distill": llm.llm_distill,
+    "hybrid-runs": hybrid.hybrid_history,
     "quickstart-times": quickstart.quickstart_times,
 }

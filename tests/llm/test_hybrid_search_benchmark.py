@@ -56,10 +56,11 @@ def test_modes_rotate_so_each_holds_each_place_once() -> None:
     assert bench.mode_order(count) == orders[0]
 
 
-def _run(search_s: float, bleu: float, loss: float = 2.0, evaluations: int = 100) -> dict:
+def _run(search_s: float, bleu: float, loss: float = 2.0, evaluations: int = 100, arch: str = "") -> dict:
     iterations = [search_s * 0.3, search_s * 0.2, search_s * 0.25, search_s * 0.25]
     counts = {"evaluations": evaluations}
     return {
+        "best_arch_id": arch or f"arch-{loss}-{bleu}",
         "search_s": search_s,
         "process_s": search_s + 4.0,
         "best_valid_loss": loss,
@@ -137,6 +138,66 @@ def test_table_lists_every_mode_with_its_ratio() -> None:
     assert len(rows) == 1 + 2 * 4 + 4  # header, seeds x modes, means
 
 
+def test_searches_ending_at_one_model_make_the_bleu_goal_not_informative() -> None:
+    modes = {"hybrid-llm": _run(30.0, 10.0), "hybrid-strong": _run(30.0, 10.0), "hybrid-aligned": _run(30.0, 10.0)}
+    runs = {seed: {"supernet": _run(100.0, 10.0), **modes} for seed in (1, 2)}
+    summary = bench.summarize(runs)
+    goals = summary["goals"]
+    assert summary["found_archs"]["distinct"] == 1 and summary["found_archs"]["searches"] == 8
+    assert goals["ratio_met"] and goals["bleu_diff_mean"] == 0.0  # within the BLEU margin, yet not a pass:
+    assert goals["bleu_informative"] is False and goals["bleu_met"] is None and not goals["met"]
+    assert goals["bleu_verdict"] == "not informative"
+    table = bench.format_table(runs, summary, problem=bench.problem_text([]))
+    assert table.startswith("Problem: unconstrained.")
+    assert "+0.00 -> not informative (all 8 searches ended at the same model" in table and "+0.00 -> met" not in table
+    assert "1 distinct model (1 arch id) over 8 searches" in table
+
+
+def test_two_arch_ids_of_one_network_count_as_one_model() -> None:
+    """Equal valid loss and BLEU to the last digit is one network under two ids (e.g. a decoder attending the
+    'last 2' of a single encoder layer); another loss is another model, and the BLEU goal can then fail."""
+    same = {"supernet": _run(60.0, 10.0, arch="a"), "hybrid-llm": _run(50.0, 10.0, arch="b")}
+    other = {"supernet": _run(60.0, 10.0, arch="a"), "hybrid-llm": _run(50.0, 9.0, 2.1, arch="c")}
+    found = bench.found_archs({1: same, 2: other})
+    assert (found["distinct"], found["distinct_arch_ids"], found["searches"]) == (2, 3, 4)
+    assert found["per_mode"] == {"supernet": 1, "hybrid-llm": 2}
+    assert found["seeds_elsewhere_than_supernet_only"] == {"hybrid-llm": 1}
+    goals = bench.summarize({1: same, 2: other})["goals"]
+    assert goals["bleu_informative"] and goals["bleu_met"] is False and goals["bleu_verdict"] == "not met"
+
+
+def test_the_first_results_are_summarised_with_the_modes_they_hold() -> None:
+    runs = bench.renamed({1: {"supernet": _run(20.0, 10.4, 3.26), "hybrid": _run(25.0, 10.3, 3.40)}})
+    assert bench.modes_of(runs) == ("supernet", "hybrid-llm")
+    summary = bench.summarize(runs)
+    assert summary["references"] == {} and summary["goals"]["ratio_search_mean"] == pytest.approx(1.25)
+    assert summary["goals"]["bleu_verdict"] == "met" and set(summary["drivers"]["mean"]) == {
+        "ratio_supernet_evaluations_hybrid-llm",
+        "supernet_only_first_half_share",
+    }
+    table = bench.format_table(runs, summary)
+    assert "| 1 | hybrid, LLM-distilled | 25.0 |" in table and "Reference" not in table
+
+
+def test_the_problem_is_worded_with_its_feasible_archs() -> None:
+    assert bench.problem_text(["params<=9"]) == "`params<=9`"
+    counted = {"space_size": 21760, "feasible": 8400}
+    assert (
+        bench.problem_text(["params<=9", "flops<=5"], counted)
+        == "`params<=9`, `flops<=5` (8,400 feasible archs of 21,760)"
+    )
+    assert bench.problem_text([], counted) == "unconstrained"
+
+
+def test_feasible_archs_are_counted_only_for_analytic_constraints(tmp_path: Path) -> None:
+    main = _load("hybrid_search")
+    smallest = steps.Settings(work=tmp_path, constraints=("params<=53376",))  # the tiny space's smallest size
+    counted = main.feasible_archs(smallest)
+    assert counted["space_size"] == 21760 and 1 <= counted["feasible"] < 100
+    assert main.feasible_archs(steps.Settings(work=tmp_path, constraints=()))["feasible"] == 21760
+    assert main.feasible_archs(steps.Settings(work=tmp_path, constraints=("latency<=5",)))["feasible"] is None
+
+
 def test_drivers_count_supernet_evaluations_per_hybrid() -> None:
     drivers = bench.summarize(_runs())["drivers"]
     assert drivers["per_seed"][1]["supernet_only_first_half_share"] == pytest.approx(0.5)
@@ -188,6 +249,18 @@ def test_settings_from_flags_and_smoke(tmp_path: Path) -> None:
     smoke = steps.Settings.from_args(flags, steps.SMOKE)
     assert smoke.smoke and smoke.n == 50 and smoke.iterations == steps.SMOKE["iterations"]
     assert smoke.describe()["work"] == str(tmp_path) and smoke.describe()["space"] == "tiny"
+
+
+def test_the_default_problem_is_constrained_and_can_be_lifted() -> None:
+    main = _load("hybrid_search")
+    default = steps.Settings.from_args(main._parser().parse_args([]), {})
+    assert default.constraints == steps.DEFAULT_CONSTRAINTS and default.constraints
+    lifted = steps.Settings.from_args(main._parser().parse_args(["--unconstrained"]), steps.SMOKE)
+    assert lifted.constraints == () and lifted.smoke
+    other = main._parser().parse_args(["--constraint", "flops<=2e6", "--constraint", "params<=9e4"])
+    assert steps.Settings.from_args(other, {}).constraints == ("flops<=2e6", "params<=9e4")
+    with pytest.raises(SystemExit):
+        main._parser().parse_args(["--unconstrained", "--constraint", "params<=9"])
 
 
 def test_main_module_wires_the_modes_to_their_fitness() -> None:
