@@ -61,6 +61,7 @@ def test_plain_answers(text: str, expected: float) -> None:
         ('{"value": 25.3}', 25.3, "json"),
         ('```json\n{"bleu": 26.1, "confidence": 0.4}\n```', 26.1, "json"),
         ('{"predicted": 23}', 23.0, "json"),
+        ('{ "value": 24.', 24.0, "tied"),  # a JSON answer cut short by the token budget still names its value
     ],
 )
 def test_the_answer_not_the_first_number(text: str, expected: float, rule: str) -> None:

@@ -57,6 +57,10 @@ def test_the_schema_is_sent_only_to_runners_that_can_use_it() -> None:
     assert predictor.predict(archs)[0].value == 26.5
     assert json.loads(structured.requests[0].answer_schema or "") == ANSWER_SCHEMA
     assert predictor.describe()["answer_schema"] == structured.requests[0].answer_schema
+    short = StructuredRunner(lambda r: '{"value": 26.5}')
+    _predictor(short, sampling=Sampling(max_tokens=8)).predict(archs)
+    assert short.requests[0].sampling.max_tokens == 24  # room for the whole JSON answer
+    assert plain.requests[0].sampling.max_tokens == 32  # free text keeps the asked length
 
 
 def test_list_echo_and_refusal_answers_are_retried_then_failed() -> None:

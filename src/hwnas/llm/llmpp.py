@@ -34,6 +34,7 @@ AGGREGATES: dict[str, Callable[[list[float]], float]] = {"mean": statistics.fmea
 RETRY_SEED_STRIDE = 1_000_003  # re-asks use seeds far from the samples' own seeds
 RETRY_TEMPERATURE = 0.7  # used for re-asks when the samples decode greedily
 DEFAULT_SAMPLING = Sampling(temperature=0.0, max_tokens=32, seed=0)
+STRUCTURED_MIN_TOKENS = 24  # the least answer length a JSON-constrained answer is given
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,10 @@ class LLMPPPredictor:
         greedy = self.sampling.temperature <= 0
         temperature = RETRY_TEMPERATURE if attempt > 0 and greedy else self.sampling.temperature
         seed = self.base_seed + sample + attempt * RETRY_SEED_STRIDE
-        return replace(self.sampling, temperature=temperature, seed=seed)
+        tokens = self.sampling.max_tokens
+        if self.answer_schema is not None:  # '{ "value": 24.56 }' is ~12 tokens: a shorter budget cuts the answer
+            tokens = max(tokens, STRUCTURED_MIN_TOKENS)
+        return replace(self.sampling, temperature=temperature, seed=seed, max_tokens=tokens)
 
     @property
     def answer_schema(self) -> str | None:

@@ -9,7 +9,8 @@ the prediction. The rules, in order:
    ``prediction``, ``answer``, ``estimate`` or the metric's name), or its only number.
 2. Numbers that are not answers are set aside: list markers (``1.`` / ``2)`` opening a line), indices (``Model 3``,
    ``#2``, ``layer 4``) and values under a label that names neither the metric nor an answer (``encoder layer num:
-   6``, an echoed hyperparameter). A number glued to letters (``BLEU4``, ``BLEU-4``, ``SmolLM2``) is part of a name.
+   6``, an echoed hyperparameter; ``value:`` / ``answer:`` are answer labels, so a JSON answer cut short still
+   counts). A number glued to letters (``BLEU4``, ``BLEU-4``, ``SmolLM2``) is part of a name.
 3. A number tied to an answer word ("I estimate 25.66", "Answer: 25.66") or else to the metric ("BLEU ... is 25.66",
    "BLEU: 25.66", or on the line after "... BLEU ... is:") wins; the first of the most strongly tied numbers is the
    answer, and it must be in the plausible range (a tied 150 is a failed answer, not a reason to pick another).
@@ -151,9 +152,9 @@ def _classify(text: str, match: re.Match[str], terms: tuple[str, ...]) -> tuple[
     label = _LABEL.search(before)
     if label is not None and label["label"].strip():
         named = label["label"]
-        if not _mentions(named, (*terms, *ANSWER_WORDS, "model")):
+        if not _mentions(named, (*terms, *ANSWER_WORDS, *ANSWER_KEYS, "model")):
             return "echo", 0
-        return "answer", _tie(named, terms)
+        return "answer", 2 if _mentions(named, ANSWER_KEYS) else _tie(named, terms)
     tie = _tie(before[_last_sentence_end(before) :], terms)
     if tie == 0 and _BULLET.match(before) and _introduced(text[:line_start], terms):
         tie = 1
