@@ -27,7 +27,26 @@ def multi30k() -> list[str]:
         run = t[train_of[key.split("_")[0]]]
         epochs = s["supernet_epochs"] if key.startswith("supernet") else s["scratch_epochs"]
         rows.append(f"| {label} | {data['bleu'][key]['bleu']:.2f} | {epochs:g} epochs, {run['wall_s']:.0f} s |")
-    return [*rows, ""]
+    return [*rows, "", *_older_defaults(s.get("train_config", {}).get("model", {}))]
+
+
+# Model settings whose default changed to match HAT (docs/hat-fidelity.md), with what a config without them meant.
+_FIDELITY_KEYS = {
+    "encoder_final_norm": "all",
+    "dropout_scaling": "all for the supernet, none from scratch",
+}
+
+
+def _older_defaults(model: dict[str, object]) -> list[str]:
+    """A result trained before a HAT-fidelity switch existed says which behaviour it was trained with."""
+    older = [f"`{key}: {meaning}`" for key, meaning in _FIDELITY_KEYS.items() if key not in model]
+    if not older:
+        return []
+    return [
+        f"Trained before these settings matched HAT (docs/hat-fidelity.md), so with {', '.join(older)}; today's "
+        "defaults are unmeasured at this scale until the benchmark runs again on a GPU.",
+        "",
+    ]
 
 
 def throughput() -> list[str]:
