@@ -1,24 +1,7 @@
-"""Plugin hook: modules named in ``HWNAS_PLUGINS`` (comma-separated) are imported once before a registry is
-read, so they can call ``register_evaluator`` / ``register_searcher`` (tests use it for a deliberately slow
-evaluator; users for their own evaluators) without any change to hwnas."""
+"""Kept for plugins written against 0.1: the plugin hook lives in :mod:`hwnas.contracts.plugins`."""
 
 from __future__ import annotations
 
-import importlib
-import os
+from hwnas.contracts.plugins import PLUGINS_ENV, load_plugins
 
-from hwnas.core.errors import ConfigError
-
-PLUGINS_ENV = "HWNAS_PLUGINS"
-_loaded: set[str] = set()
-
-
-def load_plugins() -> None:
-    for name in (n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",")):
-        if not name or name in _loaded:
-            continue
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            raise ConfigError(f"cannot import plugin module {name!r} named in {PLUGINS_ENV}: {exc}") from None
-        _loaded.add(name)
+__all__ = ["PLUGINS_ENV", "load_plugins"]
