@@ -51,12 +51,12 @@ from latency_predictors_summary import (
 )
 
 from hwnas.encodings.hat import HAT_FEATURE_NORM
+from hwnas.hardware import load_latency_csv
 from hwnas.predictors import (
     DEFAULT_PREDICTOR,
     LatencyDataset,
     drop_encoder_artefacts,
     hat_dataset,
-    load_latency_csv,
     make_predictor,
     score,
 )

@@ -54,7 +54,7 @@ def test_rows_are_hat_csv_with_full_arch_and_provenance(
         dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
     )
     assert (dataset.column("contention") == 0.0).all() and (dataset.column("load_1m") == 0.0).all()
-    from hwnas.predictors import load_latency_csv
+    from hwnas.hardware import load_latency_csv
 
     assert load_latency_csv(out).latency == pytest.approx(dataset.latency_ms)  # predictors fit the same target
     from hwnas.encodings.hat import hat_features
@@ -136,7 +136,7 @@ def test_a_dataset_from_before_estimators_reads_as_the_trimmed_mean_and_is_not_e
     dataset = read_latency_dataset(out)
     mean = dataset.column("latency_mean_encoder") + dataset.column("latency_mean_decoder")
     assert dataset.estimator == "trimmed-mean" and dataset.latency_ms == pytest.approx(mean)
-    from hwnas.predictors import load_latency_csv
+    from hwnas.hardware import load_latency_csv
 
     assert load_latency_csv(out).latency == pytest.approx(mean)
     with pytest.raises(ConfigError, match=r"older hwnas .* new --out"):

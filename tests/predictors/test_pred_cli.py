@@ -13,7 +13,8 @@ import typer
 from typer.testing import CliRunner
 
 from hwnas.cli import latency_cmd
-from hwnas.predictors import load_latency_csv, load_predictor
+from hwnas.hardware import load_latency_csv
+from hwnas.predictors import load_predictor
 from hwnas.spaces.archfile import write_arch_file
 
 runner = CliRunner()

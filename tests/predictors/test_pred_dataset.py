@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from hwnas.core.errors import DataError
-from hwnas.predictors import drop_encoder_artefacts, hat_dataset, load_latency_csv
+from hwnas.hardware import load_latency_csv
+from hwnas.predictors import drop_encoder_artefacts, hat_dataset
 
 
 def _edit(path: Path, row: int, column: str, value: str) -> Path:

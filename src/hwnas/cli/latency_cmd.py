@@ -54,7 +54,8 @@ def fit(
     knob: list[str] = typer.Option([], "--set", help="Model knob KNOB=VALUE (e.g. steps=2000); repeatable."),
 ) -> None:
     """Fit a latency predictor on every row of a CSV and save it; prints the fit's summary as JSON."""
-    from hwnas.predictors import evaluate_on_dataset, fit_on_dataset, load_latency_csv
+    from hwnas.hardware import load_latency_csv
+    from hwnas.predictors import evaluate_on_dataset, fit_on_dataset
 
     check_writable(out, what="--out")  # before the fit, which may take minutes
     dataset = load_latency_csv(data)
@@ -76,7 +77,8 @@ def evaluate(
     plot: Path | None = typer.Option(None, "--plot", help="Also save a parity plot (PNG) here."),
 ) -> None:
     """MAPE, RMSE, Spearman and Kendall tau-b of a saved predictor on a CSV."""
-    from hwnas.predictors import evaluate_on_dataset, load_latency_csv, load_predictor, parity_plot
+    from hwnas.hardware import load_latency_csv
+    from hwnas.predictors import evaluate_on_dataset, load_predictor, parity_plot
 
     if plot is not None:
         check_writable(plot, what="--plot")
@@ -98,7 +100,8 @@ def _predict_inputs(
     predictor: Any, arch: Path | None, data: Path | None, space: str | None
 ) -> tuple[Any, list[str | int]]:
     """(feature matrix in the model's encoding, row ids) for ``--arch`` (in ``space`` when given) or ``--data``."""
-    from hwnas.predictors import encode_archs, load_latency_csv
+    from hwnas.hardware import load_latency_csv
+    from hwnas.predictors import encode_archs
 
     if (arch is None) == (data is None):
         raise ConfigError("give exactly one of --arch FILE or --data CSV")

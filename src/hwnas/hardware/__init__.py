@@ -7,6 +7,7 @@ Main entry points (imported lazily, so ``import hwnas.hardware`` does not import
 - :class:`MeasureSettings`, :func:`protocol_for` (space) -> protocol with ``default_settings(space, ...)``;
 - :func:`collect` (space, settings=, n=, out=, sampler=, seed=) — a resumable latency CSV + provenance sidecar;
 - :func:`read_latency_dataset` (path), :func:`embedded_datasets` (), :func:`default_dataset` (space, device);
+- :func:`load_latency_csv` (path) -> :class:`hwnas.predictors.LatencyDataset` — a latency CSV as predictor data;
 - :class:`MeasuredLatencyEvaluator`, :class:`PredictedLatencyEvaluator` — the search's ``latency`` (measured) and
   ``latency-model`` (predicted, cheap) evaluators;
 - :class:`BusyPolicy`, :class:`LoadGuard`, :func:`measure_guarded` — measuring only on a quiet machine (wait,
@@ -36,6 +37,7 @@ _EXPORTS = {
     "arch_stream": "hwnas.hardware.sampling",
     "read_latency_dataset": "hwnas.hardware.dataset_files",
     "CollectedDataset": "hwnas.hardware.dataset_files",
+    "load_latency_csv": "hwnas.hardware.latency_csv",
     "embedded_datasets": "hwnas.hardware.embedded",
     "default_dataset": "hwnas.hardware.embedded",
     "MeasuredLatencyEvaluator": "hwnas.hardware.evaluators",

@@ -155,7 +155,8 @@ def _split_rows(n: int, holdout: float, rng: np.random.Generator) -> tuple[np.nd
 
 def _fit_predictor(ctx: StageContext, dataset_path: str, out_dir: Path) -> dict[str, Any]:
     """Fit on the training rows, score and plot on the held-out rows, then refit on every row and save."""
-    from hwnas.predictors import evaluate_on_dataset, fit_on_dataset, load_latency_csv, parity_plot
+    from hwnas.hardware import load_latency_csv
+    from hwnas.predictors import evaluate_on_dataset, fit_on_dataset, parity_plot
 
     stage = ctx.config.latency
     dataset = load_latency_csv(dataset_path)

@@ -20,7 +20,6 @@ from hwnas.predictors.dataset import (
     drop_encoder_artefacts,
     encode_archs,
     hat_dataset,
-    load_latency_csv,
 )
 from hwnas.predictors.metrics import kendall, mape, parity_plot, rmse, score, spearman
 from hwnas.predictors.protocol import LatencyPredictor, Predictor, VariancePredictor
@@ -53,7 +52,6 @@ __all__ = [
     "get_predictor_class",
     "hat_dataset",
     "kendall",
-    "load_latency_csv",
     "load_predictor",
     "make_predictor",
     "mape",
