@@ -8,7 +8,9 @@ import pytest
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import InvalidArchError, UnknownNameError
-from hwnas.encodings import from_graph, nb201_from_string, nb201_to_string, to_graph
+from hwnas.encodings import from_graph, to_graph
+from hwnas.families.nb201 import from_string as nb201_from_string
+from hwnas.families.nb201 import to_string as nb201_to_string
 from hwnas.spaces import builtin_names, get_space
 
 Sampler = Callable[..., list[Arch]]

@@ -17,7 +17,7 @@ from hwnas.search.evaluation import EvaluationService
 from hwnas.search.journal import read_journal
 from hwnas.search.records import Scorer
 from hwnas.spaces import get_space
-from hwnas.spaces.archfile import load_arch_file
+from hwnas.encodings.archfile import load_arch_file
 
 from .fakes import CountingEvaluator, width
 

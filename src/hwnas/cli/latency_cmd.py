@@ -106,7 +106,7 @@ def _predict_inputs(
     if (arch is None) == (data is None):
         raise ConfigError("give exactly one of --arch FILE or --data CSV")
     if arch is not None:
-        from hwnas.spaces.archfile import load_arch_file
+        from hwnas.encodings.archfile import load_arch_file
         from hwnas.spaces.registry import get_space
 
         one = load_arch_file(arch, get_space(space) if space else None)

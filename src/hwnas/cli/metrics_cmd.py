@@ -9,7 +9,7 @@ import typer
 from hwnas.cli.common import friendly_errors, print_json
 from hwnas.metrics import analytic_metrics
 from hwnas.spaces import get_space
-from hwnas.spaces.archfile import load_arch_file
+from hwnas.encodings.archfile import load_arch_file
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,7 @@ def train_arch(
     quiet: bool | None = _QUIET,
 ) -> None:
     """Train one architecture from scratch (same loop as the supernet; the arch is fixed)."""
-    from hwnas.spaces.archfile import load_arch_file
+    from hwnas.encodings.archfile import load_arch_file
     from hwnas.spaces.registry import get_space
 
     data = _with_flags(read_config_mapping(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)

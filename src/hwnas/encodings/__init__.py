@@ -1,9 +1,10 @@
 """Architecture encodings: pure functions from an :class:`~hwnas.core.arch.Arch` (and its space) to vectors,
-codes, graphs and HAT's file formats, each with its inverse where one exists."""
+codes, graphs (through the space's family) and HAT's file formats, each with its inverse where one exists.
+NAS-Bench-201 arch strings are the ``nb201`` family's (:mod:`hwnas.families.nb201`)."""
 
 from __future__ import annotations
 
-from hwnas.encodings.graph import from_graph, nb201_from_string, nb201_to_string, to_graph
+from hwnas.encodings.graph import from_graph, to_graph
 from hwnas.encodings.hat import (
     HAT_FEATURE_NAMES,
     HAT_FEATURE_NORM,
@@ -39,8 +40,6 @@ __all__ = [
     "hat_features_normalised",
     "hat_yaml_mapping",
     "is_hat_yaml",
-    "nb201_from_string",
-    "nb201_to_string",
     "ncode_legend",
     "ncode_length",
     "one_hot",

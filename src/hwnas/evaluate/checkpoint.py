@@ -14,7 +14,7 @@ from hwnas.evaluate.loss import make_eval_batches, valid_loss
 from hwnas.evaluate.translate import DEFAULT_BEAM, DEFAULT_LENPEN, bleu_score, translate
 from hwnas.models.extract import extract
 from hwnas.models.supertransformer import SuperTransformer
-from hwnas.spaces.archfile import load_arch_file
+from hwnas.encodings.archfile import load_arch_file
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import resolve_device
 from hwnas.train.session import load_trained

@@ -24,7 +24,7 @@ from hwnas.search.journal import read_journal
 CONFIG_FILE = "config.yaml"
 JOURNAL_FILE = "journal.jsonl"
 RESULT_FILE = "result.json"
-BEST_ARCH_FILE = "best_arch.json"  # the best feasible arch as an arch file (hwnas.spaces.archfile)
+BEST_ARCH_FILE = "best_arch.json"  # the best feasible arch as an arch file (hwnas.encodings.archfile)
 TIMINGS_FILE = "timings.json"
 
 

@@ -3,7 +3,8 @@
 Accepted: ``{"space": ..., "genes": {...}}`` (what :meth:`Arch.to_dict` and ``hwnas spaces sample`` write), a bare
 mapping of genes, or a HAT SubTransformer YAML (keys ending in ``-subtransformer``, as in HAT's published
 ``configs/<task>/subtransformer/*.yml``). JSON or YAML. A file that names no space is read in the space the caller
-gives (``--space``, a checkpoint's, a config's), else in the one built-in space that accepts it.
+gives (``--space``, a checkpoint's, a config's), else in the one built-in space that accepts it. (It lives with the
+encodings, above the spaces, because it reads HAT's YAML.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, HwnasError, InvalidArchError
 from hwnas.core.space import SearchSpace
+from hwnas.encodings.hat_yaml import from_hat_yaml, is_hat_yaml
+from hwnas.spaces.registry import builtin_names, get_space
 
 
 def _parse_text(text: str, path: Path) -> Any:
@@ -50,8 +53,6 @@ def load_arch_file(path: str | Path, space: SearchSpace | None = None) -> Arch:
 
 
 def _arch_in(data: Mapping[str, Any], space: SearchSpace, where: str) -> Arch:
-    from hwnas.encodings import from_hat_yaml, is_hat_yaml
-
     if is_hat_yaml(data):
         return from_hat_yaml(data, space)
     genes: Any = data
@@ -71,8 +72,6 @@ def _arch_in(data: Mapping[str, Any], space: SearchSpace, where: str) -> Arch:
 def _space_of(data: Mapping[str, Any], where: str) -> SearchSpace:
     """The space the file names, else the one built-in space whose genes it fits; none or several is an error that
     says how to give the space."""
-    from hwnas.spaces.registry import builtin_names, get_space
-
     if "space" in data:
         return get_space(str(data["space"]))
     fits, first_error = [], None
