@@ -130,7 +130,7 @@ def test_search_with_supernet_fitness(supernet_run: Path, tmp_path: Path) -> Non
 
 
 def test_eval_batches_never_drop_a_long_pair() -> None:
-    from hwnas.evaluate.loss import make_eval_batches
+    from hwnas.evaluate import make_eval_batches
 
     src = [[5] * 40, [6, 3]]
     batches = make_eval_batches(src, [[7, 3], [8] * 30], max_tokens=16, device=torch.device("cpu"))

@@ -10,15 +10,15 @@ from torch import nn
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
-from hwnas.evaluate.loss import make_eval_batches, valid_loss
+from hwnas.encodings.archfile import load_arch_file
 from hwnas.evaluate.translate import DEFAULT_BEAM, DEFAULT_LENPEN, bleu_score, translate
 from hwnas.models.extract import extract
 from hwnas.models.supertransformer import SuperTransformer
-from hwnas.encodings.archfile import load_arch_file
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import resolve_device
 from hwnas.train.session import load_trained
 from hwnas.train.text import TextCodec, encode_corpus, load_split
+from hwnas.train.validation import make_eval_batches, valid_loss
 
 Metric = Literal["loss", "bleu"]
 

@@ -15,11 +15,11 @@ from typing import Any
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.space import SearchSpace
-from hwnas.evaluate.loss import make_eval_batches, valid_loss
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import resolve_device
 from hwnas.train.session import load_trained
 from hwnas.train.text import encode_corpus, load_split
+from hwnas.train.validation import make_eval_batches, valid_loss
 
 
 class SupernetEvaluator:

@@ -1,6 +1,7 @@
 """Supernet and from-scratch training: config, the one loop, checkpoints with exact resume, DDP via torchrun.
 
-Names are imported lazily (``hwnas.evaluate`` and ``hwnas.train`` use each other's modules).
+Names are imported lazily, so reading a training config does not import torch. ``train`` never imports
+``hwnas.evaluate`` (the layer above it): the validation loss the loop logs lives here, in :mod:`hwnas.train.validation`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 
 from hwnas.core.arch import Arch
-from hwnas.evaluate.loss import autocast_for, valid_loss
 from hwnas.models.vocab import PAD_ID
 from hwnas.train.batches import Batch
 from hwnas.train.checkpoint import latest_checkpoint, load_checkpoint
@@ -43,6 +42,7 @@ from hwnas.train.session import (
     save_checkpoint,
     write_run_config,
 )
+from hwnas.train.validation import autocast_for, valid_loss
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from hwnas.train.modeling import BuiltModel, build_model, model_from_state
 from hwnas.train.sampling import ArchSampler, FixedSampler, RandomSampler, SandwichSampler
 from hwnas.train.schedule import make_scheduler
 from hwnas.train.text import TOKENIZER_FILE, EncodedSplit, TextCodec, encode_corpus, load_split, train_codec
+from hwnas.train.validation import make_eval_batches
 
 # Keys that may change between a run and its resume: they say how to run, not what to compute.
 RESUMABLE_CHANGES: tuple[str, ...] = (
@@ -128,8 +129,6 @@ def _total_steps(config: TrainConfig, stream: BatchStream) -> int:
 
 def build_session(config: TrainConfig, ctx: DistContext) -> Session:
     """A fresh run (the caller restores a checkpoint on top for a resume)."""
-    from hwnas.evaluate.loss import make_eval_batches
-
     run_dir = Path(config.run_dir)
     train_corpus, valid_corpus = load_split(config.data, "train"), load_split(config.data, "valid")
     if ctx.is_main:  # only once the corpus is there: a run that cannot start leaves no folder behind

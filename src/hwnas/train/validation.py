@@ -1,5 +1,8 @@
 """Validation loss: HAT's search fitness, the mean per-token negative log-likelihood (nats, no label smoothing) of
-a subnet on the run's validation pairs (the whole split, as HAT, unless ``data.valid_subset`` caps it)."""
+a subnet on the run's validation pairs (the whole split, as HAT, unless ``data.valid_subset`` caps it).
+
+It lives in ``train`` because the training loop logs it; ``hwnas.evaluate`` (above ``train``) re-exports it for
+scoring trained models and for the search's supernet fitness."""
 
 from __future__ import annotations
 
