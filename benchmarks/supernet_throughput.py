@@ -106,8 +106,7 @@ class Case:
 
 def cases(name: str, arch: Arch, supernet: SuperTransformer, *, norm_first: bool) -> list[Case]:
     """The supernet with ``arch`` active, its extracted model and the matching plain nn.Transformer."""
-    supernet.set_active_arch(arch)
-    dims, qkv = SubnetDims.from_arch(arch), supernet.config.qkv_dim
+    dims, qkv = supernet.set_active_arch(arch), supernet.config.qkv_dim
     plain = PlainTransformer.matching(dims, vocab_size=supernet.config.vocab_size, norm_first=norm_first)
     plain.to(next(supernet.parameters()).device)
     return [

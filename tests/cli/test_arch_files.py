@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from hwnas.cli.main import app
 from hwnas.encodings import from_hat_yaml, to_hat_yaml
+from hwnas.encodings.archfile import load_arch_file
 from hwnas.hardware.embedded import default_dataset
 from hwnas.spaces import get_space
-from hwnas.encodings.archfile import load_arch_file
 from hwnas.train.synthetic import write_reversal_corpus
 
 # Written for these tests in the layout of HAT's published files (hat-wmt14ende's space0 decisions).

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from hwnas.cli.main import app
 from hwnas.encodings import from_hat_yaml, from_ncode
-from hwnas.spaces import get_space
 from hwnas.encodings.archfile import load_arch_file, write_arch_file
+from hwnas.spaces import get_space
 
 runner = CliRunner()
 

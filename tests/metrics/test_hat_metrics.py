@@ -12,8 +12,9 @@ import yaml
 
 from hwnas.core import HwnasError, InvalidArchError
 from hwnas.core.space import SearchSpace
+from hwnas.families.hat.counts import encoder_layers_attended
+from hwnas.families.hat.decode import decode
 from hwnas.metrics import ANALYTIC_METRICS, UnsupportedFamilyError, analytic_metrics
-from hwnas.metrics.hat import encoder_layers_attended
 from hwnas.spaces import get_space
 
 # Joint vocabularies of HAT's preprocessed data: embedding params / decoder width in the seed-arch files.
@@ -92,8 +93,12 @@ def test_arbitrary_attention_widens_cross_attention_keys() -> None:
 
 
 def test_attended_layers_are_capped_by_encoder_depth() -> None:
-    assert [encoder_layers_attended(g, 6) for g in (-1, 1, 2)] == [1, 2, 3]
-    assert encoder_layers_attended(2, 1) == 1
+    space = get_space("hat-wmt14ende")
+    genes = space.smallest().genes
+    decoded = [decode(space.make({**genes, "decoder_arbitrary_ende_attn": (g,)}), space) for g in (-1, 1, 2)]
+    assert [dims.decoder_layers[0].ende_layers for dims in decoded] == [1, 2, 3]
+    assert [encoder_layers_attended(k, 6) for k in (1, 2, 3)] == [1, 2, 3]
+    assert encoder_layers_attended(3, 1) == 1
 
 
 def test_keys_and_invalid_input() -> None:

@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from hwnas.core.space import SearchSpace
-from hwnas.models import EOS_ID, SubnetDims, SuperTransformer, SuperTransformerConfig, TransformerConfig
+from hwnas.models import EOS_ID, SuperTransformer, SuperTransformerConfig, TransformerConfig
 from hwnas.models import TransformerModel as Model
 from hwnas.models.dropout import DropoutScaling
 from hwnas.models.layers import DecoderLayer, EncoderLayer
+from hwnas.models.subnet import subnet_dims
 
 RATES = {"dropout": 0.3, "activation_dropout": 0.2, "attention_dropout": 0.1}
 # tiny: encoder 32 of 64 wide (ratio 0.5), decoder at its full 64 (ratio 1)
@@ -55,7 +56,7 @@ def test_every_copy_of_a_subnet_trains_with_the_scaled_rates(tiny: SearchSpace, 
     supernet.set_active_arch(_arch(tiny))
     extracted = supernet.extract()
     rebuilt = Model(TransformerConfig.from_json(extracted.config.to_json()))
-    fresh = Model(supernet.config.subnet_config(SubnetDims.from_arch(_arch(tiny))))
+    fresh = Model(supernet.config.subnet_config(subnet_dims(_arch(tiny), tiny)))
     expected = {**EXPECTED[scaling], "dec_residual": EXPECTED[scaling]["dec"]}
     for model in (supernet, extracted, rebuilt, fresh):
         assert _rates(model) == pytest.approx(expected), type(model).__name__
@@ -104,7 +105,7 @@ def test_configs_saved_before_the_option_load_with_the_rates_they_trained_with(t
     assert SuperTransformerConfig.from_json(json.dumps(old)).dropout_scaling == "all"  # the field's old default
     for flag, setting in ((True, "all"), (False, "none")):
         assert SuperTransformerConfig.from_json(json.dumps({**old, "scale_dropout": flag})).dropout_scaling == setting
-    sub = config.subnet_config(SubnetDims.from_arch(tiny.smallest()))
+    sub = config.subnet_config(subnet_dims(tiny.smallest(), tiny))
     assert sub.dropout_scaling == "hat" and TransformerConfig.from_json(sub.to_json()) == sub
     saved = json.loads(sub.to_json())
     del saved["dropout_scaling"]

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from hwnas.core.space import SearchSpace
-from hwnas.models import SubnetDims, SuperTransformer, TransformerConfig, TransformerModel
+from hwnas.models import SuperTransformer, TransformerConfig, TransformerModel
+from hwnas.models.subnet import subnet_dims
 
 
 def _check_uniform(weight: torch.Tensor, bound: float, wider: float) -> None:
@@ -36,9 +37,7 @@ def test_cross_attention_draws_q_k_v_apart_when_widths_differ(tiny: SearchSpace)
     matrices in HAT (multihead_attention_super.py, lines 142-144), each xavier over its own [qkv, width]."""
     genes = {**tiny.smallest().genes, "decoder_embed_dim": 64}
     torch.manual_seed(0)
-    model = TransformerModel(
-        TransformerConfig(vocab_size=1000, dims=SubnetDims.from_arch(tiny.make(genes)), qkv_dim=32)
-    )
+    model = TransformerModel(TransformerConfig(vocab_size=1000, dims=subnet_dims(tiny.make(genes), tiny), qkv_dim=32))
     cross = model.decoder_layers[0].cross_attn
     _check_uniform(cross.q_proj.weight.detach(), math.sqrt(6 / (64 + 32)), wider=math.sqrt(6 / (64 + 3 * 32)))
     kv = cross.kv_proj.weight.detach()  # [2*32, 32]: k then v

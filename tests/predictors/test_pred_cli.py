@@ -13,9 +13,9 @@ import typer
 from typer.testing import CliRunner
 
 from hwnas.cli import latency_cmd
+from hwnas.encodings.archfile import write_arch_file
 from hwnas.hardware import load_latency_csv
 from hwnas.predictors import load_predictor
-from hwnas.encodings.archfile import write_arch_file
 
 runner = CliRunner()
 app = typer.Typer()

@@ -12,12 +12,12 @@ import pytest
 
 from hwnas.core.errors import DataError
 from hwnas.core.objectives import Objective
+from hwnas.encodings.archfile import load_arch_file
 from hwnas.search import SearchResult, build_config, resolve_config, run_search
 from hwnas.search.evaluation import EvaluationService
 from hwnas.search.journal import read_journal
 from hwnas.search.records import Scorer
 from hwnas.spaces import get_space
-from hwnas.encodings.archfile import load_arch_file
 
 from .fakes import CountingEvaluator, width
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 
 from hwnas.cli.common import friendly_errors, print_json
+from hwnas.encodings.archfile import load_arch_file
 from hwnas.metrics import analytic_metrics
 from hwnas.spaces import get_space
-from hwnas.encodings.archfile import load_arch_file
 
 
 def register(app: typer.Typer) -> None:

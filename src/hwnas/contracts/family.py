@@ -117,6 +117,8 @@ class SpaceFamily(Protocol):
 
 
 FAMILIES: Registry[SpaceFamily] = Registry("space family")
+FAMILIES.register("hat", "hwnas.families.hat:FAMILY", summary="HAT encoder-decoder MT SubTransformers")
+FAMILIES.register("gpt", "hwnas.families.gpt:FAMILY", summary="HW-GPT-Bench decoder-only GPT subnets")
 FAMILIES.register("nb201", "hwnas.families.nb201:FAMILY", summary="NAS-Bench-201 cells (6 edge operations)")
 FAMILIES.register("fbnet", "hwnas.families.fbnet:FAMILY", summary="FBNet chains (one block type per layer)")
 

@@ -12,7 +12,7 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.encodings.archfile import load_arch_file
 from hwnas.evaluate.translate import DEFAULT_BEAM, DEFAULT_LENPEN, bleu_score, translate
-from hwnas.models.extract import extract
+from hwnas.models.extraction import extract
 from hwnas.models.supertransformer import SuperTransformer
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import resolve_device

@@ -89,12 +89,13 @@ class HatMTProtocol:
         return with_defaults(values, overrides)
 
     def build(self, arch: Arch, space: SearchSpace) -> nn.Module:
-        from hwnas.models import SubnetDims, TransformerConfig, TransformerModel
+        from hwnas.models import TransformerConfig, TransformerModel
+        from hwnas.models.subnet import subnet_dims
 
         space.validate(arch)
         config = TransformerConfig(
             vocab_size=int(space.constants["vocab_size"]),
-            dims=SubnetDims.from_arch(arch),
+            dims=subnet_dims(arch, space),
             qkv_dim=int(space.constants.get("qkv_dim", 512)),
         )
         return TransformerModel(config)
@@ -137,9 +138,11 @@ class LMForwardProtocol:
         return with_defaults(values, overrides)
 
     def build(self, arch: Arch, space: SearchSpace) -> nn.Module:
-        from hwnas.models.gpt import GPTConfig, GPTModel
+        from hwnas.contracts.family import family_of
+        from hwnas.models.gpt import GPTModel
 
-        return GPTModel(GPTConfig.from_arch(arch, space))
+        space.validate(arch)
+        return GPTModel(family_of(space).decode(arch, space))  # type: ignore[arg-type]
 
     def run_phases(self, model: nn.Module, space: SearchSpace, settings: MeasureSettings) -> dict[str, TimedPhase]:
         assert settings.seq_len

@@ -1,21 +1,22 @@
-"""Analytic metrics: params (with and without embeddings), FLOPs and MACs from an arch's genes alone."""
+"""Analytic metrics: params (with and without embeddings), FLOPs and MACs from an arch's genes alone, counted by
+the space's family (:mod:`hwnas.families`)."""
 
 from __future__ import annotations
 
 from hwnas.metrics.analytic import (
     ANALYTIC_METRICS,
-    FAMILY_COUNTERS,
     MetricCounter,
     UnsupportedFamilyError,
     analytic_metrics,
+    counted_families,
     register_family,
 )
 
 __all__ = [
     "ANALYTIC_METRICS",
-    "FAMILY_COUNTERS",
     "MetricCounter",
     "UnsupportedFamilyError",
     "analytic_metrics",
+    "counted_families",
     "register_family",
 ]

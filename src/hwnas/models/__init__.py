@@ -1,17 +1,33 @@
 """Transformer models: elastic layers, the weight-sharing SuperTransformer, extraction, decoding.
 
-Importing this package imports torch; the rest of hwnas does not need it.
+The names below are imported on first use, so the model-config types (:mod:`hwnas.models.subnet`,
+:mod:`hwnas.models.gpt_config`), which the space families decode archs into, come without torch; the models
+themselves import it.
 """
 
 from __future__ import annotations
 
-from hwnas.models.decoding import Hypothesis, beam_search, greedy_decode
-from hwnas.models.encdec import DecoderCache, EncoderDecoder, EncoderOut, padding_mask
-from hwnas.models.extract import extract
-from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
-from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
-from hwnas.models.transformer import TransformerConfig, TransformerModel
-from hwnas.models.vocab import BOS_ID, DECODER_START_ID, EOS_ID, PAD_ID, UNK_ID
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hwnas.models.decoding import Hypothesis, beam_search, greedy_decode
+    from hwnas.models.encdec import DecoderCache, EncoderDecoder, EncoderOut, padding_mask
+    from hwnas.models.extraction import extract
+    from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
+    from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
+    from hwnas.models.transformer import TransformerConfig, TransformerModel
+    from hwnas.models.vocab import BOS_ID, DECODER_START_ID, EOS_ID, PAD_ID, UNK_ID
+
+_EXPORTS = {
+    **dict.fromkeys(("Hypothesis", "beam_search", "greedy_decode"), "hwnas.models.decoding"),
+    **dict.fromkeys(("DecoderCache", "EncoderDecoder", "EncoderOut", "padding_mask"), "hwnas.models.encdec"),
+    "extract": "hwnas.models.extraction",
+    **dict.fromkeys(("DecoderLayerDims", "EncoderLayerDims", "SubnetDims"), "hwnas.models.subnet"),
+    **dict.fromkeys(("SuperTransformer", "SuperTransformerConfig"), "hwnas.models.supertransformer"),
+    **dict.fromkeys(("TransformerConfig", "TransformerModel"), "hwnas.models.transformer"),
+    **dict.fromkeys(("BOS_ID", "DECODER_START_ID", "EOS_ID", "PAD_ID", "UNK_ID"), "hwnas.models.vocab"),
+}
 
 __all__ = [
     "BOS_ID",
@@ -35,3 +51,9 @@ __all__ = [
     "greedy_decode",
     "padding_mask",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hwnas.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

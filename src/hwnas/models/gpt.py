@@ -1,63 +1,23 @@
 """`GPTModel`: a plain decoder-only GPT of one HW-GPT-Bench architecture (family ``gpt``), for measurement.
 
-It is the network :mod:`hwnas.metrics.gpt` counts, built so that ``sum(p.numel())`` equals the analytic ``params``:
-a token embedding and a separate, untied ``lm_head`` (no bias); rotary positions (no position table); pre-norm
-blocks whose LayerNorms always have weight and bias; per block ``i`` an attention of ``n_head[i]`` heads of
-``head_size`` (its width ``head_size * n_head[i]`` is independent of ``embed_dim``) with one fused qkv projection,
-and a LLaMA-style gated MLP of hidden size ``mlp_ratio[i] * embed_dim``; the ``bias`` gene switches the biases of
-every linear layer in the blocks. Weights are random: latency does not depend on their values.
+It is the network the ``gpt`` family (:mod:`hwnas.families.gpt`) counts, built so that ``sum(p.numel())`` equals
+the analytic ``params``: a token embedding and a separate, untied ``lm_head`` (no bias); rotary positions (no
+position table); pre-norm blocks whose LayerNorms always have weight and bias; per block ``i`` an attention of
+``n_head[i]`` heads of ``head_size`` (its width ``head_size * n_head[i]`` is independent of ``embed_dim``) with one
+fused qkv projection, and a LLaMA-style gated MLP of hidden size ``mlp_ratio[i] * embed_dim``; the ``bias`` gene
+switches the biases of every linear layer in the blocks. Weights are random: latency does not depend on their
+values. The family decodes an arch into its :class:`GPTConfig` (re-exported here).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from hwnas.core.arch import Arch
-from hwnas.core.space import SearchSpace
-from hwnas.metrics._common import int_constant, int_gene, int_layers
-from hwnas.metrics.gpt import DEFAULT_BLOCK_SIZE, DEFAULT_HEAD_SIZE, DEFAULT_VOCAB_SIZE
+from hwnas.models.gpt_config import GPTConfig
 
 ROTARY_BASE = 10_000.0  # GPT-NeoX / litgpt frequency base
-
-
-@dataclass(frozen=True, kw_only=True)
-class GPTConfig:
-    vocab_size: int  # rows of the token embedding and of the untied lm_head (HW-GPT-Bench: 50,254)
-    embed_dim: int  # model width d
-    n_head: tuple[int, ...]  # attention heads per block (one entry per block)
-    mlp_ratio: tuple[int, ...]  # gated-MLP hidden size / d per block
-    bias: bool  # biases in every linear layer of the blocks (not in lm_head, always in LayerNorms)
-    head_size: int = DEFAULT_HEAD_SIZE  # width of one attention head
-    block_size: int = DEFAULT_BLOCK_SIZE  # longest sequence (rotary tables are built for it)
-    layer_norm_eps: float = 1e-5  # LayerNorm epsilon
-
-    def __post_init__(self) -> None:
-        if len(self.n_head) != len(self.mlp_ratio) or not self.n_head:
-            raise ValueError(f"n_head {self.n_head} and mlp_ratio {self.mlp_ratio} need one entry per block")
-        if self.head_size % 2:
-            raise ValueError(f"rotary positions need an even head size, got {self.head_size}")
-
-    @property
-    def n_layer(self) -> int:
-        return len(self.n_head)
-
-    @classmethod
-    def from_arch(cls, arch: Arch, space: SearchSpace, *, vocab_size: int | None = None) -> GPTConfig:
-        """The config of a ``gpt``-family arch (validated with ``space``; constants from the space)."""
-        space.validate(arch)
-        return cls(
-            vocab_size=vocab_size or int_constant(space, "vocab_size", DEFAULT_VOCAB_SIZE),
-            embed_dim=int_gene(arch, "embed_dim"),
-            n_head=int_layers(arch, "n_head"),
-            mlp_ratio=int_layers(arch, "mlp_ratio"),
-            bias=bool(arch["bias"]),
-            head_size=int_constant(space, "head_size", DEFAULT_HEAD_SIZE),
-            block_size=int_constant(space, "block_size", DEFAULT_BLOCK_SIZE),
-        )
 
 
 def rotary_tables(length: int, head_size: int, *, device: torch.device | None = None) -> tuple[Tensor, Tensor]:

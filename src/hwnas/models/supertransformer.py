@@ -27,7 +27,7 @@ from hwnas.models.encdec import (
     with_saved_encoder_final_norm,
 )
 from hwnas.models.layers import LayerSettings
-from hwnas.models.subnet import ENDE_GENE_TO_LAYERS, DecoderLayerDims, EncoderLayerDims, SubnetDims
+from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims, subnet_dims
 from hwnas.models.transformer import TransformerConfig, TransformerModel
 from hwnas.models.vocab import PAD_ID
 from hwnas.spaces.registry import get_space
@@ -79,22 +79,20 @@ class SuperTransformerConfig:
         if space.family != "hat":
             raise ConfigError(f"space {space.name!r} has family {space.family!r}; the SuperTransformer needs 'hat'")
 
-        def top(gene: str) -> int:
-            return int(max(space.gene(gene).choices))
-
-        ende = [ENDE_GENE_TO_LAYERS[int(v)] for v in space.gene("decoder_arbitrary_ende_attn").choices]
+        dims = subnet_dims(space.largest(), space)  # every gene at its largest choice
+        enc, dec = dims.encoder_layers, dims.decoder_layers
         values: dict[str, Any] = {
             "vocab_size": int(space.constants["vocab_size"]),
             "qkv_dim": int(space.constants["qkv_dim"]),
-            "encoder_embed_dim": top("encoder_embed_dim"),
-            "decoder_embed_dim": top("decoder_embed_dim"),
-            "encoder_ffn_dim": top("encoder_ffn_embed_dim"),
-            "decoder_ffn_dim": top("decoder_ffn_embed_dim"),
-            "encoder_heads": top("encoder_self_attention_heads"),
-            "decoder_heads": max(top("decoder_self_attention_heads"), top("decoder_ende_attention_heads")),
-            "encoder_layers": top("encoder_layer_num"),
-            "decoder_layers": top("decoder_layer_num"),
-            "max_ende_layers": max(ende),
+            "encoder_embed_dim": dims.encoder_embed_dim,
+            "decoder_embed_dim": dims.decoder_embed_dim,
+            "encoder_ffn_dim": max(layer.ffn_dim for layer in enc),
+            "decoder_ffn_dim": max(layer.ffn_dim for layer in dec),
+            "encoder_heads": max(layer.heads for layer in enc),
+            "decoder_heads": max(max(layer.self_heads, layer.ende_heads) for layer in dec),
+            "encoder_layers": len(enc),
+            "decoder_layers": len(dec),
+            "max_ende_layers": max(layer.ende_layers for layer in dec),
         }
         return cls(**{**values, **overrides})
 
@@ -199,7 +197,7 @@ class SuperTransformer(EncoderDecoder):
         it the active sub-network. Returns its decoded sizes."""
         space = self.space if self.space is not None and self.space.name == arch.space else get_space(arch.space)
         space.validate(arch)
-        dims = SubnetDims.from_arch(arch)
+        dims = subnet_dims(arch, space)
         self._check_fits(dims, arch.space)
         self.set_active(dims)
         return dims
@@ -229,7 +227,7 @@ class SuperTransformer(EncoderDecoder):
         self.set_active(self.config.largest_dims())
 
     def extract(self) -> TransformerModel:
-        """A standalone model holding copies of the active sub-network's weights (see ``models.extract``)."""
+        """A standalone model holding copies of the active sub-network's weights (:mod:`hwnas.models.extraction`)."""
         dims = self.active_dims
         n_enc, n_dec = len(dims.encoder_layers), len(dims.decoder_layers)
         return TransformerModel.from_parts(

@@ -34,7 +34,7 @@ from hwnas.models.layers import (
     LayerNorm,
     LayerSettings,
 )
-from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
+from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims, subnet_dims
 from hwnas.models.vocab import PAD_ID
 from hwnas.models.weight_init import init_linear, init_token_table
 from hwnas.spaces.registry import get_space
@@ -104,7 +104,7 @@ class TransformerConfig:
         space.validate(arch)
         vocab = int(vocab_size if vocab_size is not None else space.constants["vocab_size"])
         settings.setdefault("qkv_dim", int(space.constants.get("qkv_dim", 512)))
-        return cls(vocab_size=vocab, dims=SubnetDims.from_arch(arch), **settings)
+        return cls(vocab_size=vocab, dims=subnet_dims(arch, space), **settings)
 
 
 def _norm(dim: int, s: LayerSettings) -> nn.LayerNorm:

@@ -22,7 +22,7 @@ from torch import nn
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
-from hwnas.models.subnet import SubnetDims
+from hwnas.models.subnet import subnet_dims
 from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
 from hwnas.models.transformer import TransformerConfig, TransformerModel
 from hwnas.spaces.registry import get_space
@@ -61,7 +61,7 @@ def build_model(*, space: SearchSpace, vocab_size: int, model: ModelConfig, arch
     )
     if arch is not None and model.scratch_init == "own-widths":
         space.validate(arch)
-        return BuiltModel(TransformerModel(config.subnet_config(SubnetDims.from_arch(arch))), "standalone", space)
+        return BuiltModel(TransformerModel(config.subnet_config(subnet_dims(arch, space))), "standalone", space)
     supernet = SuperTransformer(config, space=space)
     if arch is None:
         return BuiltModel(supernet, "supernet", space)

@@ -1,6 +1,10 @@
-"""Analytic metrics of HW-GPT-Bench decoder-only subnets (family ``gpt``), in HW-GPT-Bench's conventions.
+"""The ``gpt`` family: HW-GPT-Bench's decoder-only GPT subnets (scales s / m / l), in HW-GPT-Bench's conventions.
 
-Model (fitted exactly to ``params_ds`` / ``macs_ds`` / ``flops_ds`` of the HW-GPT-Bench tables, all three scales,
+Decoding reads the genes (``embed_dim``, per-block ``n_head`` and ``mlp_ratio``, ``bias``) and the space's constants
+(``head_size``, ``vocab_size``, ``block_size``) into a :class:`~hwnas.models.gpt_config.GPTConfig`, the network
+:class:`hwnas.models.gpt.GPTModel` builds and the counts below count.
+
+Counts (fitted exactly to ``params_ds`` / ``macs_ds`` / ``flops_ds`` of the HW-GPT-Bench tables, all three scales,
 biased and bias-free): a litgpt-style GPT with rotary positions (no position table), a token embedding and a
 separate, UNTIED ``lm_head`` (no bias), both of ``vocab_size`` = 50,254 rows (not the padded 50,304), pre-norm
 LayerNorms with weight and bias (2 per block + 1 final; their bias does not follow the ``bias`` gene), and per
@@ -23,17 +27,28 @@ per layer-norm element + 1 FLOP per activation (SiLU) element of each MLP hidden
 
 from __future__ import annotations
 
+from hwnas.contracts.family import Counter, DatasetLayout, GraphEncoding, MeasurementProtocol, SpaceFamily
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.metrics._common import int_constant, int_gene, int_layers
-
-# Fallbacks when a gpt-family space omits a constant: HW-GPT-Bench's GPT-2 tokenizer set-up.
-DEFAULT_HEAD_SIZE = 64
-DEFAULT_VOCAB_SIZE = 50254
-DEFAULT_BLOCK_SIZE = 1024
+from hwnas.families._genes import GeneReader, int_constant
+from hwnas.models.gpt_config import DEFAULT_BLOCK_SIZE, DEFAULT_HEAD_SIZE, DEFAULT_VOCAB_SIZE, GPTConfig
 
 LAYER_NORM_FLOPS_PER_ELEMENT = 5  # DeepSpeed: mean, variance, normalise, scale, shift
 ACTIVATION_FLOPS_PER_ELEMENT = 1
+
+
+def decode(arch: Arch, space: SearchSpace) -> GPTConfig:
+    """The config of an arch valid in ``space`` (validate it first); constants from the space."""
+    g = GeneReader(arch)
+    return GPTConfig(
+        vocab_size=int_constant(space, "vocab_size", DEFAULT_VOCAB_SIZE),
+        embed_dim=g.scalar("embed_dim"),
+        n_head=g.layers("n_head"),
+        mlp_ratio=g.layers("mlp_ratio"),
+        bias=g.flag("bias"),
+        head_size=int_constant(space, "head_size", DEFAULT_HEAD_SIZE),
+        block_size=int_constant(space, "block_size", DEFAULT_BLOCK_SIZE),
+    )
 
 
 def _block_params(*, embed: int, attention_width: int, mlp_hidden: int, bias: bool) -> int:
@@ -44,17 +59,15 @@ def _block_params(*, embed: int, attention_width: int, mlp_hidden: int, bias: bo
     return attention + mlp + norms + biases
 
 
-def gpt_metrics(arch: Arch, space: SearchSpace) -> dict[str, float]:
+def counts(arch: Arch, space: SearchSpace) -> dict[str, float]:
     """Params of the subnet and FLOPs/MACs of one ``block_size``-token sequence (batch 1), as HW-GPT-Bench counts."""
-    head_size = int_constant(space, "head_size", DEFAULT_HEAD_SIZE)
-    vocab = int_constant(space, "vocab_size", DEFAULT_VOCAB_SIZE)
-    tokens = int_constant(space, "block_size", DEFAULT_BLOCK_SIZE)
-    embed, bias = int_gene(arch, "embed_dim"), bool(arch["bias"])
-    widths = [head_size * heads for heads in int_layers(arch, "n_head")]
-    hiddens = [ratio * embed for ratio in int_layers(arch, "mlp_ratio")]
+    config = decode(arch, space)
+    embed, vocab, tokens = config.embed_dim, config.vocab_size, config.block_size
+    widths = [config.head_size * heads for heads in config.n_head]
+    hiddens = [ratio * embed for ratio in config.mlp_ratio]
 
     blocks = sum(
-        _block_params(embed=embed, attention_width=w, mlp_hidden=m, bias=bias)
+        _block_params(embed=embed, attention_width=w, mlp_hidden=m, bias=config.bias)
         for w, m in zip(widths, hiddens, strict=True)
     )
     embedding = lm_head = vocab * embed
@@ -74,3 +87,20 @@ def gpt_metrics(arch: Arch, space: SearchSpace) -> dict[str, float]:
         "params_lm_head": float(lm_head),
         "flops_lm_head": float(2 * tokens * embed * vocab),
     }
+
+
+class GPTFamily:
+    name = "gpt"
+    protocol: MeasurementProtocol | None = None
+    dataset: DatasetLayout | None = None
+    graph: GraphEncoding | None = None
+
+    def decode(self, arch: Arch, space: SearchSpace) -> GPTConfig:
+        return decode(arch, space)
+
+    @property
+    def counts(self) -> Counter:
+        return counts
+
+
+FAMILY: SpaceFamily = GPTFamily()

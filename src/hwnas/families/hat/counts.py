@@ -1,12 +1,12 @@
-"""Analytic metrics of HAT encoder-decoder SubTransformers (family ``hat``), in HAT's own conventions.
+"""Analytic counts of HAT encoder-decoder SubTransformers (family ``hat``), in HAT's own conventions, from the sizes
+the family decodes (:mod:`hwnas.families.hat.decode`).
 
 Model (HAT, Wang et al. 2020, post-norm fairseq Transformer): every attention projects its inputs to a fixed
 ``qkv_dim`` (q, k, v: ``embed -> qkv_dim``, out: ``qkv_dim -> embed``); heads only split ``qkv_dim``, so the number of
-heads changes no count. Decoder layer ``i`` attends to the last ``k`` encoder layers
-(gene ``decoder_arbitrary_ende_attn``: -1 -> 1, 1 -> 2, 2 -> 3), concatenated along the sequence axis, so its
-encoder-decoder keys/values cover ``k * src_len`` positions projected from ``encoder_embed_dim``. Positions are
-sinusoidal (no parameters); one joint vocabulary with tied embeddings serves encoder input, decoder input and
-the output projection.
+heads changes no count. A decoder layer attending to the last ``k`` encoder layers (at most the encoder's depth)
+sees them concatenated along the sequence axis, so its encoder-decoder keys/values cover ``k * src_len`` positions
+projected from ``encoder_embed_dim``. Positions are sinusoidal (no parameters); one joint vocabulary with tied
+embeddings serves encoder input, decoder input and the output projection.
 
 Parameters (``get_sampled_params_numel`` in HAT; matches ``num_parameters_without_embedding_weights`` of all 30
 LLM-PP seed archs exactly): all linear weights and biases and all layer norms (2 x width each; 2 per encoder
@@ -34,7 +34,9 @@ from dataclasses import dataclass
 
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.metrics._common import int_constant, int_gene, int_layers
+from hwnas.families._genes import int_constant
+from hwnas.families.hat.decode import decode
+from hwnas.models.subnet import SubnetDims
 
 # Fallbacks when a hat-family space omits a constant: HAT's WMT'14 En-De set-up.
 DEFAULT_QKV_DIM = 512
@@ -43,8 +45,8 @@ DEFAULT_SEQ_LEN = 30
 
 
 @dataclass(frozen=True)
-class _Shape:
-    """The constants every count needs."""
+class Shape:
+    """The space constants every count needs."""
 
     qkv: int
     vocab: int
@@ -52,7 +54,7 @@ class _Shape:
     tgt_len: int
 
     @classmethod
-    def of(cls, space: SearchSpace) -> _Shape:
+    def of(cls, space: SearchSpace) -> Shape:
         return cls(
             qkv=int_constant(space, "qkv_dim", DEFAULT_QKV_DIM),
             vocab=int_constant(space, "vocab_size", DEFAULT_VOCAB_SIZE),
@@ -61,10 +63,9 @@ class _Shape:
         )
 
 
-def encoder_layers_attended(gene_value: int, encoder_layers: int) -> int:
-    """How many encoder layers a decoder layer attends to (-1 -> 1, k -> k + 1), at most the encoder depth."""
-    wanted = 1 if gene_value < 1 else gene_value + 1
-    return min(wanted, encoder_layers)
+def encoder_layers_attended(ende_layers: int, encoder_layers: int) -> int:
+    """Encoder layers a decoder layer attends to: the decoded ``ende_layers``, at most the encoder's depth."""
+    return min(ende_layers, encoder_layers)
 
 
 def _encoder_layer_params(embed: int, ffn: int, qkv: int) -> int:
@@ -87,68 +88,50 @@ def _attention_macs(*, queries: int, keys: int, query_embed: int, key_embed: int
     return projections + scores_and_context + query_scaling
 
 
-def _encoder_macs(arch: Arch, shape: _Shape) -> int:
-    embed, tokens = int_gene(arch, "encoder_embed_dim"), shape.src_len
+def _encoder_macs(dims: SubnetDims, shape: Shape) -> int:
+    embed, tokens = dims.encoder_embed_dim, shape.src_len
     total = tokens * embed  # embedding scale
-    for ffn in int_layers(arch, "encoder_ffn_embed_dim"):
+    for layer in dims.encoder_layers:
         total += _attention_macs(queries=tokens, keys=tokens, query_embed=embed, key_embed=embed, qkv=shape.qkv)
-        total += 2 * tokens * embed * ffn + 2 * tokens * embed  # FFN + 2 layer norms
+        total += 2 * tokens * embed * layer.ffn_dim + 2 * tokens * embed  # FFN + 2 layer norms
     return total
 
 
-def _decoder_macs(arch: Arch, shape: _Shape) -> int:
+def _decoder_macs(dims: SubnetDims, shape: Shape) -> int:
     """Decoder MACs without the output projection."""
-    embed, encoder_embed, tokens = (
-        int_gene(arch, "decoder_embed_dim"),
-        int_gene(arch, "encoder_embed_dim"),
-        shape.tgt_len,
-    )
-    encoder_layers = int_gene(arch, "encoder_layer_num")
-    ffns = int_layers(arch, "decoder_ffn_embed_dim")
-    attended = _arbitrary_attention(arch, len(ffns))
+    embed, encoder_embed, tokens = dims.decoder_embed_dim, dims.encoder_embed_dim, shape.tgt_len
     total = tokens * embed  # embedding scale
-    for ffn, gene_value in zip(ffns, attended, strict=True):
-        keys = shape.src_len * encoder_layers_attended(gene_value, encoder_layers)
+    for layer in dims.decoder_layers:
+        keys = shape.src_len * encoder_layers_attended(layer.ende_layers, len(dims.encoder_layers))
         total += _attention_macs(queries=tokens, keys=tokens, query_embed=embed, key_embed=embed, qkv=shape.qkv)
         total += _attention_macs(queries=tokens, keys=keys, query_embed=embed, key_embed=encoder_embed, qkv=shape.qkv)
-        total += 2 * tokens * embed * ffn + 3 * tokens * embed  # FFN + 3 layer norms
+        total += 2 * tokens * embed * layer.ffn_dim + 3 * tokens * embed  # FFN + 3 layer norms
     return total
 
 
-def _arbitrary_attention(arch: Arch, decoder_layers: int) -> tuple[int, ...]:
-    # Spaces without the gene attend to the last encoder layer only (HAT's default).
-    if "decoder_arbitrary_ende_attn" not in arch:
-        return (-1,) * decoder_layers
-    return int_layers(arch, "decoder_arbitrary_ende_attn")
-
-
-def hat_params(arch: Arch, space: SearchSpace) -> dict[str, int]:
+def params(dims: SubnetDims, shape: Shape) -> dict[str, int]:
     """``params_no_embed`` and ``params_embed`` in HAT's convention (see the module docstring)."""
-    shape = _Shape.of(space)
-    encoder_embed, decoder_embed = int_gene(arch, "encoder_embed_dim"), int_gene(arch, "decoder_embed_dim")
-    no_embed = sum(
-        _encoder_layer_params(encoder_embed, f, shape.qkv) for f in int_layers(arch, "encoder_ffn_embed_dim")
-    )
+    encoder_embed, decoder_embed = dims.encoder_embed_dim, dims.decoder_embed_dim
+    no_embed = sum(_encoder_layer_params(encoder_embed, layer.ffn_dim, shape.qkv) for layer in dims.encoder_layers)
     no_embed += sum(
-        _decoder_layer_params(decoder_embed, encoder_embed, f, shape.qkv)
-        for f in int_layers(arch, "decoder_ffn_embed_dim")
+        _decoder_layer_params(decoder_embed, encoder_embed, layer.ffn_dim, shape.qkv) for layer in dims.decoder_layers
     )
     return {"params_no_embed": no_embed, "params_embed": shape.vocab * decoder_embed}
 
 
-def hat_metrics(arch: Arch, space: SearchSpace) -> dict[str, float]:
+def counts(arch: Arch, space: SearchSpace) -> dict[str, float]:
     """Params and FLOPs/MACs of one ``src_len`` + ``tgt_len`` sentence (batch 1), as HAT reports them."""
-    shape = _Shape.of(space)
-    params = hat_params(arch, space)
-    encoder, decoder = _encoder_macs(arch, shape), _decoder_macs(arch, shape)
-    last_layer = shape.tgt_len * int_gene(arch, "decoder_embed_dim") * shape.vocab
+    dims, shape = decode(arch, space), Shape.of(space)
+    sizes = params(dims, shape)
+    encoder, decoder = _encoder_macs(dims, shape), _decoder_macs(dims, shape)
+    last_layer = shape.tgt_len * dims.decoder_embed_dim * shape.vocab
     macs = encoder + decoder + last_layer
     return {
-        "params": float(params["params_no_embed"] + params["params_embed"]),
-        "params_no_embed": float(params["params_no_embed"]),
+        "params": float(sizes["params_no_embed"] + sizes["params_embed"]),
+        "params_no_embed": float(sizes["params_no_embed"]),
         "flops": float(2 * macs),
         "macs": float(macs),
-        "params_embed": float(params["params_embed"]),
+        "params_embed": float(sizes["params_embed"]),
         "flops_encoder": float(2 * encoder),
         "flops_decoder": float(2 * (decoder + last_layer)),
         "flops_last_layer": float(2 * last_layer),
