@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from hwnas.core.files import atomic_path, write_text_atomic
+from hwnas.core.errors import DataError
+from hwnas.core.files import AppendLog, append_json_lines, atomic_path, read_json_lines, write_text_atomic
 
 
 def test_write_text_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -23,3 +25,37 @@ def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary(tmp_path: P
         raise RuntimeError("disk full")
     assert target.read_text(encoding="utf-8") == "complete"
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_append_log_survives_a_torn_line_and_starts_the_next_record_on_a_fresh_line(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "log.jsonl"
+    with AppendLog(path) as log:
+        log.append({"a": 0.1 + 0.2})
+        log.append_many([{"b": 1}, {"c": [1, 2]}])
+        log.append_many([])
+    intact = path.stat().st_size
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"d": 4}')  # a whole record whose newline a kill -9 cut off counts as torn too
+    assert read_json_lines(path) == ([{"a": 0.1 + 0.2}, {"b": 1}, {"c": [1, 2]}], intact)
+    append_json_lines(path, [{"e": 5}])  # opening cuts the torn line
+    assert read_json_lines(path)[0] == [{"a": 0.1 + 0.2}, {"b": 1}, {"c": [1, 2]}, {"e": 5}]
+    assert path.read_text(encoding="utf-8").endswith('{"c": [1, 2]}\n{"e": 5}\n')
+
+
+def test_append_log_writes_lines_with_the_given_encoder(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    append_json_lines(
+        path, [{"x": "é", "y": 1}], dumps=lambda r: json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+    )
+    assert path.read_text(encoding="utf-8") == '{"x":"é","y":1}\n'
+
+
+def test_a_corrupt_line_before_the_last_one_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"k": 1}\n\nnot json\n{"k": 2}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"labels '.*labels\.jsonl' line 3: expected a JSON value"):
+        read_json_lines(path, what="labels")
+    path.write_text('{"k": 1}\n[1]\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"line 2: expected an object with k"):
+        read_json_lines(path, valid=lambda v: isinstance(v, dict) and "k" in v, expected="an object with k")
+    assert read_json_lines(tmp_path / "missing.jsonl") == ([], 0)

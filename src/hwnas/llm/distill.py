@@ -11,8 +11,6 @@ lower cross-validated error), saved in its usual model file.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import numpy as np
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import append_json_lines, read_json_lines
 from hwnas.core.space import SearchSpace
 from hwnas.llm.llmpp import LLMPPPredictor
 
@@ -41,6 +40,10 @@ def sample_archs(space: SearchSpace, n: int, seed: int) -> list[Arch]:
     return list(archs.values())
 
 
+def _is_label(record: Any) -> bool:
+    return isinstance(record, dict) and "arch_id" in record
+
+
 class LabelStore:
     """Append-only JSONL of labels: ``{arch_id, space, genes, value, failures}`` per line."""
 
@@ -48,42 +51,16 @@ class LabelStore:
         self.path = Path(path)
 
     def read(self) -> dict[str, dict[str, Any]]:
-        """arch_id -> the latest record (a later line for an arch supersedes an earlier failed one)."""
-        if not self.path.exists():
-            return {}
-        records: dict[str, dict[str, Any]] = {}
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                records[str(record["arch_id"])] = record
-            except (ValueError, KeyError, TypeError):
-                if number == len(lines):
-                    continue  # a line cut short by a kill mid-write: that arch is simply asked again
-                raise DataError(f"labels file {str(self.path)!r} line {number} is not a label record") from None
-        return records
-
-    def _drop_partial_tail(self) -> None:
-        """Cut a last line left without its newline by a kill mid-write, so new lines start clean."""
-        if not self.path.exists():
-            return
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            self.path.write_bytes(data[: data.rfind(b"\n") + 1])
+        """arch_id -> the latest record (a later line for an arch supersedes an earlier failed one); a line cut short
+        by a kill mid-write is left out, so that arch is simply asked again."""
+        records, _ = read_json_lines(self.path, what="labels file", valid=_is_label, expected="a label record")
+        return {str(record["arch_id"]): record for record in records}
 
     def done(self) -> set[str]:
         return {arch_id for arch_id, r in self.read().items() if r.get("value") is not None}
 
     def append(self, records: Sequence[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._drop_partial_tail()
-        with self.path.open("a", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_json_lines(self.path, records)
 
 
 def label_archs(

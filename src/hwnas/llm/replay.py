@@ -8,38 +8,33 @@ gets exactly the same answers, with no model and no network.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import append_json_lines, read_json_lines
 from hwnas.llm.base import LLMError, Request
 from hwnas.llm.cache import cache_entry
 
 
 def read_replay_file(path: str | Path) -> dict[str, dict[str, Any]]:
-    """key -> recorded entry; a malformed line is a DataError naming the file and the line."""
+    """key -> recorded entry; a malformed line is a DataError naming the file and the line (a last line cut short by
+    a kill while recording is left out, as in every append log: :func:`hwnas.core.files.read_json_lines`)."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        path.open("rb").close()  # a missing or unreadable file is refused with the system's reason
+        entries, _ = read_json_lines(path, what="replay file", valid=_is_answer, expected=ANSWER_LINE)
     except OSError as exc:
         raise DataError(f"cannot read replay file {str(path)!r}: {exc.strerror}") from None
-    entries: dict[str, dict[str, Any]] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            ok = isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("key", "model", "text"))
-        except ValueError:
-            ok = False
-        if not ok:
-            raise DataError(
-                f"replay file {str(path)!r} line {number}: expected a JSON object with string fields key, model, text"
-            )
-        entries[entry["key"]] = entry
-    return entries
+    return {entry["key"]: entry for entry in entries}
+
+
+ANSWER_LINE = "a JSON object with string fields key, model, text"
+
+
+def _is_answer(entry: Any) -> bool:
+    return isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("key", "model", "text"))
 
 
 def _first_user_text(request: Request) -> str:
@@ -82,8 +77,13 @@ class ReplayClient:
         return str(entry["text"])
 
 
+def _answer_line(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, ensure_ascii=False)  # prompts and answers stay readable in any language
+
+
 class Recorder:
-    """Appends every answer a runner returns to a replay file (once per key), fsync'd line by line."""
+    """Appends every answer a runner returns to a replay file (once per key), fsync'd line by line
+    (:func:`hwnas.core.files.append_json_lines`)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -96,14 +96,9 @@ class Recorder:
     def record(self, model: str, request: Request, text: str, *, elapsed_s: float) -> bool:
         """Append one answer; False when the file already holds this key."""
         entry = cache_entry(model, request, text, elapsed_s=elapsed_s)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
         with self._lock:
             if entry["key"] in self._keys:
                 return False
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:
-                f.write(line)
-                f.flush()
-                os.fsync(f.fileno())
+            append_json_lines(self.path, [entry], dumps=_answer_line)
             self._keys.add(entry["key"])
         return True

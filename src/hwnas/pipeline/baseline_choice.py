@@ -14,12 +14,12 @@ both sides are ranked alike (used whenever the supernet is at hand), or else the
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from hwnas.core.files import append_json_lines, read_json_lines
 
 MEASURE_ALL_UP_TO = 64  # families up to this size are measured whole
 PREDICTED_WINDOW = 1.5  # larger ones: only archs predicted <= this x the loosest budget
@@ -61,29 +61,24 @@ def measure_plan(predicted: Sequence[float], budgets: Sequence[float]) -> tuple[
 
 
 class JsonlCache:
-    """key -> float, appended one fsync'd JSON line per value: a killed stage keeps every value it got."""
+    """key -> float, appended one fsync'd JSON line per value (:func:`hwnas.core.files.append_json_lines`): a killed
+    stage keeps every value it got."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.values: dict[str, float] = {}
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:  # a line cut short by a kill
-                    continue
-                self.values[str(record["key"])] = float(record["value"])
+        records, _ = read_json_lines(path, what="cache", valid=_is_entry, expected='{"key": ..., "value": ...}')
+        self.values: dict[str, float] = {str(r["key"]): float(r["value"]) for r in records}
 
     def get_or_compute(self, key: str, compute: Callable[[], float]) -> float:
         if key not in self.values:
             value = float(compute())
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"key": key, "value": value}) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            append_json_lines(self.path, [{"key": key, "value": value}])
             self.values[key] = value
         return self.values[key]
+
+
+def _is_entry(record: Any) -> bool:
+    return isinstance(record, dict) and "key" in record and isinstance(record.get("value"), int | float)
 
 
 def _fits(rows: Sequence[Row], budget_ms: float, limit_ms: float) -> tuple[str, list[Row]]:

@@ -1,4 +1,5 @@
-"""Crash-safe run journal: one JSON object per line, appended, flushed and fsync'd before the run relies on it.
+"""Crash-safe run journal: one JSON object per line, appended, flushed and fsync'd before the run relies on it
+(:class:`hwnas.core.files.AppendLog`).
 
 A ``kill -9`` can leave at most a torn last line; reading ignores it and reopening for append cuts it off, so the
 next record starts on a fresh line. Any other unreadable line is corruption and raises :class:`DataError`.
@@ -7,13 +8,11 @@ next record starts on a fresh line. Any other unreadable line is corruption and 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from hwnas.core.errors import DataError
+from hwnas.core.files import AppendLog
 
 
 def read_journal(path: str | Path) -> tuple[list[dict[str, Any]], int]:
@@ -41,44 +40,18 @@ def read_journal(path: str | Path) -> tuple[list[dict[str, Any]], int]:
     return entries, intact
 
 
-class Journal:
-    """Appends entries to a JSONL file durably. Open it with :meth:`open`; use it as a context manager."""
+def _entry_line(entry: dict[str, Any]) -> str:
+    # Key order is kept (not sorted): metrics read back in the order the evaluator gave them, as in a live run.
+    return json.dumps(entry, separators=(",", ":"))
 
-    def __init__(self, path: Path, handle: IO[str]) -> None:
-        self.path = path
-        self._handle = handle
+
+class Journal(AppendLog):
+    """Appends entries to the run's JSONL journal durably. Open it with :meth:`open`; use it as a context manager."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path, dumps=_entry_line)
 
     @classmethod
     def open(cls, path: str | Path) -> Journal:
         """Open for append, first cutting off a torn last line left by a killed run."""
-        path = Path(path)
-        _, intact = read_journal(path)
-        if path.exists() and path.stat().st_size != intact:
-            with path.open("r+b") as raw:
-                raw.truncate(intact)
-                os.fsync(raw.fileno())
-        return cls(path, path.open("a", encoding="utf-8"))
-
-    def append(self, entry: dict[str, Any]) -> None:
-        self.append_many([entry])
-
-    def append_many(self, entries: Iterable[dict[str, Any]]) -> None:
-        """Write entries, then flush and fsync once: after this returns they survive a crash."""
-        # Key order is kept (not sorted): metrics read back in the order the evaluator gave them, as in a live run.
-        text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries)
-        if not text:
-            return
-        self._handle.write(text)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+        return cls(path)
