@@ -104,7 +104,16 @@ def test_fit_with_another_encoding_and_knobs(latency_csv: Callable[..., Path], t
     [
         (["fit", "--model", "nope"], "unknown predictor 'nope'"),
         (["fit", "--set", "steps"], "--set expects KNOB=VALUE"),
-        (["fit", "--model", "hat-mlp", "--set", "stepz=3"], "no knob 'stepz'"),
+        (
+            ["fit", "--model", "hat-mlp", "--set", "stepz=3"],
+            "unknown option 'stepz'; known: encoding, seed, hidden_dim",
+        ),
+        (
+            ["fit", "--model", "hat-mlp", "--set", "steps=0"],
+            "option 'steps' is 0: Input should be greater than or equal to 1",
+        ),
+        (["fit", "--model", "gbdt", "--set", "features=cost", "--encoding", "padded"], "option 'features' is 'cost'"),
+        (["fit", "--set", "seed=3"], "option 'seed' has its own argument (--seed)"),
         (["fit", "--encoding", "onehot"], "needs full archs"),
     ],
 )

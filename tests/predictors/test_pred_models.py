@@ -6,19 +6,28 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from pydantic import Field
 
 import hwnas.hardware.datasets as shipped_datasets
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.encodings.hat import hat_features
 from hwnas.predictors import LatencyPredictor, Predictor, load_predictor, make_predictor, register_predictor
-from hwnas.predictors.base import MODEL_FORMAT, READABLE_FORMATS, read_model_file, write_model_file
+from hwnas.predictors.base import (
+    MODEL_FORMAT,
+    READABLE_FORMATS,
+    HatFeatureOptions,
+    PredictorOptions,
+    read_model_file,
+    write_model_file,
+)
 from hwnas.predictors.features import COST_FEATURE_NAMES, cost_features
 from hwnas.predictors.hat_mlp import HatMLP
 from hwnas.predictors.linear import CostL2
+from hwnas.predictors.registry import PREDICTORS
 
 SHIPPED_MODELS = Path(shipped_datasets.__file__).parent  # committed datasets and their fitted predictors
 
@@ -28,10 +37,10 @@ class Killed(BaseException):
 
 
 def test_hat_mlp_has_hats_shape_and_defaults() -> None:
-    model = HatMLP()
-    assert (model.hidden_dim, model.hidden_layers, model.lr, model.steps, model.batch_size) == (400, 3, 1e-5, 5000, 128)
+    knobs = HatMLP().options
+    assert (knobs.hidden_dim, knobs.hidden_layers, knobs.lr, knobs.steps, knobs.batch_size) == (400, 3, 1e-5, 5000, 128)
     X = np.tile([512.0, 6, 2048, 8, 512, 6, 2048, 8, 8, 1], (8, 1))
-    model.steps = 1
+    model = make_predictor("hat-mlp", steps=1)
     model.fit(X, np.full(8, 100.0))
     shapes = [tuple(p.shape) for p in model.net_.parameters()]
     assert shapes == [(400, 10), (400,), (400, 400), (400,), (400, 400), (400,), (400, 400), (400,), (1, 400), (1,)]
@@ -81,17 +90,44 @@ def test_auto_picks_by_cross_validation(synthetic_data: Any) -> None:
     assert model.chosen_ == "cost-l2" and model.cv_mape_["cost-l2"] < 1e-6 < model.cv_mape_["gbdt"]  # type: ignore[attr-defined]
     with pytest.raises(DataError, match="at least 4"):
         make_predictor("auto").fit(X[:3], y[:3])
-    with pytest.raises(ConfigError, match="own candidates"):
+    with pytest.raises(ConfigError, match=r"candidate 'auto' cannot be chosen \(auto cannot be its own\)"):
         make_predictor("auto", candidates=["auto"]).fit(X, y)
 
 
 def test_registry_errors_name_what_is_known() -> None:
     with pytest.raises(UnknownNameError, match="hat-mlp"):
         make_predictor("hat-mpl")
-    with pytest.raises(ConfigError, match=r"no knob 'stepz'; knobs: .*steps"):
+    with pytest.raises(ConfigError, match=r"^predictor 'hat-mlp': unknown option 'stepz'; known: .*steps"):
         make_predictor("hat-mlp", stepz=3)
-    with pytest.raises(ValueError, match="already registered"):
-        register_predictor(CostL2)
+    with pytest.raises(ConfigError, match=r"^predictor 'auto': option 'candidates' is \['gdbt'\]: .*allowed: .*gbdt"):
+        make_predictor("auto", candidates=["gdbt"])
+
+
+def test_a_plugin_predictor_registers_with_its_options(synthetic_data: Any) -> None:
+    class ScaledOptions(HatFeatureOptions):
+        factor: float = Field(2.0, gt=0, description="multiplies the cost-l2 prediction")
+
+    class Scaled(CostL2):
+        """cost-l2 times a factor."""
+
+        name: ClassVar[str] = "scaled-test"
+        Options: ClassVar[type[PredictorOptions]] = ScaledOptions
+
+        def _predict(self, X: np.ndarray) -> np.ndarray:
+            return super()._predict(X) * float(self.options.factor)  # type: ignore[attr-defined]
+
+    register_predictor(Scaled)
+    try:
+        described = PREDICTORS.describe("scaled-test")
+        assert described["summary"] == "cost-l2 times a factor."
+        assert [row["key"] for row in described["options"]] == ["encoding", "seed", "factor"]
+        with pytest.raises(ConfigError, match="option 'factor' is -1"):
+            make_predictor("scaled-test", factor=-1)
+        X, y, _ = synthetic_data(30, seed=3)
+        twice = make_predictor("scaled-test").fit(X, y).predict(X)
+        np.testing.assert_allclose(twice, 2 * make_predictor("cost-l2").fit(X, y).predict(X))
+    finally:
+        PREDICTORS._entries.pop("scaled-test")
 
 
 def test_model_file_refuses_what_is_not_a_model(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ models (per-part work), so a caller with another target (LLM-Distill-PP's BLEU) 
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field, field_validator
 
-from hwnas.core.errors import ConfigError, DataError
-from hwnas.predictors.base import DEFAULT_ENCODING, BasePredictor
+from hwnas.core.errors import DataError
+from hwnas.predictors.base import DEFAULT_ENCODING, BasePredictor, PredictorOptions
 
 DEFAULT_CANDIDATES: dict[bool, tuple[str, ...]] = {
     True: ("cost-mape", "cost-l2", "gbdt"),  # on HAT's raw features
@@ -31,26 +31,43 @@ def cross_val_mape(make: Any, X: np.ndarray, y: np.ndarray, *, folds: int, rng: 
     return float(errors.mean())
 
 
-@dataclasses.dataclass(kw_only=True)
-class AutoPredictor(BasePredictor):
-    name: ClassVar[str] = "auto"
+class AutoOptions(PredictorOptions):
+    candidates: tuple[str, ...] = Field((), description="predictors to choose from; empty: the encoding's defaults")
+    folds: int = Field(5, ge=2, description="cross-validation folds (fewer when the rows are few)")
 
-    candidates: tuple[str, ...] = ()  # empty: DEFAULT_CANDIDATES for the encoding
-    folds: int = 5
+    @field_validator("candidates")
+    @classmethod
+    def _registered_others(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        from hwnas.predictors.registry import predictor_names
+
+        known = predictor_names()
+        for name in names:
+            if name == "auto" or name not in known:
+                allowed = ", ".join(n for n in known if n != "auto")
+                raise ValueError(f"candidate {name!r} cannot be chosen (auto cannot be its own); allowed: {allowed}")
+        return names
+
+
+class AutoPredictor(BasePredictor):
+    """The candidate with the best cross-validated MAPE on the training rows, refitted on all of them."""
+
+    name: ClassVar[str] = "auto"
+    Options: ClassVar[type[PredictorOptions]] = AutoOptions
+    options: AutoOptions
 
     def _candidate_names(self) -> tuple[str, ...]:
-        names = self.candidates or DEFAULT_CANDIDATES[self.encoding == DEFAULT_ENCODING]
-        if "auto" in names:
-            raise ConfigError("auto cannot be one of its own candidates")
-        return tuple(names)
+        return self.options.candidates or DEFAULT_CANDIDATES[self.encoding == DEFAULT_ENCODING]
 
     def _make(self, name: str) -> BasePredictor:
         from hwnas.predictors.registry import make_predictor
 
         return make_predictor(name, encoding=self.encoding, seed=self.seed)
 
+    def fit_summary(self) -> dict[str, Any]:
+        return {"chosen": self.chosen_, "cv_mape": self.cv_mape_}
+
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        folds = min(self.folds, len(y) // 2)
+        folds = min(self.options.folds, len(y) // 2)
         if folds < 2:
             raise DataError(f"auto needs at least 4 training rows to cross-validate; got {len(y)}")
         self.cv_mape_ = {

@@ -1,9 +1,10 @@
-"""Shared machinery of every predictor: input checks, the knobs-as-dataclass-fields convention and the model file.
+"""Shared machinery of every predictor: input checks, options and the model file.
 
 The target is any finite positive number per arch: latency in ms for ``hwnas latency fit``, BLEU for
-LLM-Distill-PP; nothing here assumes which. A predictor class is a keyword-only dataclass whose fields are its
-knobs (JSON-able, so a saved model says how it was trained). Fitted state lives outside the fields and is written
-by :meth:`BasePredictor._arrays` / :meth:`BasePredictor._facts` and restored by :meth:`BasePredictor._restore`.
+LLM-Distill-PP; nothing here assumes which. A predictor's knobs are its options model (a pydantic
+:class:`PredictorOptions` subclass, JSON-able, so a saved model says how it was trained), validated by the
+predictor registry with one-line errors. Fitted state lives apart from the options and is written by
+:meth:`BasePredictor._arrays` / :meth:`BasePredictor._facts` and restored by :meth:`BasePredictor._restore`.
 
 Model file (trust boundary): one ``.npz`` archive of plain numeric arrays plus a JSON header, read with
 ``allow_pickle=False``. Loading a model file therefore never runs code from it; torch weights travel as arrays
@@ -13,7 +14,6 @@ header names its format (:data:`MODEL_FORMAT`); files written by 0.1 (``hwnas.la
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import zipfile
@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
+from pydantic import Field, field_validator
 
+from hwnas.contracts.options import Options, validate_options
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import atomic_path
@@ -64,36 +66,55 @@ def as_targets(y: Any, n: int) -> np.ndarray:
     return array
 
 
-@dataclasses.dataclass(kw_only=True)
+class PredictorOptions(Options):
+    """Knobs every predictor has; each predictor's options model adds its own (the one list of its knobs)."""
+
+    encoding: str = Field(DEFAULT_ENCODING, description="hwnas.encodings name of the input columns")
+    seed: int = Field(0, description="all randomness of fit derives from it (same seed, same model)")
+
+
+class HatFeatureOptions(PredictorOptions):
+    """Options of a predictor built on HAT's 10 raw averaged features (its encoding can only be hat10-raw)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _hat_features_only(cls, value: str) -> str:
+        if value != DEFAULT_ENCODING:
+            raise ValueError(f"this predictor works on HAT's 10 raw features; allowed: {DEFAULT_ENCODING!r}")
+        return value
+
+
 class BasePredictor(ABC):
-    """Base of the built-in predictors. Subclasses set ``name`` and implement the four ``_`` hooks."""
+    """Base of the built-in predictors. Subclasses set ``name`` and ``Options`` (their options model) and implement
+    the ``_`` hooks; knobs are read from ``self.options``."""
 
     name: ClassVar[str] = ""
-    needs_hat_features: ClassVar[bool] = False  # True: columns must be HAT's 10 raw features (hat10-raw)
+    Options: ClassVar[type[PredictorOptions]] = PredictorOptions
+    options: PredictorOptions
 
-    encoding: str = DEFAULT_ENCODING  # hwnas.encodings name of the input columns
-    seed: int = 0  # all randomness of fit derives from it (same seed, same model)
-
-    def __post_init__(self) -> None:
+    def __init__(self, options: PredictorOptions | None = None) -> None:
+        options = self.Options() if options is None else options
+        if type(options) is not self.Options:
+            raise TypeError(f"predictor {self.name!r} takes {self.Options.__name__}, not {type(options).__name__}")
+        self.options = options
         self.n_features_: int | None = None
-        if self.needs_hat_features and self.encoding != DEFAULT_ENCODING:
-            raise ConfigError(
-                f"predictor {self.name!r} works on HAT's 10 raw features: encoding must be "
-                f"{DEFAULT_ENCODING!r}, not {self.encoding!r}"
-            )
 
     # public API ------------------------------------------------------------------------------------------
+    @property
+    def encoding(self) -> str:
+        return self.options.encoding
+
+    @property
+    def seed(self) -> int:
+        return self.options.seed
+
     def config(self) -> dict[str, Any]:
         """The knobs, JSON-able (tuples become lists)."""
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
-        return out
+        return self.options.model_dump(mode="json")
 
     def fit(self, X: Any, y: Any) -> Self:
         features = as_features(X)
-        if self.needs_hat_features and features.shape[1] != 10:
+        if isinstance(self.options, HatFeatureOptions) and features.shape[1] != 10:
             raise DataError(f"predictor {self.name!r} needs HAT's 10 features; got {features.shape[1]} columns")
         self._fit(features, as_targets(y, features.shape[0]))
         self.n_features_ = features.shape[1]
@@ -107,6 +128,10 @@ class BasePredictor(ABC):
         from hwnas.predictors.dataset import encode_archs
 
         return self.predict(encode_archs(archs, space, self.encoding))
+
+    def fit_summary(self) -> dict[str, Any]:
+        """JSON-able facts of the fit worth printing (``auto``: what it chose and why); none by default."""
+        return {}
 
     def save(self, path: str | Path) -> None:
         self._require_fitted()
@@ -125,13 +150,8 @@ class BasePredictor(ABC):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
-        known = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(config) - set(known))
-        if unknown:
-            raise ConfigError(f"predictor {cls.name!r} has no knob {unknown[0]!r}; knobs: {', '.join(known)}")
-        tuple_knobs = {f.name for f in dataclasses.fields(cls) if isinstance(f.default, tuple)}
-        values = {k: tuple(v) if k in tuple_knobs and isinstance(v, list) else v for k, v in config.items()}
-        return cls(**values)  # type: ignore[arg-type]  # knobs differ per subclass
+        """An unfitted model; the options are validated by ``cls.Options`` (one-line errors naming the key)."""
+        return cls(validate_options(cls.Options, dict(config), where=f"predictor {cls.name!r}"))  # type: ignore[arg-type]
 
     # helpers for subclasses ---------------------------------------------------------------------------------
     def _checked(self, X: Any) -> np.ndarray:

@@ -8,14 +8,14 @@ model's (epistemic) uncertainty, large where the training rows do not reach.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
-from hwnas.predictors.base import BasePredictor
-from hwnas.predictors.features import resolve_feature_set, transform
+from hwnas.predictors.base import BasePredictor, PredictorOptions
+from hwnas.predictors.features import FeatureSetOptions, transform
 
 if TYPE_CHECKING:
     import torch
@@ -46,22 +46,26 @@ def _forward(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     return h.squeeze(-1)
 
 
-@dataclasses.dataclass(kw_only=True)
+class MLPEnsembleOptions(FeatureSetOptions):
+    members: int = Field(5, ge=1, description="MLPs in the ensemble (differing only in their initialisation)")
+    hidden_dim: int = Field(64, ge=1, description="width of each hidden layer")
+    hidden_layers: int = Field(2, ge=1, description="hidden layers per MLP")
+    steps: int = Field(1000, ge=1, description="AdamW steps (all members at once)")
+    batch_size: int = Field(256, ge=1, description="training rows per step")
+    lr: float = Field(3e-3, gt=0, description="AdamW learning rate")
+    weight_decay: float = Field(1e-4, ge=0, description="AdamW weight decay")
+
+
 class MLPEnsemble(BasePredictor):
+    """A deep ensemble of small MLPs on the log target, with predictive variance."""
+
     name: ClassVar[str] = "mlp-ensemble"
+    Options: ClassVar[type[PredictorOptions]] = MLPEnsembleOptions
+    options: MLPEnsembleOptions
 
-    members: int = 5
-    hidden_dim: int = 64
-    hidden_layers: int = 2
-    steps: int = 1000
-    batch_size: int = 256
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    features: str = "auto"  # auto | raw | cost | raw+cost (see hwnas.predictors.features)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.feature_set_ = resolve_feature_set(self.features, self.encoding)
+    def __init__(self, options: MLPEnsembleOptions | None = None) -> None:
+        super().__init__(options)
+        self.feature_set_ = self.options.feature_set()
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         import torch
@@ -74,13 +78,13 @@ class MLPEnsemble(BasePredictor):
         self.y_mean_, self.y_std_ = float(log_y.mean()), float(log_y.std() or 1.0)
         x = torch.as_tensor((inputs - self.x_mean_) / self.x_std_, dtype=torch.float32)
         t = torch.as_tensor((log_y - self.y_mean_) / self.y_std_, dtype=torch.float32)
-        widths = [x.shape[1], *[self.hidden_dim] * self.hidden_layers, 1]
-        self.params_ = _init_stack(self.members, widths, generator)
+        widths = [x.shape[1], *[self.options.hidden_dim] * self.options.hidden_layers, 1]
+        self.params_ = _init_stack(self.options.members, widths, generator)
         for p in self.params_.values():
             p.requires_grad_(True)
-        optimizer = torch.optim.AdamW(self.params_.values(), lr=self.lr, weight_decay=self.weight_decay)
-        batch = min(self.batch_size, len(y))
-        for _ in range(self.steps):
+        optimizer = torch.optim.AdamW(self.params_.values(), lr=self.options.lr, weight_decay=self.options.weight_decay)
+        batch = min(self.options.batch_size, len(y))
+        for _ in range(self.options.steps):
             rows = torch.randperm(len(y), generator=generator)[:batch]
             loss = ((_forward(self.params_, x[rows]) - t[rows]) ** 2).mean()
             optimizer.zero_grad()

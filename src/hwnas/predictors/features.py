@@ -18,9 +18,11 @@ Every column is a product of HAT columns, so the features are also exact for ful
 from __future__ import annotations
 
 import numpy as np
+from pydantic import Field, ValidationInfo, field_validator
 
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.encodings.hat import HAT_FEATURE_NAMES
+from hwnas.predictors.base import DEFAULT_ENCODING, PredictorOptions
 
 COST_FEATURE_NAMES: tuple[str, ...] = (
     "constant",
@@ -74,6 +76,21 @@ def resolve_feature_set(features: str, encoding: str) -> str:
     if "cost" in features and encoding != "hat10-raw":
         raise ConfigError(f"feature set {features!r} needs encoding 'hat10-raw', not {encoding!r}; use 'raw'")
     return features
+
+
+class FeatureSetOptions(PredictorOptions):
+    """Options of a predictor that reads any encoding and, on HAT's raw features, can add the cost features."""
+
+    features: str = Field("auto", description="auto | raw | cost | raw+cost (cost features need hat10-raw)")
+
+    @field_validator("features")
+    @classmethod
+    def _resolvable(cls, value: str, info: ValidationInfo) -> str:
+        resolve_feature_set(value, info.data.get("encoding", DEFAULT_ENCODING))  # its ConfigError is a ValueError
+        return value
+
+    def feature_set(self) -> str:
+        return resolve_feature_set(self.features, self.encoding)
 
 
 def transform(X: np.ndarray, feature_set: str) -> np.ndarray:

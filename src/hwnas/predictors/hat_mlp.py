@@ -13,16 +13,16 @@ configs use round numbers near the median: 200 ms TITAN Xp, 300 ms Xeon, 5,000 m
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from hwnas.encodings.hat import HAT_FEATURE_NORM
-from hwnas.predictors.base import BasePredictor
+from hwnas.predictors.base import BasePredictor, HatFeatureOptions, PredictorOptions
 
 if TYPE_CHECKING:
     import torch
@@ -47,23 +47,25 @@ def _mlp(widths: Sequence[int], generator: torch.Generator) -> torch.nn.Sequenti
     return torch.nn.Sequential(*layers)
 
 
-@dataclasses.dataclass(kw_only=True)
+class HatMLPOptions(HatFeatureOptions):
+    hidden_dim: int = Field(400, ge=1, description="width of each hidden layer")
+    hidden_layers: int = Field(3, ge=0, description="HAT's hidden-layer-num: Linear(400, 400) layers after the first")
+    lr: float = Field(1e-5, gt=0, description="Adam learning rate")
+    steps: int = Field(5000, ge=1, description="Adam steps (HAT counts steps, not epochs)")
+    batch_size: int = Field(128, ge=1, description="training rows per step")
+    latency_norm: float | None = Field(None, gt=0, description="target divisor; null: median training latency")
+    feature_norm: tuple[float, ...] = Field(HAT_FEATURE_NORM, description="divisors of the 10 features (HAT's)")
+
+
 class HatMLP(BasePredictor):
     """HAT's latency predictor (see the module docstring for the recipe)."""
 
     name: ClassVar[str] = "hat-mlp"
-    needs_hat_features: ClassVar[bool] = True
-
-    hidden_dim: int = 400
-    hidden_layers: int = 3  # HAT's hidden-layer-num: Linear(400, 400) layers after the first
-    lr: float = 1e-5
-    steps: int = 5000
-    batch_size: int = 128
-    latency_norm: float | None = None  # None: median training latency
-    feature_norm: tuple[float, ...] = HAT_FEATURE_NORM
+    Options: ClassVar[type[PredictorOptions]] = HatMLPOptions
+    options: HatMLPOptions
 
     def _widths(self, n_features: int) -> list[int]:
-        return [n_features, *[self.hidden_dim] * (self.hidden_layers + 1), 1]
+        return [n_features, *[self.options.hidden_dim] * (self.options.hidden_layers + 1), 1]
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self._train(X, y, getattr(self, "_on_step", None) or (lambda step: None))
@@ -98,13 +100,13 @@ class HatMLP(BasePredictor):
         import torch
 
         generator = torch.Generator().manual_seed(self.seed)
-        self.latency_norm_ = float(self.latency_norm or np.median(y))
+        self.latency_norm_ = float(self.options.latency_norm or np.median(y))
         self.net_ = _mlp(self._widths(X.shape[1]), generator)
-        inputs = torch.as_tensor(X / np.asarray(self.feature_norm), dtype=torch.float32)
+        inputs = torch.as_tensor(X / np.asarray(self.options.feature_norm), dtype=torch.float32)
         targets = torch.as_tensor(y / self.latency_norm_, dtype=torch.float32)
-        optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.lr)
-        batch = min(self.batch_size, len(y))
-        for step in range(1, self.steps + 1):
+        optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.options.lr)
+        batch = min(self.options.batch_size, len(y))
+        for step in range(1, self.options.steps + 1):
             rows = torch.randperm(len(y), generator=generator)[:batch]
             loss = torch.nn.functional.mse_loss(self.net_(inputs[rows]).squeeze(1), targets[rows])
             optimizer.zero_grad()
@@ -116,7 +118,7 @@ class HatMLP(BasePredictor):
         import torch
 
         with torch.no_grad():
-            inputs = torch.as_tensor(X / np.asarray(self.feature_norm), dtype=torch.float32)
+            inputs = torch.as_tensor(X / np.asarray(self.options.feature_norm), dtype=torch.float32)
             out = self.net_(inputs).squeeze(1).double().numpy()
         prediction: np.ndarray = out * self.latency_norm_
         return prediction
@@ -133,6 +135,6 @@ class HatMLP(BasePredictor):
         import torch
 
         self.latency_norm_ = float(facts["latency_norm"])
-        self.net_ = _mlp(self._widths(len(self.feature_norm)), torch.Generator())
+        self.net_ = _mlp(self._widths(len(self.options.feature_norm)), torch.Generator())
         state = {key.removeprefix("net."): torch.as_tensor(value) for key, value in arrays.items()}
         self.net_.load_state_dict(state)

@@ -11,19 +11,19 @@ against another. Errors are fitted *relative* to the latency, since the metric t
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
 
 from hwnas.core.errors import DataError
-from hwnas.predictors.base import BasePredictor
+from hwnas.predictors.base import BasePredictor, HatFeatureOptions, PredictorOptions
 from hwnas.predictors.features import cost_features
 
 
-@dataclasses.dataclass(kw_only=True)
 class _CostLinear(BasePredictor):
-    needs_hat_features: ClassVar[bool] = True
+    """Shared fit / predict of the cost models; they have no knobs beyond the encoding (HAT's) and the seed."""
+
+    Options: ClassVar[type[PredictorOptions]] = HatFeatureOptions
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         design = cost_features(X)
@@ -46,7 +46,6 @@ class _CostLinear(BasePredictor):
         self.scale_, self.coef_ = arrays["scale"], arrays["coef"]
 
 
-@dataclasses.dataclass(kw_only=True)
 class CostL2(_CostLinear):
     """Non-negative least squares of relative errors on cost features."""
 
@@ -59,7 +58,6 @@ class CostL2(_CostLinear):
         return np.asarray(coef, dtype=np.float64)
 
 
-@dataclasses.dataclass(kw_only=True)
 class CostMAPE(_CostLinear):
     """Non-negative coefficients minimising the training MAPE exactly (a linear program)."""
 

@@ -1,47 +1,53 @@
-"""Predictors by name (``hwnas latency fit --model NAME``, ``hwnas llm-pp distill --regressor NAME``) and the one
-loader of saved models."""
+"""Predictors by name (``hwnas latency fit --model NAME --set KEY=VALUE``, ``hwnas llm-pp distill --regressor
+NAME``), each with its options model, in one :class:`~hwnas.contracts.registry.Registry`, and the one loader of
+saved models.
+
+Built-ins are registered as ``"module:attribute"`` references, imported on first use; a plugin module (named in
+``HWNAS_PLUGINS``) adds its own with :func:`register_predictor`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from hwnas.core.errors import UnknownNameError
-from hwnas.predictors.auto import AutoPredictor
+from hwnas.contracts.registry import Registry
 from hwnas.predictors.base import BasePredictor, read_model_file
-from hwnas.predictors.ensemble import MLPEnsemble
-from hwnas.predictors.hat_mlp import HatMLP
-from hwnas.predictors.linear import CostL2, CostMAPE
-from hwnas.predictors.trees import GradientBoostedTrees
 
-_PREDICTORS: dict[str, type[BasePredictor]] = {
-    cls.name: cls for cls in (HatMLP, CostL2, CostMAPE, GradientBoostedTrees, MLPEnsemble, AutoPredictor)
-}
+PREDICTORS: Registry[type[BasePredictor]] = Registry("predictor")
+
+_BUILTINS = (  # name, class, options model, summary
+    ("hat-mlp", "hat_mlp:HatMLP", "hat_mlp:HatMLPOptions", "HAT's latency MLP on its 10 averaged features"),
+    ("cost-l2", "linear:CostL2", "base:HatFeatureOptions", "non-negative least squares on HAT's cost features"),
+    ("cost-mape", "linear:CostMAPE", "base:HatFeatureOptions", "non-negative linear model of least MAPE on them"),
+    ("gbdt", "trees:GradientBoostedTrees", "trees:GbdtOptions", "gradient-boosted trees, any encoding"),
+    ("mlp-ensemble", "ensemble:MLPEnsemble", "ensemble:MLPEnsembleOptions", "deep ensemble with variance"),
+    ("auto", "auto:AutoPredictor", "auto:AutoOptions", "the candidate of least cross-validated MAPE"),
+)
+for _name, _target, _options, _summary in _BUILTINS:
+    PREDICTORS.register(_name, f"hwnas.predictors.{_target}", options=f"hwnas.predictors.{_options}", summary=_summary)
 
 
 def predictor_names() -> list[str]:
-    return sorted(_PREDICTORS)
+    return PREDICTORS.names()
 
 
 def get_predictor_class(name: str) -> type[BasePredictor]:
-    try:
-        return _PREDICTORS[name]
-    except KeyError:
-        raise UnknownNameError("predictor", name, predictor_names()) from None
+    return PREDICTORS.get(name)
 
 
-def register_predictor(cls: type[BasePredictor], *, replace: bool = False) -> None:
-    """Add a predictor class under ``cls.name`` (refusing to shadow one unless ``replace``)."""
+def register_predictor(cls: type[BasePredictor]) -> None:
+    """Add (or replace) a predictor class under ``cls.name``, with its options model ``cls.Options``."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} has no registry name (set the class attribute `name`)")
-    if cls.name in _PREDICTORS and not replace:
-        raise ValueError(f"predictor {cls.name!r} is already registered; pass replace=True to override it")
-    _PREDICTORS[cls.name] = cls
+    summary = (cls.__doc__ or "").strip().split("\n", 1)[0]
+    PREDICTORS.register(cls.name, cls, options=cls.Options, summary=summary)
 
 
-def make_predictor(name: str, **config: Any) -> BasePredictor:
-    """An unfitted predictor; unknown knobs raise a ConfigError listing the known ones."""
-    return get_predictor_class(name).from_config(config)
+def make_predictor(name: str, **options: Any) -> BasePredictor:
+    """An unfitted predictor; its options are validated by its options model (one-line errors naming the key)."""
+    cls = get_predictor_class(name)
+    return cls(PREDICTORS.options(name, options))  # type: ignore[arg-type]  # the entry's model is cls.Options
 
 
 def load_predictor(path: str | Path) -> BasePredictor:

@@ -8,41 +8,45 @@ reloaded model predicts identically, and the model file stays plain numbers (no 
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
-from hwnas.predictors.base import BasePredictor
-from hwnas.predictors.features import resolve_feature_set, transform
+from hwnas.predictors.base import BasePredictor, PredictorOptions
+from hwnas.predictors.features import FeatureSetOptions, transform
 
 
-@dataclasses.dataclass(kw_only=True)
+class GbdtOptions(FeatureSetOptions):
+    max_iter: int = Field(300, ge=1, description="boosting iterations (trees)")
+    learning_rate: float = Field(0.05, gt=0, description="shrinkage of each tree")
+    max_leaf_nodes: int = Field(15, ge=2, description="leaves per tree")
+    min_samples_leaf: int = Field(5, ge=1, description="training rows a leaf needs")
+    l2_regularization: float = Field(0.0, ge=0, description="L2 penalty on leaf values")
+
+
 class GradientBoostedTrees(BasePredictor):
+    """Histogram gradient-boosted trees on the log target, any encoding."""
+
     name: ClassVar[str] = "gbdt"
+    Options: ClassVar[type[PredictorOptions]] = GbdtOptions
+    options: GbdtOptions
 
-    max_iter: int = 300
-    learning_rate: float = 0.05
-    max_leaf_nodes: int = 15
-    min_samples_leaf: int = 5
-    l2_regularization: float = 0.0
-    features: str = "auto"  # auto | raw | cost | raw+cost (see hwnas.predictors.features)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.feature_set_ = resolve_feature_set(self.features, self.encoding)
+    def __init__(self, options: GbdtOptions | None = None) -> None:
+        super().__init__(options)
+        self.feature_set_ = self.options.feature_set()
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         self.train_X_, self.train_y_ = X, y
         self.model_ = HistGradientBoostingRegressor(
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization,
+            max_iter=self.options.max_iter,
+            learning_rate=self.options.learning_rate,
+            max_leaf_nodes=self.options.max_leaf_nodes,
+            min_samples_leaf=self.options.min_samples_leaf,
+            l2_regularization=self.options.l2_regularization,
             early_stopping=False,
             random_state=self.seed,
         ).fit(transform(X, self.feature_set_), np.log(y))

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from hwnas.core.errors import ConfigError
 from hwnas.predictors.base import DEFAULT_ENCODING, BasePredictor
 from hwnas.predictors.dataset import LatencyDataset
 from hwnas.predictors.metrics import score
@@ -29,10 +30,15 @@ def fit_on_dataset(
     seed: int = 0,
     knobs: dict[str, Any] | None = None,
 ) -> BasePredictor:
-    """Fit predictor ``model`` (default: :func:`default_predictor_name`) on every row of ``dataset``."""
+    """Fit predictor ``model`` (default: :func:`default_predictor_name`) on every row of ``dataset``; ``knobs`` are
+    its other options (validated by its options model)."""
     encoding = encoding or dataset.default_encoding
     name = model or default_predictor_name(encoding)
-    predictor = make_predictor(name, encoding=encoding, seed=seed, **(knobs or {}))
+    given = {"encoding": encoding, "seed": seed}
+    clash = sorted(set(given) & set(knobs or {}))
+    if clash:
+        raise ConfigError(f"predictor {name!r}: option {clash[0]!r} has its own argument (--{clash[0]}); set it there")
+    predictor = make_predictor(name, **given, **(knobs or {}))
     return predictor.fit(dataset.encode(encoding), dataset.latency)
 
 
