@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 from common import package_versions
 
+from hwnas.core.files import write_text_atomic
+
 PACKAGES = ("hwnas", "torch", "numpy", "scikit-learn", "sacrebleu", "sentencepiece", "transformers", "gguf")
 TASK = "multi30k:en-de"  # the distilled prompts' task text and example pairs come from this corpus
 # The default problem: a budget under which the feasible tiny archs fall in two basins (a wide one-layer decoder
@@ -106,10 +108,7 @@ def cached(path: Path, key: dict[str, Any], compute: Callable[[], dict[str, Any]
         measured = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
         return {**stored["value"], "reused": True, "measured_utc": measured}
     value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "value": value}, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps({"key": key, "value": value}, indent=2) + "\n")
     return {**value, "reused": False}
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from hwnas.core.errors import DataError
-from hwnas.core.files import AppendLog, append_json_lines, atomic_path, read_json_lines, write_text_atomic
+from hwnas.core.files import (
+    AppendLog,
+    append_json_lines,
+    atomic_folder,
+    atomic_path,
+    read_json_lines,
+    write_text_atomic,
+)
 
 
 def test_write_text_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -59,3 +66,18 @@ def test_a_corrupt_line_before_the_last_one_names_the_file_and_line(tmp_path: Pa
     with pytest.raises(DataError, match=r"line 2: expected an object with k"):
         read_json_lines(path, valid=lambda v: isinstance(v, dict) and "k" in v, expected="an object with k")
     assert read_json_lines(tmp_path / "missing.jsonl") == ([], 0)
+
+
+def test_atomic_folder_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "converted"
+    with pytest.raises(RuntimeError, match="killed"), atomic_folder(target) as staging:
+        (staging / "half.bin").write_bytes(b"x")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its staging copy
+    with atomic_folder(target) as staging:
+        (staging / "model.bin").write_bytes(b"whole")
+    assert [p.name for p in tmp_path.iterdir()] == ["converted"]
+    assert (target / "model.bin").read_bytes() == b"whole"
+    with pytest.raises(OSError), atomic_folder(target) as staging:  # another process got there first
+        (staging / "model.bin").write_bytes(b"second")
+    assert (target / "model.bin").read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["converted"]

@@ -12,7 +12,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import zipfile
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from hwnas.core.errors import DataError
+from hwnas.core.files import atomic_path
 from hwnas.data.registry import DataFile, Dataset, cache_dir, get_dataset
 
 # pooch's downloader protocol: downloader(url, output_file, pooch_instance) -> None
@@ -205,12 +205,11 @@ def fetch_file(
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".partial-") as staging:
         downloaded = _download(url, Path(staging), downloader or default_downloader(url, entry.path))
-        part = Path(staging) / "stored"
-        if entry.upstream == "zip_member" and mirror is None:  # a mirror holds the stored file itself
-            _extract_member(dataset, entry, url, downloaded, part)
-        else:
-            _store_transformed(dataset, entry, url, downloaded.read_bytes(), part, mirror=mirror is not None)
-        os.replace(part, dest)
+        with atomic_path(dest) as part:
+            if entry.upstream == "zip_member" and mirror is None:  # a mirror holds the stored file itself
+                _extract_member(dataset, entry, url, downloaded, part)
+            else:
+                _store_transformed(dataset, entry, url, downloaded.read_bytes(), part, mirror=mirror is not None)
     return dest
 
 

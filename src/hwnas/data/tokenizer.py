@@ -22,11 +22,11 @@ generator and the thread count are set explicitly (same sentences + same setting
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.files import atomic_path
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 SPECIAL_IDS = frozenset({PAD_ID, BOS_ID, EOS_ID, UNK_ID})
@@ -132,10 +132,8 @@ def train_sentencepiece(
 
 
 def _save(model_bytes: bytes, model_path: Path) -> SentencePieceTokenizer:
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = model_path.with_name(model_path.name + ".partial")
-    partial.write_bytes(model_bytes)
-    os.replace(partial, model_path)  # atomic: a crashed run never leaves half a model behind
+    with atomic_path(model_path) as partial:  # a crashed run never leaves half a model behind
+        partial.write_bytes(model_bytes)
     return SentencePieceTokenizer(model_path)
 
 

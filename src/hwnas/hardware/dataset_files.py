@@ -31,6 +31,7 @@ import numpy as np
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
+from hwnas.core.files import write_text_atomic
 from hwnas.core.space import SearchSpace
 from hwnas.data.tables import HAT_TARGETS, float_column
 from hwnas.encodings.hat import HAT_FEATURE_NAMES, hat_features
@@ -103,15 +104,8 @@ def read_sidecar(csv_path: str | Path) -> dict[str, Any] | None:
 
 
 def write_sidecar(csv_path: str | Path, data: Mapping[str, Any]) -> None:
-    """Atomic write (temp file + fsync + rename): a kill never leaves a half-written sidecar."""
-    path = sidecar_path(csv_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    """Atomic write: a kill never leaves a half-written sidecar."""
+    write_text_atomic(sidecar_path(csv_path), json.dumps(data, indent=2) + "\n")
 
 
 def repair_and_read_ids(csv_path: Path, columns: tuple[str, ...]) -> list[str]:

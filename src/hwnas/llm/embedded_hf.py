@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hwnas.core.errors import ConfigError
+from hwnas.core.files import atomic_folder
 from hwnas.llm.base import Request
 
 MARKER = "hwnas-converted.json"  # written last: a folder without it is an interrupted conversion
@@ -54,18 +53,14 @@ def _save_converted(model: Any, tokenizer: Any, gguf: Path, folder: Path) -> Non
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".converting-"))
-    staging.chmod(0o755)  # mkdtemp makes it private; the copy is as shareable as the GGUF it came from
     try:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        (staging / MARKER).write_text(json.dumps({"gguf": str(gguf), "size": gguf.stat().st_size}))
-        os.replace(staging, folder)
+        with atomic_folder(folder) as staging:
+            staging.chmod(0o755)  # a temporary folder is private; the copy is as shareable as the GGUF it came from
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            (staging / MARKER).write_text(json.dumps({"gguf": str(gguf), "size": gguf.stat().st_size}))
     except OSError:
         pass  # another process won the race, or the cache is read-only: the model in memory still works
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextlib.contextmanager

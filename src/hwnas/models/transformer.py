@@ -18,6 +18,7 @@ from torch import nn
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
+from hwnas.core.files import atomic_path
 from hwnas.models.dropout import DropoutRates, DropoutScaling, check_dropout_scaling, legacy_dropout_scaling
 from hwnas.models.encdec import (
     EncoderDecoder,
@@ -229,12 +230,11 @@ class TransformerModel(EncoderDecoder):
 
     # persistence ----------------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """One file: {"format", "config" (JSON text), "state_dict"}; written to a temp name then renamed."""
+        """One file: {"format", "config" (JSON text), "state_dict"}, written atomically."""
         path = Path(path)
         state = {k: v.detach().cpu() for k, v in self.state_dict().items()}
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save({"format": FILE_FORMAT, "config": self.config.to_json(), "state_dict": state}, tmp)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            torch.save({"format": FILE_FORMAT, "config": self.config.to_json(), "state_dict": state}, tmp)
 
     @classmethod
     def load(cls, path: str | Path, *, map_location: str | torch.device = "cpu") -> TransformerModel:

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from hwnas.core.arch import Arch
+from hwnas.core.files import write_json_atomic
 from hwnas.core.space import SearchSpace
 from hwnas.pipeline.baseline_choice import JsonlCache, Row, choose_baseline, measure_plan
 from hwnas.pipeline.budget_check import Measurer
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
 from hwnas.pipeline.progress import progress_bar
-from hwnas.pipeline.runner import StageContext, write_json_atomic
+from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
 
 LATENCY_CACHE = "measured.jsonl"  # baselines/: arch_id -> measured latency (ms)

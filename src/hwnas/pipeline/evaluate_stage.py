@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from hwnas.core.arch import Arch
+from hwnas.core.files import write_json_atomic
 from hwnas.pipeline.config import expand_path
 from hwnas.pipeline.goals import add_best_in_budget, pipeline_goals
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
 from hwnas.pipeline.progress import progress_bar
-from hwnas.pipeline.runner import StageContext, write_json_atomic
+from hwnas.pipeline.runner import StageContext
 from hwnas.report.builder import COMPARISON_FILE
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
+from hwnas.core.files import write_json_atomic, write_text_atomic
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.config import PipelineConfig
 
@@ -54,16 +54,6 @@ class PipelineOutcome:
     ran: list[str]  # stages run by this call
     skipped: list[str]  # stages found complete
     markers: dict[str, dict[str, Any]]
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write, fsync, then rename: a reader (or a resumed run) never sees half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def read_marker(run_dir: Path, stage: str) -> dict[str, Any] | None:
@@ -118,9 +108,7 @@ def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | No
                 f"run directory {str(run_dir)!r} was made with a different config (key {differing[0]!r} differs); "
                 "re-run with --from STAGE to redo from a stage, or choose another run_dir"
             )
-    tmp = stored_path.with_name(CONFIG_FILE + ".tmp")
-    tmp.write_text(config.to_yaml(), encoding="utf-8")
-    os.replace(tmp, stored_path)
+    write_text_atomic(stored_path, config.to_yaml())
     if start_from is not None:
         for stage in STAGES[STAGES.index(start_from) :]:
             shutil.rmtree(run_dir / stage, ignore_errors=True)
