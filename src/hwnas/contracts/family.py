@@ -140,3 +140,9 @@ def capability(space: SearchSpace, name: str, what: str) -> Any:
     if found is None:
         raise UnknownNameError(f"{what} for space family", space.family, families_with(name))
     return found
+
+
+def measurement_protocols() -> dict[str, MeasurementProtocol]:
+    """Protocol name -> protocol, over the registered families that have one."""
+    found = (FAMILIES.get(name).protocol for name in FAMILIES.names())
+    return {protocol.name: protocol for protocol in found if protocol is not None}

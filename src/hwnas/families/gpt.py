@@ -1,4 +1,5 @@
-"""The ``gpt`` family: HW-GPT-Bench's decoder-only GPT subnets (scales s / m / l), in HW-GPT-Bench's conventions.
+"""The ``gpt`` family: HW-GPT-Bench's decoder-only GPT subnets (scales s / m / l), in HW-GPT-Bench's conventions:
+decoding, analytic counts, the ``lm-forward`` measurement protocol and the collected-dataset columns.
 
 Decoding reads the genes (``embed_dim``, per-block ``n_head`` and ``mlp_ratio``, ``bias``) and the space's constants
 (``head_size``, ``vocab_size``, ``block_size``) into a :class:`~hwnas.models.gpt_config.GPTConfig`, the network
@@ -23,15 +24,27 @@ them for a batch of 8 / 4 / 1 sequences on scale s / m / l; divide by that batch
 layers only (``tokens x fan_in x fan_out``, lm_head included, bias adds not counted); the attention products
 (``scaled_dot_product_attention``) and softmax are NOT counted, as in the reference. FLOPs = 2 x MACs + 5 FLOPs
 per layer-norm element + 1 FLOP per activation (SiLU) element of each MLP hidden layer.
+
+Protocol ``lm-forward`` (HW-GPT-Bench's setting): one forward pass of a ``batch x seq_len`` batch through
+:class:`hwnas.models.gpt.GPTModel` (random weights), wall-clock; ``seq_len`` is the space's ``block_size`` and the
+batch HW-GPT-Bench's for the scale. A collected dataset has params, FLOPs and the forward pass's statistics.
 """
 
 from __future__ import annotations
 
-from hwnas.contracts.family import Counter, DatasetLayout, GraphEncoding, MeasurementProtocol, SpaceFamily
+from typing import TYPE_CHECKING, Any
+
+from hwnas.contracts.family import Counter, GraphEncoding, SpaceFamily
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
 from hwnas.families._genes import GeneReader, int_constant
+from hwnas.hardware.settings import MeasureSettings, with_defaults
 from hwnas.models.gpt_config import DEFAULT_BLOCK_SIZE, DEFAULT_HEAD_SIZE, DEFAULT_VOCAB_SIZE, GPTConfig
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from hwnas.hardware.timing import TimedPhase
 
 LAYER_NORM_FLOPS_PER_ELEMENT = 5  # DeepSpeed: mean, variance, normalise, scale, shift
 ACTIVATION_FLOPS_PER_ELEMENT = 1
@@ -89,10 +102,56 @@ def counts(arch: Arch, space: SearchSpace) -> dict[str, float]:
     }
 
 
+# HW-GPT-Bench measured one forward pass of batch 8 / 4 / 1 sequences of block_size tokens on scale s / m / l.
+HWGPT_BATCH = {"gpt-s": 8, "gpt-m": 4, "gpt-l": 1}
+
+
+class LMForwardProtocol:
+    name = "lm-forward"
+    phases = ("forward",)
+    required_settings = ("seq_len",)
+
+    def default_settings(self, space: SearchSpace, **overrides: Any) -> MeasureSettings:
+        values: dict[str, Any] = {
+            "protocol": self.name,
+            "seq_len": int(space.constants.get("block_size", 1024)),
+            "batch": HWGPT_BATCH.get(space.name, 1),
+        }
+        return with_defaults(values, overrides)
+
+    def build(self, arch: Arch, space: SearchSpace) -> nn.Module:
+        from hwnas.models.gpt import GPTModel
+
+        space.validate(arch)
+        return GPTModel(decode(arch, space))
+
+    def run_phases(self, model: nn.Module, space: SearchSpace, settings: MeasureSettings) -> dict[str, TimedPhase]:
+        import torch
+
+        from hwnas.hardware.protocols import random_tokens, timed
+
+        assert settings.seq_len
+        device = next(model.parameters()).device
+        generator = torch.Generator().manual_seed(settings.seed)
+        vocab = int(space.constants.get("vocab_size", 50254))
+        tokens = random_tokens((settings.batch, settings.seq_len), vocab, generator, device)  # [B,T]
+        return {"forward": timed(lambda: model(tokens), settings, device)}
+
+
+class ForwardColumns:
+    """Params and FLOPs, then the forward pass's statistics."""
+
+    columns = ("params", "flops", "latency_mean", "latency_median", "latency_std", "latency_min")
+
+    def arch_values(self, arch: Arch, space: SearchSpace) -> dict[str, float]:
+        size = counts(arch, space)
+        return {"params": size["params"], "flops": size["flops"]}
+
+
 class GPTFamily:
     name = "gpt"
-    protocol: MeasurementProtocol | None = None
-    dataset: DatasetLayout | None = None
+    protocol = LMForwardProtocol()
+    dataset = ForwardColumns()
     graph: GraphEncoding | None = None
 
     def decode(self, arch: Arch, space: SearchSpace) -> GPTConfig:

@@ -4,7 +4,8 @@ the embedded (shipped) datasets, and latency evaluators for search.
 Main entry points (imported lazily, so ``import hwnas.hardware`` does not import torch):
 
 - :func:`measure_arch` (arch, space, settings) -> :class:`Measurement` — one arch, the family's protocol;
-- :class:`MeasureSettings`, :func:`protocol_for` (space) -> protocol with ``default_settings(space, ...)``;
+- :class:`MeasureSettings`, :func:`protocol_for` (space) -> the space family's protocol, with
+  ``default_settings(space, ...)``;
 - :func:`collect` (space, settings=, n=, out=, sampler=, seed=) — a resumable latency CSV + provenance sidecar;
 - :func:`read_latency_dataset` (path), :func:`embedded_datasets` (), :func:`default_dataset` (space, device);
 - :func:`load_latency_csv` (path) -> :class:`hwnas.predictors.LatencyDataset` — a latency CSV as predictor data;
@@ -26,7 +27,6 @@ _EXPORTS = {
     "LoadGuard": "hwnas.hardware.busy",
     "assess_dataset": "hwnas.hardware.reliability",
     "protocol_for": "hwnas.hardware.protocols",
-    "PROTOCOLS": "hwnas.hardware.protocols",
     "Measurement": "hwnas.hardware.timing",
     "MeasureSettings": "hwnas.hardware.settings",
     "TimingStats": "hwnas.hardware.stats",

@@ -1,11 +1,14 @@
-"""Latency dataset files: a CSV in HAT's columns (plus the full arch and extra stats) and a JSON sidecar.
+"""Latency dataset files: a CSV in the space family's columns (HAT's for hat spaces) plus the full arch and extra
+stats, and a JSON sidecar.
 
-For ``hat``-family spaces the first 14 columns are exactly HAT's (10 averaged features, then
-``latency_mean_encoder``, ``latency_mean_decoder``, ``latency_std_encoder``, ``latency_std_decoder``, in ms), so
-:func:`hwnas.data.tables.load_hat_latency_csv` and HAT's own tools read the file unchanged; the extra columns carry
-medians and minima, peak memory, energy, the machine's load average (``load_1m``) and the share of the CPU other
-processes used while the row was timed (``contention``), ``arch_id`` and the arch as JSON (``Arch.to_dict()``),
-which lets a predictor use every per-layer gene. ``gpt``-family files have their own, forward-pass columns.
+The space's family says its own columns (:class:`hwnas.contracts.family.DatasetLayout`): for ``hat`` spaces the
+first 14 are exactly HAT's (10 averaged features, then ``latency_mean_encoder``, ``latency_mean_decoder``,
+``latency_std_encoder``, ``latency_std_decoder``, in ms), so :func:`hwnas.data.tables.load_hat_latency_csv` and HAT's
+own tools read the file unchanged; ``gpt`` files have params, FLOPs and the forward pass's statistics. Each phase of
+the protocol has a column per statistic, ``latency_<stat>_<phase>`` (``latency_<stat>`` when the protocol times one
+phase). Every file then has the same extra columns: peak memory, energy, the machine's load average (``load_1m``)
+and the share of the CPU other processes used while the row was timed (``contention``), ``arch_id`` and the arch
+as JSON (``Arch.to_dict()``), which lets a predictor use every per-layer gene.
 
 Columns keep one meaning whatever the settings: ``latency_mean*`` is always HAT's trimmed mean, ``latency_median*``
 the median, ``latency_min*`` the minimum. Which of them is the arch's latency (a predictor's target) is the
@@ -29,29 +32,36 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hwnas.contracts.family import DatasetLayout, capability
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.files import write_text_atomic
 from hwnas.core.space import SearchSpace
-from hwnas.data.tables import HAT_TARGETS, float_column
-from hwnas.encodings.hat import HAT_FEATURE_NAMES, hat_features
+from hwnas.data.tables import float_column
 from hwnas.hardware.stats import LEGACY_ESTIMATOR, check_estimator
 
 if TYPE_CHECKING:
     from hwnas.hardware.timing import Measurement
 
 DATASET_FORMAT = "hwnas.latency-dataset/1"
-HAT_COLUMNS = HAT_FEATURE_NAMES + HAT_TARGETS  # HAT's 14 columns, in HAT's order
 EXTRA_COLUMNS = ("peak_memory_mb", "energy_mj", "load_1m", "contention", "arch_id", "arch")
 STAT_STEMS = {"min": "min", "median": "median", "trimmed-mean": "mean"}  # estimator -> column stem
-HAT_EXTRA = ("latency_median_encoder", "latency_median_decoder", "latency_min_encoder", "latency_min_decoder")
-GPT_COLUMNS = ("params", "flops", "latency_mean", "latency_median", "latency_std", "latency_min")
+PHASE_STATS = ("mean", "std", "median", "min")  # the TimingStats fields every phase has a column for
+
+
+def _layout(space: SearchSpace) -> DatasetLayout:
+    layout: DatasetLayout = capability(space, "dataset", "collected-dataset columns")
+    return layout
 
 
 def columns_for(space: SearchSpace) -> tuple[str, ...]:
-    if space.family == "hat":
-        return HAT_COLUMNS + HAT_EXTRA + EXTRA_COLUMNS
-    return GPT_COLUMNS + EXTRA_COLUMNS
+    return _layout(space).columns + EXTRA_COLUMNS
+
+
+def stat_column(stat: str, phase: str, phases: int) -> str:
+    """The column of one statistic of one phase: ``latency_<stat>_<phase>``, or ``latency_<stat>`` when the
+    protocol times ``phases == 1``."""
+    return f"latency_{stat}" if phases == 1 else f"latency_{stat}_{phase}"
 
 
 def _cell(value: float | None) -> str:
@@ -60,7 +70,14 @@ def _cell(value: float | None) -> str:
 
 def row_for(arch: Arch, space: SearchSpace, measurement: Measurement) -> dict[str, str]:
     """One CSV row (strings) of a measured arch."""
-    extras = {
+    layout = _layout(space)
+    values: dict[str, float | None] = dict(layout.arch_values(arch, space))
+    for phase, stats in measurement.phases.items():
+        values.update({stat_column(s, phase, len(measurement.phases)): getattr(stats, s) for s in PHASE_STATS})
+    missing = [c for c in layout.columns if c not in values]
+    assert not missing, f"family {space.family!r}: no value for dataset columns {missing}"
+    return {
+        **{column: _cell(values[column]) for column in layout.columns},
         "peak_memory_mb": _cell(measurement.peak_memory_mb),
         "energy_mj": _cell(measurement.energy_mj),
         "load_1m": _cell(measurement.load_1m),
@@ -68,22 +85,6 @@ def row_for(arch: Arch, space: SearchSpace, measurement: Measurement) -> dict[st
         "arch_id": arch.arch_id,
         "arch": json.dumps(arch.to_dict(), separators=(",", ":")),
     }
-    if space.family == "hat":
-        enc, dec = measurement.phases["encoder"], measurement.phases["decoder"]
-        values = dict(zip(HAT_FEATURE_NAMES, (_cell(v) for v in hat_features(arch)), strict=True))
-        values.update(latency_mean_encoder=_cell(enc.mean), latency_mean_decoder=_cell(dec.mean))
-        values.update(latency_std_encoder=_cell(enc.std), latency_std_decoder=_cell(dec.std))
-        values.update(latency_median_encoder=_cell(enc.median), latency_median_decoder=_cell(dec.median))
-        values.update(latency_min_encoder=_cell(enc.min), latency_min_decoder=_cell(dec.min))
-        return {**values, **extras}
-    from hwnas.metrics import analytic_metrics
-
-    size = analytic_metrics(arch, space)
-    forward = measurement.phases["forward"]
-    values = {"params": _cell(size["params"]), "flops": _cell(size["flops"])}
-    values.update(latency_mean=_cell(forward.mean), latency_median=_cell(forward.median))
-    values.update(latency_std=_cell(forward.std), latency_min=_cell(forward.min))
-    return {**values, **extras}
 
 
 def sidecar_path(csv_path: str | Path) -> Path:
@@ -159,11 +160,10 @@ def estimator_of(provenance: dict[str, Any] | None) -> str | None:
 
 
 def estimator_columns(estimator: str, header: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """The per-phase columns (encoder + decoder, or the forward pass) holding ``estimator``'s figure."""
+    """The per-phase columns (``latency_<stem>_<phase>``, e.g. encoder + decoder; or the one ``latency_<stem>``)
+    holding ``estimator``'s figure."""
     stem = STAT_STEMS[check_estimator(estimator)]
-    if f"latency_{stem}_encoder" in header:
-        return f"latency_{stem}_encoder", f"latency_{stem}_decoder"
-    return (f"latency_{stem}",)
+    return tuple(c for c in header if c.startswith(f"latency_{stem}_")) or (f"latency_{stem}",)
 
 
 def collected_target(path: Path, header: list[str], rows: list[list[str]]) -> list[np.ndarray] | None:

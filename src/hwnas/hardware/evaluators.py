@@ -61,7 +61,8 @@ class MeasuredLatencyEvaluator:
         self.settings = protocol.default_settings(
             space, device=auto_device(device), threads=threads, warmup=warmup, runs=runs, dtype=dtype
         )
-        phases = ("latency_encoder", "latency_decoder") if protocol.name == "hat-mt" else ()
+        # a protocol timing several phases (HAT's encoder and decoder) also reports each one
+        phases = tuple(f"latency_{p}" for p in protocol.phases) if len(protocol.phases) > 1 else ()
         self.metrics: tuple[str, ...] = ("latency", *phases, "peak_memory_mb")
         self.guard = guard or LoadGuard(threads=self.settings.threads)  # one guard: quiet looks are reused
 
@@ -74,7 +75,8 @@ class MeasuredLatencyEvaluator:
             m = measure_guarded(arch, self.space, self.settings, self.guard)
             peak = float("nan") if m.peak_memory_mb is None else m.peak_memory_mb
             values = {"latency": m.latency_ms, "peak_memory_mb": peak}
-            values.update({f"latency_{n}": s.estimate(estimator) for n, s in m.phases.items() if n != "forward"})
+            if len(m.phases) > 1:
+                values.update({f"latency_{n}": s.estimate(estimator) for n, s in m.phases.items()})
             results.append(values)
         return results
 

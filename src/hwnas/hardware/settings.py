@@ -1,12 +1,11 @@
 """`MeasureSettings`: everything a latency figure depends on besides the arch and the machine.
 
-Two protocols share the one settings type (fields of the other protocol stay ``None``), so a dataset's sidecar
-holds one flat mapping and a resumed collection can compare it key by key:
+Every measurement protocol shares the one settings type (a protocol's own sizes stay ``None`` under another), so a
+dataset's sidecar holds one flat mapping and a resumed collection can compare it key by key. The protocols are the
+space families' (:class:`hwnas.contracts.family.MeasurementProtocol`); each names the sizes it needs:
 
-- ``hat-mt`` (HAT's protocol for encoder-decoder MT): batch 1, a ``src_len``-token source, the encoder timed
-  alone; then ``tgt_len`` incremental decoder steps on ``beam`` hypotheses with the key/value cache, timed as one
-  decoder run. HAT uses 30 tokens (23 for IWSLT) and beam 5.
-- ``lm-forward`` (HW-GPT-Bench's setting for decoder-only LMs): one forward pass of a ``batch x seq_len`` batch.
+- ``hat-mt`` (the ``hat`` family, HAT's protocol for encoder-decoder MT): ``src_len``, ``tgt_len``, ``beam``;
+- ``lm-forward`` (the ``gpt`` family, HW-GPT-Bench's setting for decoder-only LMs): ``seq_len``.
 
 ``estimator`` says which statistic of the timed runs is the arch's latency (:mod:`hwnas.hardware.stats`; every
 row records all of them). A settings mapping written before estimators existed reads as ``trimmed-mean``, the
@@ -19,13 +18,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from hwnas.contracts.family import measurement_protocols
 from hwnas.core.errors import ConfigError
 from hwnas.hardware.stats import DEFAULT_ESTIMATOR, LEGACY_ESTIMATOR, check_estimator
 
-PROTOCOLS = ("hat-mt", "lm-forward")
-HAT_BEAM = 5  # HAT measures the decoder on 5 hypotheses (beam 5)
-# HW-GPT-Bench measured one forward pass of batch 8 / 4 / 1 sequences of block_size tokens on scale s / m / l.
-HWGPT_BATCH = {"gpt-s": 8, "gpt-m": 4, "gpt-l": 1}
 # Protocols' default torch threads on a CPU: on the 2-vCPU development VM 2 threads ran 5-20x slower than 1 and
 # varied up to 4x whenever anything else ran (FACTS.md); one thread is also what a latency budget is usually for.
 DEFAULT_CPU_THREADS = 1
@@ -33,7 +29,7 @@ DEFAULT_CPU_THREADS = 1
 
 @dataclass(frozen=True, kw_only=True)
 class MeasureSettings:
-    protocol: str  # "hat-mt" or "lm-forward"
+    protocol: str  # a space family's measurement protocol: "hat-mt" or "lm-forward"
     device: str = "cpu"  # cpu, cuda or cuda:N
     dtype: str = "fp32"  # fp32, bf16 (fp16 on CUDA): weights and activations are cast to it
     threads: int | None = None  # torch intra-op threads; None = torch's default (protocols default to 1 on CPU)
@@ -48,13 +44,11 @@ class MeasureSettings:
     seed: int = 0  # random weights and token ids (latency does not depend on them; fixed for reproducibility)
 
     def __post_init__(self) -> None:
-        if self.protocol not in PROTOCOLS:
-            raise ConfigError(f"protocol {self.protocol!r} is unknown; allowed: {', '.join(PROTOCOLS)}")
+        protocols = measurement_protocols()
+        if self.protocol not in protocols:
+            raise ConfigError(f"protocol {self.protocol!r} is unknown; allowed: {', '.join(sorted(protocols))}")
         self._at_least("warmup", 0)
-        for name in ("runs", "batch"):
-            self._at_least(name, 1)
-        needed = ("src_len", "tgt_len", "beam") if self.protocol == "hat-mt" else ("seq_len",)
-        for name in needed:
+        for name in ("runs", "batch", *protocols[self.protocol].required_settings):
             self._at_least(name, 1)
         if self.threads is not None:
             self._at_least("threads", 1)
@@ -86,3 +80,11 @@ class MeasureSettings:
             if mine[key] != theirs[key]:
                 return key, mine[key], theirs[key]
         return None
+
+
+def with_defaults(values: dict[str, Any], overrides: dict[str, Any]) -> MeasureSettings:
+    """A protocol's values with the given overrides (None = not given), one thread on a CPU unless told."""
+    values = {**values, **{k: v for k, v in overrides.items() if v is not None}}
+    if values.get("threads") is None and str(values.get("device", "cpu")).startswith("cpu"):
+        values["threads"] = DEFAULT_CPU_THREADS
+    return MeasureSettings(**values)
