@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from hwnas.models.encdec import DecoderCache, EncoderDecoder, EncoderOut, padding_mask
     from hwnas.models.extraction import extract
     from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
-    from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
+    from hwnas.models.supernet_config import SuperTransformerConfig
+    from hwnas.models.supertransformer import SuperTransformer
     from hwnas.models.transformer import TransformerConfig, TransformerModel
     from hwnas.models.vocab import BOS_ID, DECODER_START_ID, EOS_ID, PAD_ID, UNK_ID
 
@@ -24,7 +25,8 @@ _EXPORTS = {
     **dict.fromkeys(("DecoderCache", "EncoderDecoder", "EncoderOut", "padding_mask"), "hwnas.models.encdec"),
     "extract": "hwnas.models.extraction",
     **dict.fromkeys(("DecoderLayerDims", "EncoderLayerDims", "SubnetDims"), "hwnas.models.subnet"),
-    **dict.fromkeys(("SuperTransformer", "SuperTransformerConfig"), "hwnas.models.supertransformer"),
+    "SuperTransformer": "hwnas.models.supertransformer",
+    "SuperTransformerConfig": "hwnas.models.supernet_config",
     **dict.fromkeys(("TransformerConfig", "TransformerModel"), "hwnas.models.transformer"),
     **dict.fromkeys(("BOS_ID", "DECODER_START_ID", "EOS_ID", "PAD_ID", "UNK_ID"), "hwnas.models.vocab"),
 }
