@@ -21,6 +21,7 @@ from hwnas.cli import search_cmd
 from hwnas.llm.distill import fit_on_labels, sample_archs
 from hwnas.metrics import analytic_metrics
 from hwnas.search.config import SearchConfig
+from hwnas.search.config_layers import ALIAS_KEYS
 from hwnas.search.journal import read_journal
 from hwnas.spaces import get_space
 
@@ -90,7 +91,7 @@ def test_config_file_with_flag_override_and_json_output(tmp_path: Path) -> None:
         (["--space", "hat-wmt14ende", "--objective", "energy:min"], "unknown metric 'energy'"),
         (["--space", "hat-wmt14enfr", "--objective", "latency:min", "--device", "cpu"], "give --latency-model"),
         (["--space", "tiny", "--objective", "params:max", "--constraint", "flops=<1"], "malformed"),
-        (["--space", "tiny", "--objective", "params:max", "--algorithm", "genetic"], "unknown search algorithm"),
+        (["--space", "tiny", "--objective", "params:max", "--algorithm", "genetic"], "unknown searcher"),
         (["--space", "nb201", "--objective", "params:max"], "has no analytic metrics"),
         (["--space", "tiny", "--objective", "params:max", "--mutation-prob", "2"], "'mutation_prob'"),
         (["--space", "tiny", "--fitness-schedule", "analytic:0-3"], "ends at iteration 3 but the run has"),
@@ -173,10 +174,11 @@ def test_a_bad_init_archs_line_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_every_flag_is_a_config_key_and_vice_versa() -> None:
+    """Each flag fills a config key (a 0.1 alias key included), and every key has a flag."""
     command = get_command(_app()).commands["search"]  # type: ignore[attr-defined]
     flags = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
-    assert flags - {"--config", "--json"} == set(search_cmd.FLAG_TO_KEY)
-    assert set(search_cmd.FLAG_TO_KEY.values()) == set(SearchConfig.model_fields)
+    assert flags - {"--config", "--json", "--describe"} == set(search_cmd.FLAG_TO_KEY)
+    assert set(search_cmd.FLAG_TO_KEY.values()) == set(SearchConfig.model_fields) | set(ALIAS_KEYS)
 
 
 PLAIN = ["--objective", "score:max", "--evaluator", "slow"]

@@ -53,11 +53,18 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
 
 def test_config_defaults_are_hats_and_errors_name_the_key() -> None:
     config = build_config({"space": "tiny", "objectives": "params:max"})
-    assert (config.population, config.parents, config.mutation_size, config.mutation_prob) == (125, 25, 50, 0.3)
-    assert (config.crossover_size, config.iterations, config.evaluators) == (50, 30, ["analytic"])
+    evolution = config.searcher_options()
+    assert (config.searcher.name, config.population, evolution.parents, evolution.mutation_size) == (  # type: ignore[attr-defined]
+        "evolution",
+        125,
+        25,
+        50,
+    )
+    assert (evolution.mutation_prob, evolution.crossover_size, config.iterations) == (0.3, 50, 30)  # type: ignore[attr-defined]
+    assert [b.name for b in config.evaluators] == ["analytic"] and config.executor.name == "serial"
     with pytest.raises(ConfigError, match="unknown config key 'popsize'; known keys: space, objectives"):
         build_config({"space": "tiny", "objectives": ["params:max"], "popsize": 3})
-    with pytest.raises(ConfigError, match=r"config key 'mutation_prob'.*less than or equal to 1"):
+    with pytest.raises(ConfigError, match=r"searcher 'evolution': option 'mutation_prob'.*less than or equal to 1"):
         build_config({"space": "tiny", "objectives": ["params:max"], "mutation_prob": 1.5})
     with pytest.raises(ConfigError, match="no objective: give --objective"):
         plan_search(build_config({"space": "tiny"}))

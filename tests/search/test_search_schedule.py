@@ -10,11 +10,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from hwnas.contracts.options import NoOptions
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.search import build_config, resolve_config, run_search
-from hwnas.search import evaluator as evaluator_module
-from hwnas.search import registry as registry_module
-from hwnas.search.evolution import EvolutionSearcher
+from hwnas.search.evolution import EvolutionOptions, EvolutionSearcher
 from hwnas.search.journal import read_journal
 from hwnas.search.local import LocalSearcher
 from hwnas.search.loop import execute, plan_search
@@ -22,6 +21,7 @@ from hwnas.search.random_search import RandomSearcher
 from hwnas.search.records import Record
 from hwnas.spaces import get_space
 
+from .conftest import register_for_test, register_searcher_for_test
 from .fakes import WidthEvaluator
 from .test_search_loop import _interrupted_copy
 
@@ -35,7 +35,7 @@ def widths(monkeypatch: pytest.MonkeyPatch) -> dict[str, WidthEvaluator]:
     """``up`` (width, maximised) and ``down`` (width, minimised): phases that pull the search opposite ways."""
     made = {"up": WidthEvaluator("up", "max"), "down": WidthEvaluator("down", "min")}
     for name, instance in made.items():
-        monkeypatch.setitem(evaluator_module._EVALUATORS, name, (lambda space, e=instance: e, ()))
+        register_for_test(monkeypatch, name, instance)
     return made
 
 
@@ -120,7 +120,7 @@ class _Forgetful:
 def test_a_searcher_that_cannot_rescore_is_refused(
     monkeypatch: pytest.MonkeyPatch, widths: dict[str, WidthEvaluator], tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(registry_module._REGISTERED, "forgetful", _Forgetful)
+    register_searcher_for_test(monkeypatch, "forgetful", _Forgetful)
     with pytest.raises(ConfigError, match=r"'forgetful' cannot follow a fitness_schedule.*retained\(\) / rescore\(\)"):
         plan_search(_config(tmp_path / "run", algorithm="forgetful"))
 
@@ -195,7 +195,8 @@ def test_searchers_never_compare_two_fitness_metrics(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, widths: dict[str, WidthEvaluator], cls: type
 ) -> None:
     checking = _checking(cls)
-    monkeypatch.setitem(registry_module._REGISTERED, "checking", checking)
+    options = EvolutionOptions if cls is EvolutionSearcher else NoOptions
+    register_searcher_for_test(monkeypatch, "checking", checking, options)
     result = run_search(_config(tmp_path / "run", algorithm="checking")).result
     assert "up" in checking.told and checking.told[-1] == "down"
     assert result.best is not None and "down" in result.best["metrics"]

@@ -7,7 +7,7 @@ importing it; plugins (:mod:`hwnas.contracts.plugins`) register objects directly
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -34,11 +34,24 @@ def _resolve(reference: Any) -> Any:
 
 
 class Registry(Generic[T]):
-    """Name -> implementation of one kind (``kind`` names it in errors: "searcher", "evaluator", ...)."""
+    """Name -> implementation of one kind (``kind`` names it in errors: "searcher", "evaluator", ...).
 
-    def __init__(self, kind: str) -> None:
+    ``providers`` are modules that register built-in entries (e.g. each package registering the evaluators it
+    implements); they are imported on the first read, before the plugins, so a lower layer can own a registry
+    that higher layers fill without importing them."""
+
+    def __init__(self, kind: str, *, providers: Sequence[str] = ()) -> None:
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
+        self._providers = tuple(providers)
+        self._provided = False
+
+    def _load(self) -> None:
+        if not self._provided:
+            self._provided = True  # first: a provider that reads the registry while importing does not recurse
+            for module in self._providers:
+                importlib.import_module(module)
+        load_plugins()
 
     def register(
         self, name: str, target: T | str, *, options: type[Options] | str = NoOptions, summary: str = ""
@@ -49,11 +62,11 @@ class Registry(Generic[T]):
         self._entries[name] = Entry(name, target, options, summary)
 
     def names(self) -> list[str]:
-        load_plugins()
+        self._load()
         return sorted(self._entries)
 
     def entry(self, name: str) -> Entry[T]:
-        load_plugins()
+        self._load()
         if name not in self._entries:
             raise UnknownNameError(self.kind, name, list(self._entries))
         return self._entries[name]

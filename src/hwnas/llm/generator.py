@@ -5,8 +5,9 @@ lines; YAML flow syntax and a ``{"space", "genes"}`` wrapper are accepted) and f
 ``key: value`` pairs (the HAT-style lines LLM-PP prompts show). Keys are matched to genes loosely (case, spaces,
 hyphens, HAT's YAML keys); a scalar given for a per-layer gene is repeated over the layers; a decision with one
 choice may be left out; keys that are not genes are ignored. Then every candidate is validated by the space
-(invalid: dropped and counted), checked against the constraints with the given evaluators (violating: dropped and
-counted), and de-duplicated (counted). Rounds repeat, each asking for the archs still missing, at most
+(invalid: dropped and counted), de-duplicated (counted), and checked against the constraints with the given
+evaluators by the screening search uses too (:class:`hwnas.contracts.screening.ConstraintScreen`; violating or not
+computable: dropped and counted). Rounds repeat, each asking for the archs still missing, at most
 ``max_rounds`` times.
 """
 
@@ -20,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from hwnas.contracts.evaluator import Evaluator, evaluate_outcomes
+from hwnas.contracts.screening import ConstraintScreen
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, HwnasError
 from hwnas.core.objectives import Constraint
@@ -144,27 +147,16 @@ def _arch_json(arch: Arch) -> str:
     return json.dumps(arch.to_dict()["genes"], separators=(", ", ": "))
 
 
-def _references(space: SearchSpace, evaluators: Sequence[Any], metrics: Sequence[str]) -> list[dict[str, str]]:
-    extremes = [space.smallest(), space.largest()]
+def _references(space: SearchSpace, evaluators: Sequence[Evaluator], metrics: Sequence[str]) -> list[dict[str, str]]:
     refs = []
-    for arch, values in zip(extremes, _metrics(extremes, evaluators), strict=True):
+    for arch in (space.smallest(), space.largest()):
+        values = {k: v for e in evaluators for k, v in evaluate_outcomes(e, [arch])[0].metrics.items()}
         shown = ", ".join(f"{m}: {values[m]:.4g}" for m in metrics if m in values)
         refs.append({"arch": _arch_json(arch), "metrics": shown or "(no metrics)"})
     return refs
 
 
-def _metrics(archs: Sequence[Arch], evaluators: Sequence[Any]) -> list[dict[str, float]]:
-    """Every evaluator's metrics of every arch, merged per arch (one batched call per evaluator)."""
-    merged: list[dict[str, float]] = [{} for _ in archs]
-    if not archs:
-        return merged
-    for evaluator in evaluators:
-        for row, values in zip(merged, evaluator.evaluate(list(archs)), strict=True):
-            row.update(values)
-    return merged
-
-
-def _check_metrics(constraints: Sequence[Constraint], evaluators: Sequence[Any]) -> None:
+def _check_metrics(constraints: Sequence[Constraint], evaluators: Sequence[Evaluator]) -> None:
     available = {m for e in evaluators for m in e.metrics}
     for c in constraints:
         if c.metric not in available:
@@ -180,7 +172,7 @@ def propose_archs(
     *,
     k: int,
     constraints: Sequence[Constraint] = (),
-    evaluators: Sequence[Any] = (),
+    evaluators: Sequence[Evaluator] = (),
     seed: int = 0,
     max_rounds: int = 5,
     temperature: float = 0.8,
@@ -194,15 +186,9 @@ def propose_archs(
         raise ConfigError(f"k ({k}) and max_rounds ({max_rounds}) must be >= 1")
     _check_metrics(constraints, evaluators)
     template = template or load_template("llmgen-v1")
-    metric_names = list(dict.fromkeys(c.metric for c in constraints)) or ["params", "flops"]
-    base = {
-        **space_variables(space),
-        "constraints": [str(c) for c in constraints],
-        "references": _references(space, evaluators, metric_names),
-        "example": _arch_json(space.smallest()),
-    }
+    base = _prompt_variables(space, constraints, evaluators)
     accepted: dict[str, Arch] = {}
-    stats = GenerationStats()
+    stats, screen = GenerationStats(), ConstraintScreen(constraints, evaluators, cheap_only=False)
     while len(accepted) < k and stats.rounds < max_rounds:
         need = k - len(accepted)
         variables = {**base, "k": need, "avoid": [_arch_json(a) for a in accepted.values()]}
@@ -213,7 +199,7 @@ def propose_archs(
         if isinstance(answer, LLMError):
             stats.llm_failures += 1
             continue
-        for arch in _screen(answer.text, space, constraints, evaluators, accepted, stats):
+        for arch in _screen(answer.text, space, screen, accepted, stats):
             if len(accepted) < k:
                 accepted[arch.arch_id] = arch
             else:
@@ -222,15 +208,24 @@ def propose_archs(
     return list(accepted.values()), stats
 
 
+def _prompt_variables(
+    space: SearchSpace, constraints: Sequence[Constraint], evaluators: Sequence[Evaluator]
+) -> dict[str, Any]:
+    """What every round's prompt shows: the space, the constraints, and the smallest and largest arch's metrics."""
+    metric_names = list(dict.fromkeys(c.metric for c in constraints)) or ["params", "flops"]
+    return {
+        **space_variables(space),
+        "constraints": [str(c) for c in constraints],
+        "references": _references(space, evaluators, metric_names),
+        "example": _arch_json(space.smallest()),
+    }
+
+
 def _screen(
-    text: str,
-    space: SearchSpace,
-    constraints: Sequence[Constraint],
-    evaluators: Sequence[Any],
-    accepted: dict[str, Arch],
-    stats: GenerationStats,
+    text: str, space: SearchSpace, screen: ConstraintScreen, accepted: dict[str, Arch], stats: GenerationStats
 ) -> list[Arch]:
-    """The new, valid, feasible archs of one answer; counts the rest into ``stats``."""
+    """The new, valid, feasible archs of one answer; counts the rest into ``stats``. An arch whose metrics cannot be
+    computed cannot be shown to meet the constraints: it counts as violating."""
     archs, invalid = parse_proposals(text, space)
     stats.n_proposed += len(archs) + invalid
     stats.n_invalid += invalid
@@ -240,11 +235,6 @@ def _screen(
             stats.n_duplicate += 1
         else:
             fresh[arch.arch_id] = arch
-    candidates = list(fresh.values())
-    feasible = []
-    for arch, values in zip(candidates, _metrics(candidates, evaluators), strict=True):
-        if all(c.check(values) for c in constraints):
-            feasible.append(arch)
-        else:
-            stats.n_violating += 1
+    feasible = [arch for arch in fresh.values() if screen.verdict(arch) is True]
+    stats.n_violating += len(fresh) - len(feasible)
     return feasible

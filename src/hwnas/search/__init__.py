@@ -1,5 +1,6 @@
-"""Constrained (multi-)objective architecture search: searchers (ask / tell), evaluators, the one run loop, the
-resumable run journal and `SearchResult`."""
+"""Constrained (multi-)objective architecture search: searchers (ask / tell), evaluators, executors, the one run
+loop, the resumable run journal and `SearchResult`. The contracts (Searcher, Evaluator, Record, Executor) and their
+registries live in :mod:`hwnas.contracts`; the names below are re-exported for convenience."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from hwnas.search.config import SearchConfig, build_config, load_config_file
 from hwnas.search.evaluator import (
     AnalyticEvaluator,
     Evaluator,
+    Outcome,
+    build_evaluator,
     evaluator_names,
     fitness_direction,
     make_evaluator,
@@ -26,6 +29,7 @@ __all__ = [
     "AnalyticEvaluator",
     "Evaluator",
     "FeasibleFn",
+    "Outcome",
     "PhaseSpec",
     "Record",
     "Rescorable",
@@ -38,6 +42,7 @@ __all__ = [
     "SeededSearcher",
     "best_record",
     "build_config",
+    "build_evaluator",
     "draw_feasible",
     "evaluator_names",
     "execute",

@@ -1,10 +1,18 @@
-"""`SearchConfig`: every setting of a search run, validated up front. Each key is also a CLI flag of
-``hwnas search`` (``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints``,
-``evaluators`` and ``fitness_schedule`` <-> the repeatable ``--objective``, ``--constraint``, ``--evaluator`` and
-``--fitness-schedule``)."""
+"""`SearchConfig`: every setting of a search run, validated up front.
+
+The run's components are ``{name, options}`` blocks, each validated by the options model its component registered:
+``searcher``, ``evaluators`` (plus ``devices``: one instance per device) and ``executor``. The other keys are the
+run's own (space, objectives, constraints, budgets, seed, run folder); each is a CLI flag of ``hwnas search``
+(``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints``, ``evaluators`` and
+``fitness_schedule`` <-> the repeatable ``--objective``, ``--constraint``, ``--evaluator`` and
+``--fitness-schedule``). ``checkpoint``, ``latency_model``, ``accuracy_model`` and ``device`` are shorthands: each
+fills the option of that name of every evaluator of the run that declares it, unless the evaluator's block sets it.
+The keys of hwnas 0.1 (``algorithm``, evolution's ``parents``...) still load: :mod:`hwnas.search.config_layers`.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,12 +20,32 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hwnas.configio import read_config_mapping
+from hwnas.contracts.evaluator import EVALUATORS
+from hwnas.contracts.executor import EXECUTORS, EvaluatorSpec
+from hwnas.contracts.options import Component, Options
+from hwnas.contracts.searcher import SEARCHERS
 from hwnas.core.errors import ConfigError
 from hwnas.core.objectives import Constraint, Objective, parse_constraints, parse_objectives
+from hwnas.search.config_layers import ALIAS_KEYS, merge_layers
 from hwnas.search.schedule import PhaseSpec, check_coverage, parse_schedule, split_phases
 
 # Keys that say how to run, not what to compute: they may differ when a run is resumed.
-RUN_ONLY_KEYS = frozenset({"out", "resume"})
+RUN_ONLY_KEYS = frozenset({"out", "resume", "executor"})
+SHORTHAND_KEYS = ("checkpoint", "latency_model", "accuracy_model", "device")
+
+
+class EvaluatorBlock(Component):
+    """An evaluator of the run: its name, options, and the devices to run it on (one instance per device, batches
+    spread over them; empty: one instance on the options' own device)."""
+
+    devices: list[str] = Field(
+        default_factory=list, description="one evaluator instance per device, e.g. [cpu, cuda:0]"
+    )
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return [d.strip() for d in value.split(",") if d.strip()] if isinstance(value, str) else value
 
 
 class SearchConfig(BaseModel):
@@ -31,8 +59,12 @@ class SearchConfig(BaseModel):
         default_factory=list, description="METRIC:min|max, in priority order (default: minimise the fitness metric)"
     )
     constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE (also <, >=, >)")
-    algorithm: str = Field("evolution", description="searcher name: evolution, random, local, or a plugin's")
-    evaluators: list[str] = Field(default_factory=lambda: ["analytic"], min_length=1, description="evaluator names")
+    searcher: Component = Field(
+        default_factory=lambda: Component(name="evolution"), description="the searcher and its options"
+    )
+    evaluators: list[EvaluatorBlock] = Field(
+        default_factory=lambda: [EvaluatorBlock(name="analytic")], min_length=1, description="evaluator blocks"
+    )
     fitness: str | None = Field(None, description="evaluator whose first metric is the fitness, e.g. supernet")
     fitness_schedule: list[str] = Field(
         default_factory=list,
@@ -52,25 +84,32 @@ class SearchConfig(BaseModel):
         None, description="saved LLM-Distill-PP / accuracy predictor for the llm-distill evaluator"
     )
     device: str = Field("auto", description="device for evaluators that run models: auto, cpu, cuda")
+    executor: Component = Field(
+        default_factory=lambda: Component(name="serial"), description="who runs evaluation batches, and its options"
+    )
     iterations: int = Field(30, ge=1, description="ask/tell rounds (HAT's evo_iter)")
     max_evaluations: int | None = Field(
         None, ge=1, description="stop after this many evaluations (distinct archs; (phase, arch) pairs if scheduled)"
     )
-    population: int = Field(125, ge=1, description="batch size; evolution's first generation")
-    parents: int = Field(25, ge=1, description="evolution: archs kept each generation")
-    mutation_size: int = Field(50, ge=0, description="evolution: mutants per generation")
-    mutation_prob: float = Field(0.3, ge=0.0, le=1.0, description="evolution: per-decision mutation probability")
-    crossover_size: int = Field(50, ge=0, description="evolution: crossover children per generation")
+    population: int = Field(125, ge=1, description="archs asked per iteration (evolution: the first generation)")
     seed: int = Field(0, ge=0, description="seed of every random draw of the run")
     max_retries: int = Field(1000, ge=1, description="draws allowed to find one arch meeting cheap constraints")
     batch_size: int = Field(64, ge=1, description="archs per evaluator call (and per journal flush)")
     out: str | None = Field(None, description="run directory")
     resume: bool = Field(False, description="continue the run in `out` (replaying its journal)")
 
-    @field_validator("objectives", "constraints", "evaluators", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _one_string_is_a_list(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    def _blocks(cls, data: Any) -> Any:
+        """0.1 keys and short forms (a bare name for a block) -> blocks, as :func:`build_config` merges layers."""
+        return merge_layers([data], _declared_searcher_options) if isinstance(data, Mapping) else data
+
+    @field_validator("objectives", "constraints", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, value: Any) -> Any:
+        """One text or object is a list; parsed objects are kept as their canonical text."""
+        items = [value] if isinstance(value, str | Objective | Constraint) else value
+        return [str(v) if isinstance(v, Objective | Constraint) else v for v in items]
 
     @field_validator("fitness_schedule", mode="before")
     @classmethod
@@ -86,17 +125,22 @@ class SearchConfig(BaseModel):
     @classmethod
     def _objectives_parse(cls, value: list[str]) -> list[str]:
         """Empty is allowed (the fitness or the schedule then sets the objective, e.g. in a stored config)."""
-        return [str(o) for o in parse_objectives(value)] if value else []
+        return [str(o) for o in _objectives(tuple(value))] if value else []
 
     @field_validator("constraints")
     @classmethod
     def _constraints_parse(cls, value: list[str]) -> list[str]:
-        return [str(c) for c in parse_constraints(value)]
+        return [str(c) for c in _constraints(tuple(value))]
 
     @model_validator(mode="after")
-    def _evolution_sizes(self) -> SearchConfig:
-        if self.parents > self.population:
-            raise ValueError(f"parents ({self.parents}) must be <= population ({self.population})")
+    def _components(self) -> SearchConfig:
+        """Every block's options against its component's options model (names and values, up front)."""
+        SEARCHERS.options(self.searcher.name, self.searcher.options)
+        EXECUTORS.options(self.executor.name, self.executor.options)
+        for block in self.evaluators:
+            EVALUATORS.options(block.name, block.options)
+            if block.devices and "device" not in EVALUATORS.options_model(block.name).model_fields:
+                raise ConfigError(f"evaluator {block.name!r} has no 'device' option, so it cannot take devices")
         return self
 
     @model_validator(mode="after")
@@ -116,6 +160,17 @@ class SearchConfig(BaseModel):
         check_coverage(self.schedule(), self.iterations)
         return self
 
+    @property
+    def algorithm(self) -> str:
+        """The searcher's name (the 0.1 key, still what ``result.json`` calls it)."""
+        return self.searcher.name
+
+    def searcher_options(self) -> Options:
+        return SEARCHERS.options(self.searcher.name, self.searcher.options)
+
+    def executor_options(self) -> Options:
+        return EXECUTORS.options(self.executor.name, self.executor.options)
+
     def schedule(self) -> tuple[PhaseSpec, ...]:
         return parse_schedule(self.fitness_schedule)
 
@@ -126,11 +181,13 @@ class SearchConfig(BaseModel):
         return self._with_extras([self.fitness, *(p.evaluator for p in self.schedule())])
 
     def phase_evaluator_names(self, fitness: str | None) -> list[str]:
-        """The evaluators of one phase: the listed ones, that phase's fitness evaluator, and latency-model."""
-        return self._with_extras([fitness])
+        """The evaluators of one phase: the listed ones (except another phase's fitness evaluator, which a block
+        may configure but which runs in its own phases only), that phase's fitness evaluator, and latency-model."""
+        others = {p.evaluator for p in self.schedule()} - {fitness}
+        return self._with_extras([fitness], skip=others)
 
-    def _with_extras(self, fitness: list[str | None]) -> list[str]:
-        names = list(self.evaluators)
+    def _with_extras(self, fitness: list[str | None], skip: set[str] | None = None) -> list[str]:
+        names = [b.name for b in self.evaluators if b.name not in (skip or set())]
         for extra in fitness:
             if extra and extra not in names:
                 names.append(extra)
@@ -141,34 +198,52 @@ class SearchConfig(BaseModel):
     def _wants_predicted_latency(self, names: list[str]) -> bool:
         """A 'latency' objective or constraint that no evaluator of ``names`` measures: the predictor shipped for
         the space and device answers it (``--constraint 'latency<=X'`` alone works, as HAT's search does)."""
-        metrics = {Objective.parse(o).metric for o in self.objectives} | {c.metric for c in self.parsed_constraints()}
+        metrics = {o.metric for o in self.parsed_objectives()} | {c.metric for c in self.parsed_constraints()}
         return "latency" in metrics and "latency" not in names
 
-    def evaluator_options(self) -> dict[str, Any]:
-        return {
-            "checkpoint": self.checkpoint,
-            "latency_model": self.latency_model,
-            "accuracy_model": self.accuracy_model,
-            "device": self.device,
-        }
+    def evaluator_specs(self) -> list[EvaluatorSpec]:
+        """One spec per evaluator of the run (:meth:`evaluator_names` order): its block's options over the
+        shorthand keys the evaluator declares."""
+        blocks = {b.name: b for b in self.evaluators}
+        shorthands = {k: getattr(self, k) for k in SHORTHAND_KEYS if getattr(self, k) is not None}
+        specs = []
+        for name in self.evaluator_names():
+            block = blocks.get(name) or EvaluatorBlock(name=name)
+            declared = EVALUATORS.options_model(name).model_fields
+            shared = {k: v for k, v in shorthands.items() if k in declared}
+            specs.append(EvaluatorSpec(name, self.space, {**shared, **block.options}, tuple(block.devices)))
+        return specs
 
     def parsed_objectives(self) -> tuple[Objective, ...]:
-        return parse_objectives(self.objectives)
+        return _objectives(tuple(self.objectives)) if self.objectives else ()
 
     def parsed_constraints(self) -> tuple[Constraint, ...]:
-        return parse_constraints(self.constraints)
+        return _constraints(tuple(self.constraints))
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
 
+@functools.cache
+def _objectives(texts: tuple[str, ...]) -> tuple[Objective, ...]:
+    """Parsed once per distinct list of texts (configs are rebuilt on resume and copied; the parse is not)."""
+    return parse_objectives(texts)
+
+
+@functools.cache
+def _constraints(texts: tuple[str, ...]) -> tuple[Constraint, ...]:
+    return parse_constraints(texts)
+
+
+def _declared_searcher_options(name: str) -> list[str]:
+    return list(SEARCHERS.options_model(name).model_fields)
+
+
 def build_config(*layers: Mapping[str, Any]) -> SearchConfig:
-    """Merge layers (later ones win; None values are skipped) and validate; errors name the offending key."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        merged.update({k: v for k, v in layer.items() if v is not None})
+    """Merge layers (later ones win; None values are skipped; see :mod:`hwnas.search.config_layers`) and validate;
+    errors name the offending key. Objectives and constraints may be given parsed (``Constraint`` objects)."""
     try:
-        return SearchConfig.model_validate(merged)
+        return SearchConfig.model_validate(merge_layers(layers, _declared_searcher_options))
     except ValidationError as exc:
         raise ConfigError(_explain(exc)) from None
 
@@ -177,7 +252,8 @@ def _explain(exc: ValidationError) -> str:
     error = exc.errors()[0]
     key = ".".join(str(p) for p in error["loc"]) or "(config)"
     if error["type"] == "extra_forbidden":
-        return f"unknown config key {key!r}; known keys: {', '.join(SearchConfig.model_fields)}"
+        known = [*SearchConfig.model_fields, *ALIAS_KEYS]
+        return f"unknown config key {key!r}; known keys: {', '.join(known)}"
     if error["type"] == "missing":
         return f"config key {key!r} is required (give --{key.replace('_', '-')} or set it in --config)"
     message = str(error["msg"]).removeprefix("Value error, ")

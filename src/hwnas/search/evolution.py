@@ -9,18 +9,28 @@ Every candidate meets the cheap constraints: violators are redrawn, a bounded nu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import cast
 
 import numpy as np
+from pydantic import Field
 
+from hwnas.contracts.options import Options
+from hwnas.contracts.record import Record
+from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
+from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import FeasibleFn, accept_all, draw_feasible
+from hwnas.search.base import accept_all, draw_feasible
 from hwnas.search.ranking import rank_records
-from hwnas.search.records import Record
 
-if TYPE_CHECKING:
-    from hwnas.search.config import SearchConfig
+
+class EvolutionOptions(Options):
+    """HAT's defaults (its ``evo_iter`` is the run's ``iterations``, its population size the run's ``population``)."""
+
+    parents: int = Field(25, ge=1, description="archs kept each generation (<= population)")
+    mutation_size: int = Field(50, ge=0, description="mutants per generation")
+    mutation_prob: float = Field(0.3, ge=0.0, le=1.0, description="per-decision mutation probability")
+    crossover_size: int = Field(50, ge=0, description="crossover children per generation")
 
 
 class EvolutionSearcher:
@@ -45,18 +55,12 @@ class EvolutionSearcher:
 
     @classmethod
     def from_config(
-        cls, space: SearchSpace, config: SearchConfig, *, rng: np.random.Generator, feasible: FeasibleFn
+        cls, space: SearchSpace, config: SearchSettings, *, rng: np.random.Generator, feasible: FeasibleFn
     ) -> EvolutionSearcher:
-        return cls(
-            space,
-            rng=rng,
-            feasible=feasible,
-            parents=config.parents,
-            mutation_size=config.mutation_size,
-            mutation_prob=config.mutation_prob,
-            crossover_size=config.crossover_size,
-            max_retries=config.max_retries,
-        )
+        options = cast(EvolutionOptions, config.searcher_options())
+        if options.parents > config.population:
+            raise ConfigError(f"parents ({options.parents}) must be <= population ({config.population})")
+        return cls(space, rng=rng, feasible=feasible, max_retries=config.max_retries, **options.model_dump())
 
     def ask(self, n: int) -> list[Arch]:
         if not self.parent_records:

@@ -9,18 +9,15 @@ the next batch is a fresh random multi-start.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hwnas.contracts.record import Record
+from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import FeasibleFn, accept_all, draw_feasible
+from hwnas.search.base import accept_all, draw_feasible
 from hwnas.search.ranking import rank_records
-from hwnas.search.records import Record
-
-if TYPE_CHECKING:
-    from hwnas.search.config import SearchConfig
 
 
 class LocalSearcher:
@@ -40,7 +37,7 @@ class LocalSearcher:
 
     @classmethod
     def from_config(
-        cls, space: SearchSpace, config: SearchConfig, *, rng: np.random.Generator, feasible: FeasibleFn
+        cls, space: SearchSpace, config: SearchSettings, *, rng: np.random.Generator, feasible: FeasibleFn
     ) -> LocalSearcher:
         return cls(space, rng=rng, feasible=feasible, max_retries=config.max_retries)
 

@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hwnas.contracts.evaluator import Evaluator, Outcome, fitness_direction
+from hwnas.contracts.executor import Executor
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.objectives import Constraint, Objective
 from hwnas.search.config import SearchConfig
-from hwnas.search.evaluation import EvaluationService, Outcome
-from hwnas.search.evaluator import Evaluator, fitness_direction
+from hwnas.search.evaluation import EvaluationService
 from hwnas.search.journal import Journal
 from hwnas.search.records import Scorer
 
@@ -74,21 +75,23 @@ def phase_at(phases: Sequence[Phase], iteration: int) -> Phase:
 
 
 class PhasedEvaluation:
-    """One :class:`EvaluationService` per phase, opened in turn. The searcher's feasibility callback always asks
-    the current phase's service, and the evaluation budget is shared: a phase gets what earlier ones left."""
+    """One :class:`EvaluationService` per phase, opened in turn, all evaluating through one ``executor``. The
+    searcher's feasibility callback always asks the current phase's service, and the evaluation budget is shared: a
+    phase gets what earlier ones left."""
 
     def __init__(
         self,
         first: Phase,
         *,
         constraints: tuple[Constraint, ...],
+        executor: Executor,
         journal: Journal | None,
         known: Mapping[int, Mapping[str, Outcome]],
         batch_size: int,
         max_evaluations: int | None,
         scheduled: bool,
     ) -> None:
-        self.constraints, self.journal, self.known = constraints, journal, known
+        self.constraints, self.executor, self.journal, self.known = constraints, executor, journal, known
         self.batch_size, self.max_evaluations, self.scheduled = batch_size, max_evaluations, scheduled
         self.phases: list[Phase] = []
         self.services: list[EvaluationService] = []
@@ -99,6 +102,8 @@ class PhasedEvaluation:
         service = EvaluationService(
             evaluators=phase.evaluators,
             scorer=Scorer(phase.objectives, self.constraints),
+            names=phase.evaluator_names,
+            executor=self.executor,
             journal=self.journal,
             known=self.known.get(phase.index, {}),
             batch_size=self.batch_size,

@@ -4,17 +4,14 @@ constraints. The baseline every other searcher must beat."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hwnas.contracts.record import Record
+from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import FeasibleFn, accept_all, draw_feasible
-from hwnas.search.records import Record
-
-if TYPE_CHECKING:
-    from hwnas.search.config import SearchConfig
+from hwnas.search.base import accept_all, draw_feasible
 
 
 class RandomSearcher:
@@ -30,7 +27,7 @@ class RandomSearcher:
 
     @classmethod
     def from_config(
-        cls, space: SearchSpace, config: SearchConfig, *, rng: np.random.Generator, feasible: FeasibleFn
+        cls, space: SearchSpace, config: SearchSettings, *, rng: np.random.Generator, feasible: FeasibleFn
     ) -> RandomSearcher:
         return cls(space, rng=rng, feasible=feasible, max_retries=config.max_retries)
 

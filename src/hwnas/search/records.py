@@ -1,33 +1,17 @@
-"""What the run loop tells searchers: one `Record` per arch, built from an evaluation outcome by a `Scorer`."""
+"""What the run loop tells searchers: one :class:`~hwnas.contracts.record.Record` per arch (the contract, re-exported
+here), built from an evaluation outcome by a `Scorer`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
 
+from hwnas.contracts.record import Record, Status
 from hwnas.core.arch import Arch
 from hwnas.core.objectives import Constraint, Objective, total_violation
 
-Status: TypeAlias = Literal["ok", "infeasible", "failed"]
-
-
-@dataclass(frozen=True)
-class Record:
-    """An evaluated arch. ``objectives`` are in minimisation form (inf when unavailable); ``violation`` is 0 when
-    every constraint is met. Searchers rank records with :func:`hwnas.search.ranking.rank_records`."""
-
-    arch: Arch
-    metrics: Mapping[str, float]
-    status: Status
-    objectives: tuple[float, ...]
-    violation: float
-    error: str | None = None
-
-    @property
-    def feasible(self) -> bool:
-        return self.status == "ok"
+__all__ = ["Record", "Scorer", "Status"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from hwnas.configio import parse_yaml, read_text_file
+from hwnas.contracts.evaluator import Outcome
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import check_writable, write_text_atomic
 from hwnas.search.config import SearchConfig, build_config, first_difference
@@ -95,7 +96,7 @@ class JournalState:
     journals older than fitness schedules) and arch_id, the asked arch_ids and duration of each finished
     iteration, and the archs carried into each phase of a fitness schedule."""
 
-    outcomes: dict[int, dict[str, tuple[dict[str, float], str | None]]] = field(default_factory=dict)
+    outcomes: dict[int, dict[str, Outcome]] = field(default_factory=dict)
     asked: dict[int, list[str]] = field(default_factory=dict)
     seconds: dict[int, float] = field(default_factory=dict)
     carried: dict[int, list[str]] = field(default_factory=dict)
@@ -111,7 +112,9 @@ def journal_state(out: Path) -> JournalState:
     for entry in entries:
         if entry["kind"] == "eval":
             metrics = {k: float(v) for k, v in entry["metrics"].items()}
-            state.outcomes.setdefault(int(entry.get("phase", 0)), {})[entry["arch_id"]] = (metrics, entry.get("error"))
+            state.outcomes.setdefault(int(entry.get("phase", 0)), {})[entry["arch_id"]] = Outcome(
+                metrics, entry.get("error")
+            )
         elif entry["kind"] == "iteration":
             state.asked[int(entry["iteration"])] = list(entry["asked"])
             if "seconds" in entry:

@@ -1,0 +1,182 @@
+"""The flags of ``hwnas search``, declared once: each parameter name is the config key it fills (so the flag <-> key
+map is derived, not kept by hand), grouped into help panels. Component options are generic (``--searcher-opt
+KEY=VALUE``, ``--evaluator-opt NAME.KEY=VALUE``, ``--executor-opt KEY=VALUE``), so a new searcher's knobs need no
+flag here; ``--describe NAME`` and the help's last section list every registered component's options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from typer.core import TyperCommand
+
+from hwnas.cli.common import OptionSpec
+from hwnas.core.errors import ConfigError
+
+RUN_OPTIONS: dict[str, OptionSpec] = {
+    "space": (str | None, "--space", "Space name or path to a space YAML file."),
+    "objectives": (list[str] | None, "--objective", "METRIC:min|max (repeatable, priority order)."),
+    "constraints": (list[str] | None, "--constraint", "'METRIC<=VALUE', also <, >=, > (repeatable)."),
+    "evaluators": (list[str] | None, "--evaluator", "Evaluator name (repeatable; default analytic)."),
+    "fitness": (
+        str | None,
+        "--fitness",
+        "Evaluator giving the fitness (e.g. supernet); default objective: minimise it.",
+    ),
+    "fitness_schedule": (
+        list[str] | None,
+        "--fitness-schedule",
+        "Hybrid search: 'EVALUATOR:START-END,...' (e.g. 'llm-distill:0-14,supernet:15-'); repeatable.",
+    ),
+    "init_archs": (
+        str | None,
+        "--init-archs",
+        "JSONL (or YAML/JSON list) of {space, genes} archs seeding the first generation.",
+    ),
+    "iterations": (int | None, "--iterations", "Ask/tell rounds (default 30)."),
+    "max_evaluations": (int | None, "--max-evaluations", "Stop after this many evaluated archs."),
+    "population": (int | None, "--population", "Archs asked per iteration / first generation (default 125)."),
+    "seed": (int | None, "--seed", "Random seed (default 0): same seed, same result."),
+    "max_retries": (int | None, "--max-retries", "Draws to meet cheap constraints (default 1000)."),
+    "batch_size": (int | None, "--batch-size", "Archs per evaluation batch (default 64)."),
+    "out": (str | None, "--out", "Run directory (must be new or empty unless --resume)."),
+    "resume": (bool | None, "--resume", "Continue the killed or finished run in --out."),
+}
+
+COMPONENT_OPTIONS: dict[str, OptionSpec] = {
+    "searcher": (str | None, "--searcher", "Searcher: evolution (default), random, local or a plugin's."),
+    "searcher_opt": (list[str] | None, "--searcher-opt", "KEY=VALUE: an option of the searcher (repeatable)."),
+    "evaluator_opt": (
+        list[str] | None,
+        "--evaluator-opt",
+        "NAME.KEY=VALUE: an option of evaluator NAME, added to the run if absent (repeatable); "
+        "NAME.devices=cpu,cuda:0 runs one instance per device.",
+    ),
+    "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default) or process."),
+    "executor_opt": (list[str] | None, "--executor-opt", "KEY=VALUE: an option of the executor, e.g. workers=4."),
+}
+
+# hwnas 0.1 flags, kept: each fills the option of that name (see hwnas.search.config).
+SHORTHAND_OPTIONS: dict[str, OptionSpec] = {
+    "algorithm": (str | None, "--algorithm", "Same as --searcher."),
+    "parents": (int | None, "--parents", "Evolution: parents kept (default 25)."),
+    "mutation_size": (int | None, "--mutation-size", "Evolution: mutants (default 50)."),
+    "mutation_prob": (float | None, "--mutation-prob", "Evolution: mutation prob. (default 0.3)."),
+    "crossover_size": (int | None, "--crossover-size", "Evolution: crossovers (default 50)."),
+    "checkpoint": (str | None, "--checkpoint", "Supernet checkpoint (every evaluator's 'checkpoint')."),
+    "latency_model": (
+        str | None,
+        "--latency-model",
+        "Saved latency predictor: adds the predicted 'latency' metric (default for a 'latency' objective or "
+        "constraint: the predictor shipped for the space and this device).",
+    ),
+    "accuracy_model": (str | None, "--accuracy-model", "Saved LLM-Distill-PP accuracy predictor (llm-distill)."),
+    "device": (str | None, "--device", "auto (default), cpu or cuda: every evaluator's 'device'."),
+}
+
+_KEY_OF = {"searcher_opt": "searcher", "evaluator_opt": "evaluators", "executor_opt": "executor"}
+# CLI option name -> config key (tests check that both sides list the same settings).
+FLAG_TO_KEY = {
+    decl: _KEY_OF.get(name, name)
+    for group in (RUN_OPTIONS, COMPONENT_OPTIONS, SHORTHAND_OPTIONS)
+    for name, (_, decl, _) in group.items()
+}
+
+
+def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict[str, Any]) -> dict[str, Any]:
+    """The config layer the flags given make (None: not given)."""
+    layer = {k: None if v == [] else v for k, v in run.items()} | shorthands
+    layer["searcher"] = _block(components["searcher"], _pairs(components["searcher_opt"], "--searcher-opt"))
+    layer["executor"] = _block(components["executor"], _pairs(components["executor_opt"], "--executor-opt"))
+    evaluator_options: dict[str, dict[str, Any]] = {}
+    for name_key, value in _pairs(components["evaluator_opt"], "--evaluator-opt").items():
+        name, dot, key = name_key.rpartition(".")
+        if not dot or not name or not key:
+            raise ConfigError(f"--evaluator-opt {name_key}=...: expected NAME.KEY=VALUE, e.g. supernet.device=cpu")
+        evaluator_options.setdefault(name, {})[key] = value
+    layer["evaluator_options"] = evaluator_options or None
+    return layer
+
+
+def _block(name: str | None, options: dict[str, Any]) -> dict[str, Any] | None:
+    if name is None and not options:
+        return None
+    return {"name": name, "options": options}
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` items; values read as YAML scalars (5, 0.3, true, null) or kept as text."""
+    pairs: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {item!r} is malformed; expected KEY=VALUE")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        pairs[key.strip()] = value if value is None or isinstance(value, str | int | float | bool) else raw
+    return pairs
+
+
+def _registries() -> list[tuple[str, Any]]:
+    from hwnas.contracts.evaluator import EVALUATORS
+    from hwnas.contracts.executor import EXECUTORS
+    from hwnas.contracts.searcher import SEARCHERS
+
+    return [
+        ("--searcher-opt KEY=VALUE", SEARCHERS),
+        ("--evaluator-opt NAME.KEY=VALUE", EVALUATORS),
+        ("--executor-opt KEY=VALUE", EXECUTORS),
+    ]
+
+
+def describe(name: str) -> list[dict[str, Any]]:
+    """Every registered component called ``name`` (a searcher, an evaluator or an executor) with its options."""
+    found = [
+        {**registry.describe(name), "set_with": how.replace("NAME", name)}
+        for how, registry in _registries()
+        if name in registry.names()
+    ]
+    if not found:
+        known = sorted({n for _, registry in _registries() for n in registry.names()})
+        raise ConfigError(
+            f"--describe {name!r}: no searcher, evaluator or executor of that name; known: {', '.join(known)}"
+        )
+    return found
+
+
+def describe_text(entries: list[dict[str, Any]]) -> str:
+    lines = []
+    for entry in entries:
+        lines.append(f"{entry['name']} ({entry['kind']}): {entry['summary']}")
+        for row in entry["options"]:
+            lines.append(f"  {row['key']}: {row['type']} = {row['default']}  {row['doc']}".rstrip())
+        if not entry["options"]:
+            lines.append("  (no options)")
+        lines.append(f"  set with {entry['set_with']}")
+    return "\n".join(lines)
+
+
+def components_help() -> str:
+    """The help's last section: each component and its options with defaults (paragraphs, for Typer's help)."""
+    paragraphs = ["Components and their options (hwnas search --describe NAME for types and docs):"]
+    for _, registry in _registries():
+        for name in registry.names():
+            rows = registry.describe(name)["options"]
+            options = ", ".join(f"{r['key']}={r['default']}" for r in rows) or "no options"
+            paragraphs.append(f"{registry.kind} {name}: {options}")
+    return "\n\n".join(paragraphs)
+
+
+class SearchCommand(TyperCommand):
+    """``hwnas search``'s command: its help ends with the registered components' options, listed when the help is
+    shown (plugins included), so ``hwnas --help`` imports none of them."""
+
+    @property
+    def epilog(self) -> str:
+        return components_help()
+
+    @epilog.setter
+    def epilog(self, value: str | None) -> None:
+        """Typer sets it on construction; the help computes its own."""

@@ -1,0 +1,42 @@
+"""What the search package implements, registered by name: the searchers (evolution, random, local), the
+``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
+module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
+
+from __future__ import annotations
+
+from hwnas.contracts.evaluator import EVALUATORS
+from hwnas.contracts.executor import EXECUTORS
+from hwnas.contracts.searcher import SEARCHERS
+
+SEARCHERS.register(
+    "evolution",
+    "hwnas.search.evolution:EvolutionSearcher",
+    options="hwnas.search.evolution:EvolutionOptions",
+    summary="HAT's evolutionary search: the best parents kept, mutants and crossover children (constraint-aware)",
+)
+SEARCHERS.register(
+    "random",
+    "hwnas.search.random_search:RandomSearcher",
+    summary="uniform random archs that meet the cheap constraints (the baseline every searcher must beat)",
+)
+SEARCHERS.register(
+    "local",
+    "hwnas.search.local:LocalSearcher",
+    summary="steepest-ascent hill climbing over one-decision moves, with random restarts",
+)
+EVALUATORS.register(
+    "analytic",
+    "hwnas.search.analytic:AnalyticEvaluator",
+    summary="params and FLOPs/MACs from the arch alone (cheap)",
+)
+EXECUTORS.register(
+    "serial",
+    "hwnas.search.executors:SerialExecutor",
+    summary="evaluates each batch in this process, one after the other (the default)",
+)
+EXECUTORS.register(
+    "process",
+    "hwnas.search.process_pool:ProcessPoolExecutor",
+    options="hwnas.search.process_pool:ProcessOptions",
+    summary="a local pool of worker processes, each keeping its evaluators across batches; batches run in parallel",
+)
