@@ -72,7 +72,7 @@ def _on_demonstrations(model: Any, space: Any, demos: Path, labelled: set[str], 
     from hwnas.llm.evaluation import score_split
 
     shown = load_demonstrations(demos, space)
-    predicted = model.predict_archs([d.arch for d in shown], space)
+    predicted = model.predict([d.arch for d in shown])
     score = score_split("demonstrations", 0, [d.value for d in shown], [float(v) for v in predicted])
     overlap = sum(d.arch.arch_id in labelled for d in shown)
     mae = score.mae if bleu_units else None  # other units than BLEU: only the ranking compares
@@ -114,7 +114,7 @@ def reference_predictor(
             "wall_s": labelled - started + fit_s,
             "labels": label_stats(values),
             "regressor": model.name,
-            "regressor_choice": getattr(model, "chosen_", model.name),
+            "regressor_choice": model.describe().get("chosen", model.name),
             "on_demonstrations": _on_demonstrations(model, space, demos, known, bleu_units=labeller.bleu_units),
         }
 

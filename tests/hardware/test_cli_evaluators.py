@@ -75,16 +75,16 @@ def test_collect_cli_busy_flags_reach_the_guard_and_bad_ones_are_named(
 
 
 class LinearPredictor:
-    """A stand-in for a fitted predictor: latency = w . raw HAT features."""
+    """A stand-in for a fitted arch-level predictor: latency = w . raw HAT features."""
 
-    encoding = "hat10-raw"
+    name = "linear-test"
 
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        return features @ np.arange(1.0, 11.0)
+    def predict(self, archs: list[Any]) -> np.ndarray:
+        return np.stack([hat_features(a) for a in archs]) @ np.arange(1.0, 11.0)
 
 
 def test_predicted_latency_is_a_cheap_registry_evaluator(tiny: SearchSpace, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ev, "_load_predictor", lambda path: LinearPredictor())
+    monkeypatch.setattr(ev, "_load_predictor", lambda path, space: LinearPredictor())
     evaluator = registry.make_evaluator("latency-model", tiny, {"latency_model": "model.bin", "device": "cpu"})
     assert evaluator.cheap and evaluator.metrics == ("latency",)
     archs = [tiny.smallest(), tiny.largest()]

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from hwnas.cli import latency_cmd
 from hwnas.encodings.archfile import write_arch_file
 from hwnas.hardware import load_latency_csv
-from hwnas.predictors import load_predictor
+from hwnas.predictors import load_regressor
 
 runner = CliRunner()
 app = typer.Typer()
@@ -65,7 +65,7 @@ def test_predict_arch_and_data(latency_csv: Callable[..., Path], tmp_path: Path)
     assert code == 0, err
     dataset = load_latency_csv(data)
     assert dataset.archs is not None
-    expected = load_predictor(tmp_path / "e.bin").predict(dataset.encode("hat10-raw"))
+    expected = load_regressor(tmp_path / "e.bin").predict(dataset.encode("hat10-raw"))
     write_arch_file(dataset.archs[0], tmp_path / "arch.yaml")
     code, out, err = _run("predict", "--model", tmp_path / "e.bin", "--arch", tmp_path / "arch.yaml", "--json")
     assert code == 0, err
@@ -95,8 +95,8 @@ def test_fit_with_another_encoding_and_knobs(latency_csv: Callable[..., Path], t
         tmp_path / "g",
     )
     assert code == 0, err
-    model = load_predictor(tmp_path / "g")
-    assert model.encoding == "onehot" and model.config()["max_iter"] == 20  # type: ignore[attr-defined]
+    model = load_regressor(tmp_path / "g")
+    assert model.encoding == "onehot" and model.config()["max_iter"] == 20
 
 
 @pytest.mark.parametrize(

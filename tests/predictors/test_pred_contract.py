@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hwnas.core.errors import ConfigError, DataError
-from hwnas.predictors import VariancePredictor, load_predictor, make_predictor, mape, predictor_names
+from hwnas.predictors import Capability, load_regressor, make_predictor, mape, predictor_names
 
 # small settings so the whole suite stays fast; the defaults are exercised by the benchmark
 FAST: dict[str, dict[str, Any]] = {
@@ -41,11 +41,11 @@ def test_fit_predict_save_load(name: str, split: Any, tmp_path: Path) -> None:
     assert prediction.shape == y_test.shape
     assert mape(y_test, prediction) < min(MAX_MAPE[name], baseline / 2)
     model.save(tmp_path / "model.bin")
-    loaded = load_predictor(tmp_path / "model.bin")
+    loaded = load_regressor(tmp_path / "model.bin")
     assert (tmp_path / "model.bin").exists() and not (tmp_path / "model.bin.npz").exists()
     assert type(loaded) is type(model) and loaded.config() == model.config()
     np.testing.assert_array_equal(loaded.predict(X_test), prediction)
-    if isinstance(model, VariancePredictor):
+    if Capability.VARIANCE in model.capabilities:
         np.testing.assert_array_equal(loaded.predict_var(X_test), model.predict_var(X_test))
 
 
@@ -87,7 +87,10 @@ def test_cost_models_refuse_other_encodings() -> None:
 def test_variance_only_where_the_model_has_it(split: Any) -> None:
     X_train, y_train, X_test, _ = split
     ensemble = make_predictor("mlp-ensemble", **FAST["mlp-ensemble"]).fit(X_train, y_train)
-    assert isinstance(ensemble, VariancePredictor)
+    assert ensemble.capabilities == {Capability.VARIANCE}
     var = ensemble.predict_var(X_test)
     assert var.shape == (len(X_test),) and np.all(var > 0)
-    assert not isinstance(make_predictor("cost-l2"), VariancePredictor)
+    linear = make_predictor("cost-l2").fit(X_train, y_train)
+    assert linear.capabilities == frozenset()
+    with pytest.raises(ConfigError, match=r"'cost-l2' does not declare capability 'variance' \(it declares: none\)"):
+        linear.predict_var(X_test)

@@ -15,7 +15,7 @@ from pydantic import Field
 import hwnas.hardware.datasets as shipped_datasets
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.encodings.hat import hat_features
-from hwnas.predictors import LatencyPredictor, Predictor, load_predictor, make_predictor, register_predictor
+from hwnas.predictors import load_regressor, make_predictor, register_predictor
 from hwnas.predictors.base import (
     MODEL_FORMAT,
     READABLE_FORMATS,
@@ -133,20 +133,20 @@ def test_a_plugin_predictor_registers_with_its_options(synthetic_data: Any) -> N
 def test_model_file_refuses_what_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "text.bin").write_text("hello")
     with pytest.raises(DataError, match="not a predictor model file"):
-        load_predictor(tmp_path / "text.bin")
+        load_regressor(tmp_path / "text.bin")
     buffer = io.BytesIO()
     np.savez(buffer, weights=np.zeros(3))
     (tmp_path / "plain.npz").write_bytes(buffer.getvalue())
     with pytest.raises(DataError, match="not a predictor model file"):
-        load_predictor(tmp_path / "plain.npz")
+        load_regressor(tmp_path / "plain.npz")
     with pytest.raises(DataError, match=r"predictor model file .* does not exist"):
-        load_predictor(tmp_path / "missing.bin")
+        load_regressor(tmp_path / "missing.bin")
 
 
 def test_unknown_format_names_both_readable_ones(tmp_path: Path) -> None:
     write_model_file(tmp_path / "future.bin", {"format": "hwnas.predictor/99", "name": "cost-l2"}, {})
     with pytest.raises(DataError) as info:
-        load_predictor(tmp_path / "future.bin")
+        load_regressor(tmp_path / "future.bin")
     assert "'hwnas.predictor/99'" in str(info.value)
     assert "'hwnas.predictor/1'" in str(info.value) and "'hwnas.latency-predictor/1'" in str(info.value)
 
@@ -160,14 +160,14 @@ def test_files_of_the_old_format_still_load(synthetic_data: Any, tmp_path: Path)
     write_model_file(tmp_path / "old.npz", {**header, "format": "hwnas.latency-predictor/1"}, arrays)
     with np.load(tmp_path / "old.npz", allow_pickle=False) as archive:  # really the old header on disk
         assert json.loads(str(archive["__header__"]))["format"] == "hwnas.latency-predictor/1"
-    np.testing.assert_array_equal(load_predictor(tmp_path / "old.npz").predict(X), model.predict(X))
+    np.testing.assert_array_equal(load_regressor(tmp_path / "old.npz").predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED_MODELS.glob("*.npz")), ids=lambda p: p.name)
 def test_shipped_model_files_load(path: Path) -> None:
     header, _ = read_model_file(path)
     assert header["format"] in READABLE_FORMATS
-    model = load_predictor(path)
+    model = load_regressor(path)
     prediction = model.predict(np.tile([512.0, 6, 2048, 8, 512, 6, 2048, 8, 8, 1], (2, 1)))
     assert prediction.shape == (2,) and np.all(np.isfinite(prediction) & (prediction > 0))
 
@@ -193,13 +193,7 @@ def test_a_killed_save_leaves_the_old_model(
         make_predictor("cost-mape").fit(X, y).save(tmp_path / "m.npz")
     monkeypatch.undo()
     assert (tmp_path / "m.npz").read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.npz"]
-    assert load_predictor(tmp_path / "m.npz").name == "cost-l2"
-
-
-def test_predictor_protocol_and_its_old_name(synthetic_data: Any) -> None:
-    X, y, _ = synthetic_data(20, seed=10)
-    assert LatencyPredictor is Predictor
-    assert isinstance(make_predictor("cost-l2").fit(X, y), Predictor)
+    assert load_regressor(tmp_path / "m.npz").name == "cost-l2"
 
 
 def test_model_file_holds_no_pickles(synthetic_data: Any, tmp_path: Path) -> None:

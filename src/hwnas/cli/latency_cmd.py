@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from hwnas.cli.common import friendly_errors, print_json
+from hwnas.contracts.predictor import Capability, Predictor
 from hwnas.core.errors import ConfigError
 from hwnas.core.files import check_writable
 
@@ -62,10 +63,7 @@ def fit(
     predictor = fit_on_dataset(dataset, model=model, encoding=encoding, seed=seed, knobs=_knobs(knob))
     predictor.save(out)
     train_scores, _ = evaluate_on_dataset(predictor, dataset)
-    summary: dict[str, Any] = {"model": predictor.name, "encoding": predictor.encoding, "rows": len(dataset)}
-    if hasattr(predictor, "chosen_"):  # auto: what it chose and why
-        summary.update(chosen=predictor.chosen_, cv_mape=getattr(predictor, "cv_mape_", None))
-    print_json({**summary, "train": train_scores, "out": str(out)})
+    print_json({**predictor.describe(), "rows": len(dataset), "train": train_scores, "out": str(out)})
 
 
 @latency_app.command("evaluate")
@@ -96,25 +94,37 @@ def evaluate(
     )
 
 
-def _predict_inputs(
-    predictor: Any, arch: Path | None, data: Path | None, space: str | None
-) -> tuple[Any, list[str | int]]:
-    """(feature matrix in the model's encoding, row ids) for ``--arch`` (in ``space`` when given) or ``--data``."""
-    from hwnas.hardware import load_latency_csv
-    from hwnas.predictors import encode_archs
+def _predict_rows(
+    predictor: Predictor, arch: Path | None, data: Path | None, space: str | None
+) -> list[dict[str, Any]]:
+    """One row per arch of ``--arch`` (in ``space`` when given) or of ``--data``: id, latency_ms, and std_ms where
+    the predictor declares variance."""
+    from hwnas.predictors import predict_rows
 
     if (arch is None) == (data is None):
         raise ConfigError("give exactly one of --arch FILE or --data CSV")
+    has_variance = Capability.VARIANCE in predictor.capabilities
     if arch is not None:
         from hwnas.encodings.archfile import load_arch_file
         from hwnas.spaces.registry import get_space
 
         one = load_arch_file(arch, get_space(space) if space else None)
-        return encode_archs([one], get_space(one.space), predictor.encoding), [one.arch_id]
-    assert data is not None
-    dataset = load_latency_csv(data)
-    ids: list[str | int] = [a.arch_id for a in dataset.archs] if dataset.archs else list(range(len(dataset)))
-    return dataset.encode(predictor.encoding), ids
+        ids: list[str | int] = [one.arch_id]
+        means = predictor.predict([one])
+        variances = predictor.predict_variance([one]) if has_variance else None
+    else:
+        assert data is not None
+        from hwnas.hardware import load_latency_csv
+
+        dataset = load_latency_csv(data)
+        ids = [a.arch_id for a in dataset.archs] if dataset.archs else list(range(len(dataset)))
+        means = predict_rows(predictor, dataset)
+        variances = predict_rows(predictor, dataset, variance=True) if has_variance else None
+    rows: list[dict[str, Any]] = [{"id": i, "latency_ms": float(m)} for i, m in zip(ids, means, strict=True)]
+    if variances is not None:
+        for row, var in zip(rows, variances, strict=True):
+            row["std_ms"] = float(var) ** 0.5
+    return rows
 
 
 @latency_app.command("predict")
@@ -131,14 +141,7 @@ def predict(
     """Predicted latency (ms) of one arch or of every row of a CSV (with std where the model has variance)."""
     from hwnas.predictors import load_predictor
 
-    predictor = load_predictor(model)
-    features, ids = _predict_inputs(predictor, arch, data, space)
-    rows: list[dict[str, Any]] = [
-        {"id": i, "latency_ms": float(m)} for i, m in zip(ids, predictor.predict(features), strict=True)
-    ]
-    if hasattr(predictor, "predict_var"):
-        for row, var in zip(rows, predictor.predict_var(features), strict=True):
-            row["std_ms"] = float(var) ** 0.5
+    rows = _predict_rows(load_predictor(model), arch, data, space)
     if as_json:
         print_json(rows[0] if arch is not None else rows)
         return

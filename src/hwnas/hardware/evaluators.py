@@ -15,17 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from hwnas.contracts.predictor import Predictor
 from hwnas.core.arch import Arch
-from hwnas.core.errors import ConfigError, DataError
+from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
 from hwnas.hardware.busy import LoadGuard
 
 DEFAULT_PREDICTOR_SUFFIX = ".predictor.npz"  # <dataset>.predictor.npz beside an embedded dataset's CSV
-FALLBACK_ENCODING = "hat10-raw"  # what a predictor that does not name its encoding is fed (HAT's CSV features)
 
 
 def auto_device(device: str | None) -> str:
@@ -81,29 +78,13 @@ class MeasuredLatencyEvaluator:
         return results
 
 
-def _load_predictor(path: Path) -> Any:
-    """Load through hwnas.predictors (contract: ``load_predictor(path)`` -> object with ``predict(X)``)."""
+def _load_predictor(path: Path, space: SearchSpace) -> Predictor:
+    """The arch-level predictor saved at ``path``, bound to the evaluator's space."""
     if not path.exists():
         raise DataError(f"latency model {str(path)!r} does not exist; fit one with `hwnas latency fit`")
-    try:
-        from hwnas.predictors import load_predictor
-    except ImportError as exc:
-        raise ConfigError(f"cannot load latency model {str(path)!r}: hwnas.predictors is unavailable ({exc})") from None
-    return load_predictor(path)
+    from hwnas.predictors import load_predictor
 
-
-def predict_latency(predictor: Any, archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
-    """Predicted latency [n] (ms): ``predict_archs`` when the predictor has it, else ``predict`` on its encoding
-    (``predictor.encoding``, an :mod:`hwnas.encodings` name; HAT's raw 10 features when it names none)."""
-    if hasattr(predictor, "predict_archs"):
-        out = predictor.predict_archs(list(archs), space)
-    else:
-        from hwnas.encodings.registry import get_encoder
-
-        encoding = getattr(predictor, "encoding", None) or FALLBACK_ENCODING
-        out = predictor.predict(get_encoder(str(encoding))(list(archs), space))
-    mean = out[0] if isinstance(out, tuple) else out  # (mean, variance) predictors
-    return np.asarray(mean, dtype=np.float64).reshape(len(archs))
+    return load_predictor(path, space=space)
 
 
 def default_predictor_path(space: SearchSpace, device: str) -> Path:
@@ -126,19 +107,19 @@ class PredictedLatencyEvaluator:
     cheap = True
     metrics: tuple[str, ...] = ("latency",)
 
-    def __init__(self, space: SearchSpace, *, predictor: Any) -> None:
+    def __init__(self, space: SearchSpace, *, predictor: Predictor) -> None:
         self.space, self.predictor = space, predictor
 
     @classmethod
     def from_path(cls, space: SearchSpace, path: str | Path) -> PredictedLatencyEvaluator:
-        return cls(space, predictor=_load_predictor(Path(path)))
+        return cls(space, predictor=_load_predictor(Path(path), space))
 
     def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
         if not archs:
             return []
         for arch in archs:
             self.space.validate(arch)
-        return [{"latency": float(v)} for v in predict_latency(self.predictor, archs, self.space)]
+        return [{"latency": float(v)} for v in self.predictor.predict(archs)]
 
 
 def make_latency_evaluator(space: SearchSpace, *, device: str | None = None) -> MeasuredLatencyEvaluator:

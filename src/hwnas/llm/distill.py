@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hwnas.contracts.predictor import Predictor
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import append_json_lines, read_json_lines
 from hwnas.core.space import SearchSpace
 from hwnas.llm.llmpp import LLMPPPredictor
+
+if TYPE_CHECKING:
+    from hwnas.predictors import EncodedPredictor
 
 AUTO_CANDIDATES = ("mlp-ensemble", "gbdt")
 BLEU_METRIC = "bleu_pred"
@@ -92,21 +96,21 @@ def label_archs(
     return {"asked": len(todo), "already_labelled": len(archs) - len(todo), "failed": failed}
 
 
-def fit_on_labels(records: Sequence[dict[str, Any]], space: SearchSpace, *, regressor: str, seed: int) -> Any:
-    """A :mod:`hwnas.predictors` model fitted on HAT's 10 raw features -> labelled BLEU. Labels <= 0 are left out
-    (the regressors fit log targets; no trained translation model scores 0 BLEU) and counted by the caller."""
-    from hwnas.encodings.hat import hat_features
-    from hwnas.predictors import make_predictor
+def fit_on_labels(
+    records: Sequence[dict[str, Any]], space: SearchSpace, *, regressor: str, seed: int
+) -> EncodedPredictor:
+    """A :mod:`hwnas.predictors` predictor fitted on HAT's 10 raw features -> labelled BLEU. Labels <= 0 are left
+    out (the regressors fit log targets; no trained translation model scores 0 BLEU) and counted by the caller."""
+    from hwnas.predictors import fit_predictor
 
     rows = [r for r in records if r.get("value") is not None and r["value"] > 0]
     if len(rows) < 4:
         raise DataError(f"only {len(rows)} usable labels (> 0 BLEU); at least 4 are needed to fit a regressor")
-    X = np.stack([hat_features(space.make(r["genes"])) for r in rows])
-    y = np.array([float(r["value"]) for r in rows])
-    knobs: dict[str, Any] = {"encoding": "hat10-raw", "seed": seed}
+    archs = [space.make(r["genes"]) for r in rows]
+    options: dict[str, Any] = {"encoding": "hat10-raw", "seed": seed}
     if regressor == "auto":
-        knobs["candidates"] = AUTO_CANDIDATES
-    return make_predictor(regressor, **knobs).fit(X, y)
+        options["candidates"] = AUTO_CANDIDATES
+    return fit_predictor(regressor, archs, [float(r["value"]) for r in rows], space=space, options=options)
 
 
 class DistilledEvaluator:
@@ -120,7 +124,7 @@ class DistilledEvaluator:
     cheap: bool = True
     fitness_direction: str = "max"
 
-    def __init__(self, space: SearchSpace, model: Any, *, source: str = "") -> None:
+    def __init__(self, space: SearchSpace, model: Predictor, *, source: str = "") -> None:
         if space.family != "hat":
             raise ConfigError(f"evaluator 'llm-distill' predicts BLEU of HAT spaces; space {space.name!r} is not one")
         from threadpoolctl import ThreadpoolController
@@ -132,7 +136,7 @@ class DistilledEvaluator:
         if not archs:
             return []
         with self._threads.limit(limits=1):
-            values = self.model.predict_archs(list(archs), self.space)
+            values = self.model.predict(archs)
         return [{BLEU_METRIC: float(v)} for v in values]
 
 
@@ -146,4 +150,4 @@ def make_distilled_evaluator(space: SearchSpace, *, accuracy_model: str | None) 
             "evaluator 'llm-distill' needs a distilled model: give --accuracy-model PATH (config key "
             "accuracy_model), e.g. the model.npz written by `hwnas llm-pp distill`"
         )
-    return DistilledEvaluator(space, load_predictor(accuracy_model), source=str(accuracy_model))
+    return DistilledEvaluator(space, load_predictor(accuracy_model, space=space), source=str(accuracy_model))

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from hwnas.contracts.predictor import Predictor
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
@@ -134,14 +135,14 @@ def _fit_and_score(
     """Fit the regressor on this seed's labels of ``archs``, save it, score it on the seed's test archs."""
     model, facts = fit_and_save(config, space, archs, store, out / f"model-s{seed}.npz")
     tests = load_seed_archs(seed, task, "test")[: config.limit]
-    predicted = model.predict_archs([t.arch for t in tests], space)
+    predicted = model.predict([t.arch for t in tests])
     score = score_split(task, seed, [t.valid_bleu for t in tests], [float(v) for v in predicted])
     return score, facts
 
 
 def fit_and_save(
     config: DistillConfig, space: SearchSpace, archs: list[Arch], store: LabelStore, path: Path
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Predictor, dict[str, Any]]:
     """The regressor fitted on the stored labels of ``archs``, saved at ``path``, and the facts about its labels."""
     records = store.read()
     wanted = [records[a.arch_id] for a in archs if a.arch_id in records]
@@ -153,7 +154,7 @@ def fit_and_save(
         "labels_failed": sum(v is None for v in values),
         "labels_nonpositive": sum(v is not None and v <= 0 for v in values),
         "regressor": model.name,
-        "regressor_choice": getattr(model, "chosen_", model.name),
+        "regressor_choice": model.describe().get("chosen", model.name),
         "model_file": path.name,
     }
     return model, facts

@@ -55,7 +55,7 @@ def run_user_distill(
         predictor, archs, store, batch_size=config.batch_size, progress=lambda done, n: say(f"{done}/{n} labelled")
     )
     model, facts = fit_and_save(config, space, archs, store, out / MODEL_FILE)
-    predicted = model.predict_archs([d.arch for d in demos], space)
+    predicted = model.predict([d.arch for d in demos])
     fit = score_split("demonstrations", 0, [d.value for d in demos], [float(v) for v in predicted])
     say(f"model: {out / MODEL_FILE}; on the demonstrations MAE {fit.mae:.3f}, Kendall {fit.kendall:.3f}")
     result = {

@@ -64,12 +64,11 @@ def _supernet_loss(ctx: StageContext, out: Path) -> Callable[[Arch], float] | No
 
 
 def _rows(ctx: StageContext, archs: Sequence[Arch], space: SearchSpace) -> list[Row]:
-    from hwnas.hardware.evaluators import predict_latency
     from hwnas.metrics import analytic_metrics
     from hwnas.pipeline.baselines import shrink_values
     from hwnas.predictors import load_predictor
 
-    predicted = predict_latency(load_predictor(ctx.done["predictor"]["predictor_file"]), archs, space)
+    predicted = load_predictor(ctx.done["predictor"]["predictor_file"], space=space).predict(archs)
     rows = []
     for arch, value in zip(archs, predicted, strict=True):
         metrics = analytic_metrics(arch, space)

@@ -186,14 +186,13 @@ def _fit_predictor(ctx: StageContext, dataset_path: str, out_dir: Path) -> dict[
 def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) -> dict[str, Any]:
     """Budgets in ms: the configured ones, fractions of the largest arch's latency (measured if it was), or
     quantiles of the predicted latency of random archs."""
-    from hwnas.hardware.evaluators import predict_latency
     from hwnas.predictors import load_predictor
 
     rng = np.random.default_rng(ctx.config.seed)
     archs: list[Arch] = [space.sample(rng) for _ in range(BUDGET_SAMPLES)]
-    predictor = load_predictor(predictor_file)
-    latency = predict_latency(predictor, archs, space)
-    largest_predicted = float(predict_latency(predictor, [space.largest()], space)[0])
+    predictor = load_predictor(predictor_file, space=space)
+    predicted = predictor.predict(archs)
+    largest_predicted = float(predictor.predict([space.largest()])[0])
     largest_measured = ctx.done["latency"].get("largest_ms")
     largest = float(largest_measured) if largest_measured is not None else largest_predicted
     search = ctx.config.search
@@ -202,10 +201,10 @@ def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) 
     elif search.budget_fractions:
         budgets = sorted(f * largest for f in search.budget_fractions)
     else:
-        budgets = sorted(float(np.quantile(latency, q)) for q in search.budget_quantiles)
+        budgets = sorted(float(np.quantile(predicted, q)) for q in search.budget_quantiles)
     return {
         "budgets_ms": budgets,
-        "predicted_range_ms": [float(latency.min()), float(latency.max())],
+        "predicted_range_ms": [float(predicted.min()), float(predicted.max())],
         "largest": {"predicted_ms": largest_predicted, "measured_ms": largest_measured},
     }
 

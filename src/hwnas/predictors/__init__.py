@@ -1,7 +1,12 @@
-"""Predictors of a positive per-arch target (latency in ms, or BLEU for LLM-Distill-PP): ``fit(X, y)`` /
-``predict(X)`` (+ ``predict_var``), one safe model file, metrics.
+"""Predictors of a positive per-arch target (latency in ms, or BLEU for LLM-Distill-PP).
 
-Built-in predictors (``hwnas latency fit --model NAME``, ``hwnas llm-pp distill --regressor NAME``):
+Call sites use the arch-level contract, :class:`~hwnas.contracts.predictor.Predictor` (``predict(archs)``, with
+declared capabilities): :func:`load_predictor` reads a model file as one, :func:`fit_on_dataset` and
+:func:`fit_predictor` fit one. Underneath, matrix-level regressors (``fit(X, y)`` / ``predict(X)`` on encoded
+features, :class:`BasePredictor`) are bound to a space and an encoding by :class:`EncodedPredictor`.
+
+Built-in predictors (``hwnas latency fit --model NAME --set KEY=VALUE``, ``hwnas llm-pp distill --regressor
+NAME``), each with its options model in the registry :data:`PREDICTORS`:
 
 - ``hat-mlp``: HAT's MLP on its 10 averaged features, the baseline;
 - ``cost-l2`` / ``cost-mape``: non-negative linear models on per-part cost features derived from those features;
@@ -14,18 +19,16 @@ Heavy libraries (torch, scikit-learn, scipy, matplotlib) are imported only when 
 
 from __future__ import annotations
 
-from hwnas.predictors.base import BasePredictor, read_model_file
-from hwnas.predictors.dataset import (
-    LatencyDataset,
-    drop_encoder_artefacts,
-    encode_archs,
-    hat_dataset,
-)
+from hwnas.contracts.predictor import Capability, DeviceId, Predictor, require
+from hwnas.predictors.base import BasePredictor, PredictorOptions, read_model_file
+from hwnas.predictors.dataset import LatencyDataset, drop_encoder_artefacts, encode_archs, hat_dataset
+from hwnas.predictors.encoded import EncodedPredictor
 from hwnas.predictors.metrics import kendall, mape, parity_plot, rmse, score, spearman
-from hwnas.predictors.protocol import LatencyPredictor, Predictor, VariancePredictor
 from hwnas.predictors.registry import (
+    PREDICTORS,
     get_predictor_class,
     load_predictor,
+    load_regressor,
     make_predictor,
     predictor_names,
     register_predictor,
@@ -35,30 +38,39 @@ from hwnas.predictors.workflow import (
     default_predictor_name,
     evaluate_on_dataset,
     fit_on_dataset,
+    fit_predictor,
+    predict_rows,
 )
 
 __all__ = [
     "DEFAULT_PREDICTOR",
+    "PREDICTORS",
     "BasePredictor",
+    "Capability",
+    "DeviceId",
+    "EncodedPredictor",
     "LatencyDataset",
-    "LatencyPredictor",
     "Predictor",
-    "VariancePredictor",
+    "PredictorOptions",
     "default_predictor_name",
     "drop_encoder_artefacts",
     "encode_archs",
     "evaluate_on_dataset",
     "fit_on_dataset",
+    "fit_predictor",
     "get_predictor_class",
     "hat_dataset",
     "kendall",
     "load_predictor",
+    "load_regressor",
     "make_predictor",
     "mape",
     "parity_plot",
+    "predict_rows",
     "predictor_names",
     "read_model_file",
     "register_predictor",
+    "require",
     "rmse",
     "score",
     "spearman",

@@ -18,7 +18,7 @@ import io
 import json
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -26,10 +26,9 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from hwnas.contracts.options import Options, validate_options
-from hwnas.core.arch import Arch
+from hwnas.contracts.predictor import Capability, unsupported
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import atomic_path
-from hwnas.core.space import SearchSpace
 
 MODEL_FORMAT = "hwnas.predictor/1"
 """Format string of newly written model files."""
@@ -90,6 +89,7 @@ class BasePredictor(ABC):
 
     name: ClassVar[str] = ""
     Options: ClassVar[type[PredictorOptions]] = PredictorOptions
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()  # VARIANCE: implements _predict_var
     options: PredictorOptions
 
     def __init__(self, options: PredictorOptions | None = None) -> None:
@@ -123,20 +123,23 @@ class BasePredictor(ABC):
     def predict(self, X: Any) -> np.ndarray:
         return self._predict(self._checked(X))
 
-    def predict_archs(self, archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
-        """Predicted target of archs, encoded the way this model was fitted."""
-        from hwnas.predictors.dataset import encode_archs
-
-        return self.predict(encode_archs(archs, space, self.encoding))
+    def predict_var(self, X: Any) -> np.ndarray:
+        """Predictive variance [n] around :meth:`predict` in squared target units (e.g. ms^2); only for a model
+        that declares :attr:`Capability.VARIANCE`."""
+        if Capability.VARIANCE not in self.capabilities:
+            raise unsupported(self.name, self.capabilities, Capability.VARIANCE)
+        return self._predict_var(self._checked(X))
 
     def fit_summary(self) -> dict[str, Any]:
         """JSON-able facts of the fit worth printing (``auto``: what it chose and why); none by default."""
         return {}
 
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path, *, binding: Mapping[str, Any] | None = None) -> None:
+        """Write the model file; ``binding`` adds what the arch-level wrapper knows (space, device) to its header."""
         self._require_fitted()
         facts = {**self._facts(), "n_features": self.n_features_}
         header = {"format": MODEL_FORMAT, "name": self.name, "config": self.config(), "facts": facts}
+        header.update(binding or {})
         arrays = {key: np.ascontiguousarray(value) for key, value in self._arrays().items()}
         write_model_file(path, header, arrays)
 
@@ -168,6 +171,9 @@ class BasePredictor(ABC):
 
     @abstractmethod
     def _predict(self, X: np.ndarray) -> np.ndarray: ...
+
+    def _predict_var(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} declares 'variance' but has no _predict_var")
 
     @abstractmethod
     def _arrays(self) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hwnas.contracts.predictor import DeviceId
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
@@ -27,6 +28,7 @@ class LatencyDataset:
     latency_encoder: np.ndarray | None = None  # [n] ms (HAT layout only)
     latency_std: np.ndarray | None = None  # [n] ms, run-to-run std of the target
     source: str = ""
+    device: DeviceId | None = None  # the device measured, when the file says (a collected dataset's sidecar)
 
     def __len__(self) -> int:
         return int(self.latency.shape[0])

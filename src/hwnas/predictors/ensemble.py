@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import Field
 
+from hwnas.contracts.predictor import Capability
 from hwnas.predictors.base import BasePredictor, PredictorOptions
 from hwnas.predictors.features import FeatureSetOptions, transform
 
@@ -61,6 +62,7 @@ class MLPEnsemble(BasePredictor):
 
     name: ClassVar[str] = "mlp-ensemble"
     Options: ClassVar[type[PredictorOptions]] = MLPEnsembleOptions
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.VARIANCE})
     options: MLPEnsembleOptions
 
     def __init__(self, options: MLPEnsembleOptions | None = None) -> None:
@@ -105,9 +107,9 @@ class MLPEnsemble(BasePredictor):
         mean: np.ndarray = self._member_predictions(X).mean(axis=0)
         return mean
 
-    def predict_var(self, X: Any) -> np.ndarray:
+    def _predict_var(self, X: np.ndarray) -> np.ndarray:
         """Variance across members of the prediction, in squared target units (ms^2 for latency)."""
-        var: np.ndarray = self._member_predictions(self._checked(X)).var(axis=0)
+        var: np.ndarray = self._member_predictions(X).var(axis=0)
         return var
 
     def _arrays(self) -> dict[str, np.ndarray]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hwnas.contracts.predictor import Predictor
 from hwnas.contracts.registry import Registry
+from hwnas.core.space import SearchSpace
 from hwnas.predictors.base import BasePredictor, read_model_file
 
 PREDICTORS: Registry[type[BasePredictor]] = Registry("predictor")
@@ -50,8 +52,21 @@ def make_predictor(name: str, **options: Any) -> BasePredictor:
     return cls(PREDICTORS.options(name, options))  # type: ignore[arg-type]  # the entry's model is cls.Options
 
 
-def load_predictor(path: str | Path) -> BasePredictor:
-    """A fitted predictor from a file written by ``save`` (plain arrays + JSON: no code is unpickled)."""
+def _read(path: str | Path) -> tuple[BasePredictor, dict[str, Any]]:
     header, arrays = read_model_file(path)
     cls = get_predictor_class(str(header.get("name")))
-    return cls.from_state(header["config"], header["facts"], arrays)
+    return cls.from_state(header["config"], header["facts"], arrays), header
+
+
+def load_regressor(path: str | Path) -> BasePredictor:
+    """The fitted matrix-level regressor of a model file (plain arrays + JSON: no code is unpickled)."""
+    return _read(path)[0]
+
+
+def load_predictor(path: str | Path, *, space: SearchSpace | None = None) -> Predictor:
+    """The arch-level predictor of a model file, bound to ``space`` (the caller's) when given. Reads files of
+    format ``hwnas.predictor/1`` and 0.1's ``hwnas.latency-predictor/1``."""
+    from hwnas.predictors.encoded import EncodedPredictor
+
+    regressor, header = _read(path)
+    return EncodedPredictor.from_header(regressor, header, space=space)
