@@ -23,6 +23,7 @@ from hwnas.pipeline.baseline_choice import (
 )
 from hwnas.pipeline.baselines import uniform_shrink
 from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
+from hwnas.pipeline.outputs import LatencyOutput, PredictorOutput, SupernetOutput
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
 
@@ -96,47 +97,47 @@ class OverEstimated:
         return self.predicted[arch.arch_id] / (1.0 + self.params[arch.arch_id] / self.top)
 
 
-def _stage_ctx(tmp_path: Path) -> StageContext:
+def _stage_inputs(tmp_path: Path) -> tuple[StageContext, SupernetOutput, LatencyOutput, PredictorOutput]:
     config = parse_pipeline_config(
         {"run_dir": str(tmp_path), "space": "hat-wmt14ende", "latency": {"source": "predictor",
          "predictor_file": "shipped"}, "search": {"budgets_ms": [400.0, 600.0]}, "baselines": ["uniform-shrink"]}
     )  # fmt: skip
     ctx = StageContext(config=config, run_dir=tmp_path, quiet=True)
-    ctx.done["latency"] = latency_stage(ctx)
-    ctx.done["predictor"] = predictor_stage(ctx)
-    ctx.done["supernet"] = {"checkpoint": None}  # no supernet: ranked by params
-    return ctx
+    latency = latency_stage(ctx)
+    supernet = SupernetOutput(str(tmp_path / "no-supernet.pt"))  # no supernet at hand: ranked by params
+    return ctx, supernet, latency, predictor_stage(ctx, latency)
 
 
 def _patch(monkeypatch: pytest.MonkeyPatch, device: OverEstimated) -> None:
-    factory: Callable[[StageContext], Any] = lambda _ctx: device  # noqa: E731
+    factory: Callable[[StageContext, LatencyOutput], Any] = lambda _ctx, _latency: device  # noqa: E731
     monkeypatch.setattr(baseline_stage, "measurer", factory)
 
 
 def test_stage_measures_every_candidate_once_and_picks_fairly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = _stage_ctx(tmp_path)
+    ctx, *inputs = _stage_inputs(tmp_path)
+    predictor_file = inputs[2].predictor_file
     space = get_space("hat-wmt14ende")
-    rows = baseline_stage._rows(ctx, uniform_shrink(space), space)
+    rows = baseline_stage._rows(predictor_file, uniform_shrink(space), space)
     device = OverEstimated({r["arch_id"]: r["predicted_ms"] for r in rows}, {r["arch_id"]: r["params"] for r in rows})
     _patch(monkeypatch, device)
-    out = baseline_stage.baselines_stage(ctx)
-    rows = out["candidates"]["uniform-shrink"]["candidates"]
+    out = baseline_stage.baselines_stage(ctx, *inputs)
+    rows = out.candidates["uniform-shrink"]["candidates"]
     assert device.calls == len(rows) == 36 and all(r["measured_ms"] is not None for r in rows)
-    assert out["candidates"]["uniform-shrink"]["rule"] == "params"
-    for item in out["per_budget"]:
+    assert out.candidates["uniform-shrink"]["rule"] == "params"
+    for item in out.per_budget:
         chosen = item["baselines"]["uniform-shrink"]
         within = [r for r in rows if r["measured_ms"] <= item["budget_ms"]]
         assert chosen["arch_id"] == max(within, key=lambda r: r["params"])["arch_id"]
         by_prediction = max((r for r in rows if r["predicted_ms"] <= item["limit_ms"]), key=lambda r: r["params"])
         assert chosen["metrics"]["params"] > by_prediction["params"]  # the predicted choice was unfairly small
-    assert out["reference"]["arch_id"] == rows[0]["arch_id"]  # the largest arch...
-    assert out["per_budget"][1]["baselines"]["uniform-shrink"]["arch_id"] == rows[0]["arch_id"]  # ...fits 600 ms
+    assert out.reference is not None and out.reference["arch_id"] == rows[0]["arch_id"]  # the largest arch...
+    assert out.per_budget[1]["baselines"]["uniform-shrink"]["arch_id"] == rows[0]["arch_id"]  # ...fits 600 ms
     stored = json.loads((tmp_path / "baselines" / "uniform-shrink.json").read_text(encoding="utf-8"))
     assert [r["measured_ms"] for r in stored["candidates"]] == [r["measured_ms"] for r in rows]
     device.calls = 0
-    again = baseline_stage.baselines_stage(ctx)  # resumed: every figure comes from baselines/measured.jsonl
-    assert device.calls == 0 and again["per_budget"] == out["per_budget"]
+    again = baseline_stage.baselines_stage(ctx, *inputs)  # resumed: every figure comes from baselines/measured.jsonl
+    assert device.calls == 0 and again.per_budget == out.per_budget
     ctx.config = ctx.config.model_copy(update={"baselines": []})
-    none = baseline_stage.baselines_stage(ctx)  # no baseline configured: nothing measured, no reference
-    assert none["candidates"] == {} and none["reference"] is None and device.calls == 0
-    assert [item["baselines"] for item in none["per_budget"]] == [{}, {}]
+    none = baseline_stage.baselines_stage(ctx, *inputs)  # no baseline configured: nothing measured, no reference
+    assert none.candidates == {} and none.reference is None and device.calls == 0
+    assert [item["baselines"] for item in none.per_budget] == [{}, {}]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from hwnas.core.arch import Arch
+from hwnas.core.objectives import Constraint
 from hwnas.pipeline import parse_pipeline_config
 from hwnas.pipeline.budget_check import (
     MAX_AUTO_MARGIN,
@@ -19,6 +17,7 @@ from hwnas.pipeline.budget_check import (
     search_limit,
 )
 from hwnas.pipeline.config import DEFAULT_MARGIN
+from hwnas.search.records import Record
 from hwnas.spaces import get_space
 
 
@@ -99,17 +98,16 @@ def test_without_a_measurer_the_prediction_is_trusted() -> None:
     assert choose_within_budget([], budget_ms=2.0, measure=None, max_measures=5) is None
 
 
-def test_search_candidates_come_from_the_journal_best_first(tmp_path: Path) -> None:
-    archs = _archs(4)
-    entries = [{"kind": "session"}]
-    rows = zip(archs, [3.0, 2.0, 1.0, 0.5], [1.0, 1.5, 2.5, 1.2], [None, None, None, "x"], strict=True)
-    for arch, loss, latency, error in rows:
-        metrics = {"valid_loss": loss, "latency": latency, "params": 1.0}
-        entries.append({"kind": "eval", "arch_id": arch.arch_id, "arch": arch.to_dict(), "metrics": metrics})
-        entries[-1]["error"] = error
-    (tmp_path / "journal.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
-    best = {"arch_id": archs[0].arch_id, "arch": archs[0].to_dict(), "metrics": {"latency": 1.0, "valid_loss": 3.0}}
-    found = search_candidates(tmp_path, best, limit_ms=2.0)
-    # the search's best first, then by validation loss; over the limit (2.5 ms) and failed (error) archs left out
-    assert [c.arch.arch_id for c in found] == [archs[0].arch_id, archs[1].arch_id]
+def test_search_candidates_come_from_the_records_best_first() -> None:
+    archs = _archs(5)
+    losses, latencies, errors = [3.0, 2.0, 1.0, 0.5, 2.0], [1.0, 1.5, 2.5, 1.2, 0.9], [None, None, None, "x", None]
+    records = [
+        Record(arch, {"valid_loss": loss, "latency": latency, "params": 1.0}, "ok", (loss,), 0.0, error)
+        for arch, loss, latency, error in zip(archs, losses, latencies, errors, strict=True)
+    ]
+    found = search_candidates(records, archs[0].arch_id, Constraint.parse("latency<=2.0"))
+    # the search's best first, then by validation loss (ties in evaluation order); over the limit (2.5 ms) and failed
+    # (error) archs left out
+    assert [c.arch.arch_id for c in found] == [archs[0].arch_id, archs[1].arch_id, archs[4].arch_id]
     assert found[1].predicted_ms == 1.5 and found[1].info["metrics"]["valid_loss"] == 2.0
+    assert search_candidates(records, None, Constraint.parse("latency<=0.5")) == []

@@ -14,6 +14,7 @@ import pytest
 from hwnas.core.arch import Arch
 from hwnas.pipeline import model_stages, parse_pipeline_config, run_pipeline
 from hwnas.pipeline import pipeline as pipeline_module
+from hwnas.pipeline.outputs import LatencyOutput
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
 from hwnas.train.synthetic import write_reversal_corpus
@@ -48,11 +49,11 @@ def _config(root: Path) -> Any:
     )
 
 
-def _interrupt(_ctx: StageContext) -> dict[str, Any]:
+def _interrupt(*_inputs: Any) -> Any:
     raise KeyboardInterrupt
 
 
-def _first_arch_over_budget(_ctx: StageContext) -> Callable[[Arch], float]:
+def _first_arch_over_budget(_ctx: StageContext, _latency: LatencyOutput) -> Callable[[Arch], float]:
     """A measurer for which the first arch it sees (the tightest budget's search winner) is far too slow."""
     seen: list[str] = []
 
@@ -66,7 +67,7 @@ def _first_arch_over_budget(_ctx: StageContext) -> Callable[[Arch], float]:
 def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _config(tmp_path)
     run = Path(config.run_dir)
-    monkeypatch.setitem(pipeline_module.STAGE_FUNCTIONS, "retrain", _interrupt)
+    monkeypatch.setattr(pipeline_module, "retrain_stage", _interrupt)
     monkeypatch.setattr(model_stages, "measurer", _first_arch_over_budget)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(config, quiet=True)
@@ -86,12 +87,20 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
     assert outcome.skipped == ["supernet", "latency", "predictor", "search", "baselines"]
     assert {p: p.stat().st_mtime_ns for p in before} == before  # nothing finished was redone
 
-    budgets = outcome.markers["predictor"]["budgets_ms"]
+    budgets = [b.budget_ms for b in outcome.outputs.predictor.budgets]
     assert len(budgets) == 2 and budgets[0] < budgets[1]
     summary = json.loads((run / "report" / "summary.json").read_text(encoding="utf-8"))
     assert summary["models"], "no budget found an arch"
-    margin = outcome.markers["predictor"]["latency_margin"]
-    assert margin == 0.05 and outcome.markers["predictor"]["search_limits_ms"] == [b * 0.95 for b in budgets]
+    predictor = outcome.outputs.predictor
+    assert predictor.latency_margin == 0.05 and [b.limit_ms for b in predictor.budgets] == [b * 0.95 for b in budgets]
+    assert [str(b.constraint) for b in predictor.budgets] == [f"latency<={b * 0.95!r}" for b in budgets]
+    _check_models(run, summary)
+    _check_report(run, summary)
+
+
+def _check_models(run: Path, summary: dict[str, Any]) -> None:
+    """Each budget's model kept the margin, was measured (the fake device), retrained and scored, next to a fairly
+    chosen baseline; the tightest budget's first pick was over budget, so the next candidate was taken."""
     for model in summary["models"]:
         assert model["predicted_ms"] <= model["limit_ms"] + 1e-9  # the search kept the safety margin
         assert model["within_budget"] is True and model["measured_ms"] == 1e-3 and 0.0 <= model["bleu"] <= 100.0
@@ -103,6 +112,10 @@ def test_pipeline_runs_resumes_after_a_kill_and_reports(tmp_path: Path, monkeypa
     tightest = summary["models"][0]["latency_check"]
     assert tightest["fallback"] and [t["within_budget"] for t in tightest["tries"]] == [False, True]
     assert tightest["tries"][1]["arch_id"] == summary["models"][0]["arch_id"]  # the next candidate was taken
+
+
+def _check_report(run: Path, summary: dict[str, Any]) -> None:
+    """The reference, the goals, the verdict on the latency data and the report's sections and figures."""
     reference = summary["reference"]
     assert reference["arch_id"] == get_space("tiny").largest().arch_id and reference["bleu"] is not None
     assert set(summary["goals"]) == {"beats_baseline", "fastest_vs_largest"}

@@ -24,27 +24,30 @@ def _ctx(tmp_path: Path, latency: dict[str, Any], search: dict[str, Any]) -> Sta
 
 def test_shipped_dataset_is_fitted_with_a_held_out_check(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, {"source": "dataset", "dataset": "shipped", "holdout": 0.25}, {"budget_quantiles": [0.2, 0.9]})
-    ctx.done["latency"] = latency_stage(ctx)
-    assert ctx.done["latency"]["source"] == "dataset" and ctx.done["latency"]["dataset"].endswith(".csv")
-    out = predictor_stage(ctx)
+    latency = latency_stage(ctx)
+    assert latency.source == "dataset" and latency.dataset is not None and latency.dataset.endswith(".csv")
+    out = predictor_stage(ctx, latency)
     with (tmp_path / "predictor" / "parity.csv").open(encoding="utf-8") as handle:
         held_out = list(csv.DictReader(handle))
-    with open(ctx.done["latency"]["dataset"], encoding="utf-8") as handle:
+    with open(latency.dataset, encoding="utf-8") as handle:
         total = sum(1 for _ in handle) - 1
-    assert len(held_out) == round(0.25 * total) and out["check"]["n"] == len(held_out)
-    assert not out["check"]["in_sample"] and out["check"]["mape"] < 0.2
-    low, high = out["predicted_range_ms"]
-    assert low < out["budgets_ms"][0] < out["budgets_ms"][1] < high
-    assert Path(out["predictor_file"]).is_file() and (tmp_path / "predictor" / "parity.png").is_file()
+    assert out.check is not None and len(held_out) == round(0.25 * total) and out.check["n"] == len(held_out)
+    assert not out.check["in_sample"] and out.check["mape"] < 0.2
+    assert out.predicted_range_ms is not None
+    low, high = out.predicted_range_ms
+    assert low < out.budgets[0].budget_ms < out.budgets[1].budget_ms < high
+    assert Path(out.predictor_file).is_file() and (tmp_path / "predictor" / "parity.png").is_file()
+    assert [b.limit_ms for b in out.budgets] == [b.budget_ms * 0.95 for b in out.budgets]  # the default margin
+    assert type(out).from_marker(out.to_marker()) == out  # what a resumed run reads back is what was handed on
 
 
 def test_shipped_predictor_with_budgets_in_ms(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, {"source": "predictor", "predictor_file": "shipped"}, {"budgets_ms": [300.0, 100.0]})
-    ctx.done["latency"] = latency_stage(ctx)
-    assert ctx.done["latency"]["dataset"] is None
-    out = predictor_stage(ctx)
-    assert out["check"] is None and out["budgets_ms"] == [100.0, 300.0]
-    assert Path(out["predictor_file"]).parent == tmp_path / "predictor"
+    latency = latency_stage(ctx)
+    assert latency.dataset is None
+    out = predictor_stage(ctx, latency)
+    assert out.check is None and [b.budget_ms for b in out.budgets] == [100.0, 300.0]
+    assert Path(out.predictor_file).parent == tmp_path / "predictor"
 
 
 def test_missing_latency_file_is_named(tmp_path: Path) -> None:
@@ -55,9 +58,8 @@ def test_missing_latency_file_is_named(tmp_path: Path) -> None:
 
 def test_the_shipped_dataset_is_judged_reliable_and_the_verdict_is_recorded(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, {"source": "dataset", "dataset": "shipped"}, {"budget_quantiles": [0.5]})
-    ctx.done["latency"] = latency_stage(ctx)
-    verdict = predictor_stage(ctx)["latency_reliability"]
-    assert verdict["reliable"] is True and verdict["reasons"] == []
+    verdict = predictor_stage(ctx, latency_stage(ctx)).latency_reliability
+    assert verdict is not None and verdict["reliable"] is True and verdict["reasons"] == []
     assert verdict["figures"]["spearman_latency_flops"] > 0.9 and verdict["figures"]["heldout_mape"] < 0.2
 
 
@@ -86,6 +88,7 @@ def test_measuring_on_a_busy_machine_refuses_in_one_line_and_measures_nothing(
     assert not (tmp_path / "latency" / "latency.csv").exists()
     ignoring = StageContext(config=config, run_dir=tmp_path, quiet=True, busy=BusyPolicy(on_busy="ignore"))
     out = latency_stage(ignoring)
-    assert out["rows"] == 3 and out["busy_policy"]["on_busy"] == "ignore"
-    with open(out["dataset"], encoding="utf-8") as handle:
+    assert out.rows == 3 and out.busy_policy is not None and out.busy_policy["on_busy"] == "ignore"
+    assert out.settings is not None and type(out).from_marker(out.to_marker()) == out
+    with open(str(out.dataset), encoding="utf-8") as handle:
         assert [row["load_1m"] for row in csv.DictReader(handle)] == ["6.0"] * 3  # each row records its load

@@ -118,7 +118,7 @@ def pipeline_cmd(
         _dry_run(loaded)
         return
     outcome = run_pipeline(loaded, start_from=_check_from(start_from), quiet=quiet, busy=busy_policy(busy))
-    _print_summary(outcome.run_dir, Path(outcome.markers["report"]["report"]), quiet)
+    _print_summary(outcome.run_dir, Path(outcome.outputs.report.report), quiet)
 
 
 @friendly_errors
@@ -144,7 +144,7 @@ def quickstart_cmd(
     outcome = run_quickstart(
         smoke=smoke, out=out, quiet=quiet, start_from=_check_from(start_from), busy=busy_policy(busy)
     )
-    _print_summary(outcome.run_dir, Path(outcome.markers["report"]["report"]), quiet)
+    _print_summary(outcome.run_dir, Path(outcome.outputs.report.report), quiet)
 
 
 @friendly_errors

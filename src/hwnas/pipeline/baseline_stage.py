@@ -10,6 +10,7 @@ every candidate's predicted and measured latency for the report.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from hwnas.core.space import SearchSpace
 from hwnas.pipeline.baseline_choice import JsonlCache, Row, choose_baseline, measure_plan
 from hwnas.pipeline.budget_check import Measurer
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
+from hwnas.pipeline.outputs import BaselinesOutput, Choice, LatencyOutput, PredictorOutput, SupernetOutput
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
@@ -27,24 +29,23 @@ LATENCY_CACHE = "measured.jsonl"  # baselines/: arch_id -> measured latency (ms)
 LOSS_CACHE = "valid_loss.jsonl"  # baselines/: arch_id -> supernet validation loss
 
 
-def _measurer(ctx: StageContext, out: Path) -> Measurer | None:
+def _measurer(ctx: StageContext, latency: LatencyOutput, out: Path) -> Measurer | None:
     """The pipeline's measurer (None when latency is not measured here), cached on disk; the largest arch starts
     with the latency stage's figure, so the reference and the baseline candidate agree."""
     if not ctx.config.evaluate.measure_latency:
         return None
-    measure = measurer(ctx)
+    measure = measurer(ctx, latency)
     if measure is None:
         return None
     cache = JsonlCache(out / LATENCY_CACHE)
-    largest_ms = ctx.done["latency"].get("largest_ms")
+    largest_ms = latency.largest_ms
     if largest_ms is not None:
         cache.get_or_compute(get_space(ctx.config.space).largest().arch_id, lambda: float(largest_ms))
     return lambda arch: cache.get_or_compute(arch.arch_id, lambda: measure(arch))
 
 
-def _supernet_loss(ctx: StageContext, out: Path) -> Callable[[Arch], float] | None:
+def _supernet_loss(ctx: StageContext, checkpoint: str, out: Path) -> Callable[[Arch], float] | None:
     """The supernet's validation loss, as the search computes it; None when no supernet checkpoint is at hand."""
-    checkpoint = (ctx.done.get("supernet") or {}).get("checkpoint")
     if not checkpoint or not Path(checkpoint).exists():
         return None
     cache = JsonlCache(out / LOSS_CACHE)
@@ -63,12 +64,12 @@ def _supernet_loss(ctx: StageContext, out: Path) -> Callable[[Arch], float] | No
     return loss
 
 
-def _rows(ctx: StageContext, archs: Sequence[Arch], space: SearchSpace) -> list[Row]:
+def _rows(predictor_file: str, archs: Sequence[Arch], space: SearchSpace) -> list[Row]:
     from hwnas.metrics import analytic_metrics
     from hwnas.pipeline.baselines import shrink_values
     from hwnas.predictors import load_predictor
 
-    predicted = load_predictor(ctx.done["predictor"]["predictor_file"], space=space).predict(archs)
+    predicted = load_predictor(predictor_file, space=space).predict(archs)
     rows = []
     for arch, value in zip(archs, predicted, strict=True):
         metrics = analytic_metrics(arch, space)
@@ -87,10 +88,10 @@ def _rows(ctx: StageContext, archs: Sequence[Arch], space: SearchSpace) -> list[
     return rows
 
 
-def _fill(ctx: StageContext, rows: list[Row], wanted: list[bool], out: Path, label: str) -> str:
+def _fill(ctx: StageContext, rows: list[Row], wanted: list[bool], inputs: _Inputs, label: str) -> str:
     """Measure the wanted rows and score them with the supernet; returns the ranking rule that applies."""
-    measure = _measurer(ctx, out)
-    loss = _supernet_loss(ctx, out)
+    measure = _measurer(ctx, inputs.latency, inputs.out)
+    loss = _supernet_loss(ctx, inputs.supernet.checkpoint, inputs.out)
     chosen = [row for row, want in zip(rows, wanted, strict=True) if want or measure is None]
     threads = (ctx.config.training.get("run") or {}).get("threads")
     with progress_bar(f"baseline {label}", total=len(chosen), quiet=ctx.quiet) as advance:
@@ -105,27 +106,37 @@ def _fill(ctx: StageContext, rows: list[Row], wanted: list[bool], out: Path, lab
     return "valid_loss" if loss is not None else "params"
 
 
-def candidate_table(ctx: StageContext, name: str, out: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Inputs:
+    """What the stage works from: the earlier stages' outputs and its own folder."""
+
+    supernet: SupernetOutput
+    latency: LatencyOutput
+    predictor: PredictorOutput
+    out: Path
+
+
+def candidate_table(ctx: StageContext, name: str, inputs: _Inputs) -> dict[str, Any]:
     """Every candidate of baseline family ``name`` with its predicted / measured latency and ranking figures."""
     from hwnas.pipeline.baselines import baseline_archs
 
     space = get_space(ctx.config.space)
-    rows = _rows(ctx, baseline_archs(name, space), space)
-    wanted, plan = measure_plan([r["predicted_ms"] for r in rows], ctx.done["predictor"]["budgets_ms"])
-    rule = _fill(ctx, rows, wanted, out, name)
+    rows = _rows(inputs.predictor.predictor_file, baseline_archs(name, space), space)
+    wanted, plan = measure_plan([r["predicted_ms"] for r in rows], [b.budget_ms for b in inputs.predictor.budgets])
+    rule = _fill(ctx, rows, wanted, inputs, name)
     measured = any(r["measured_ms"] is not None for r in rows)
     table = {"baseline": name, "rule": rule, "measured": plan if measured else "none measured: predictions only",
              "candidates": rows}  # fmt: skip
-    write_json_atomic(out / f"{name}.json", table)
+    write_json_atomic(inputs.out / f"{name}.json", table)
     return table
 
 
-def reference(ctx: StageContext) -> dict[str, Any]:
+def reference(ctx: StageContext, predictor: PredictorOutput) -> Choice:
     """The largest arch of the space: the speed-up goal's yardstick (retrained like the others)."""
     from hwnas.metrics import analytic_metrics
 
     space = get_space(ctx.config.space)
-    largest = ctx.done["predictor"].get("largest") or {}
+    largest = predictor.largest
     arch = space.largest()
     return {
         "arch_id": arch.arch_id,
@@ -136,27 +147,22 @@ def reference(ctx: StageContext) -> dict[str, Any]:
     }
 
 
-def baselines_stage(ctx: StageContext) -> dict[str, Any]:
+def baselines_stage(
+    ctx: StageContext, supernet: SupernetOutput, latency: LatencyOutput, predictor: PredictorOutput
+) -> BaselinesOutput:
     """Per budget, each configured baseline's fair choice (see module doc) and the reference; nothing when the
     config names no baseline."""
-    predictor = ctx.done["predictor"]
-    budgets = predictor["budgets_ms"]
-    limits = predictor.get("search_limits_ms") or budgets
-    out = ctx.stage_dir("baselines")
-    tables = {name: candidate_table(ctx, name, out) for name in ctx.config.baselines}
-    per_budget = [
-        {
-            "budget_ms": budget,
-            "limit_ms": limit,
-            "baselines": {
-                name: choose_baseline(table["candidates"], budget_ms=budget, limit_ms=limit, rule=table["rule"])
-                for name, table in tables.items()
-            },
-        }
-        for budget, limit in zip(budgets, limits, strict=True)
-    ]
-    for item in per_budget:
-        for name, choice in item["baselines"].items():
+    inputs = _Inputs(supernet, latency, predictor, ctx.stage_dir("baselines"))
+    tables = {name: candidate_table(ctx, name, inputs) for name in ctx.config.baselines}
+    per_budget: list[dict[str, Any]] = []
+    for budget in predictor.budgets:
+        chosen = {
+            name: choose_baseline(table["candidates"], budget_ms=budget.budget_ms, limit_ms=budget.limit_ms,
+                                  rule=table["rule"])
+            for name, table in tables.items()
+        }  # fmt: skip
+        for name, choice in chosen.items():
             detail = "none" if choice is None else f"{choice['arch_id']} ({choice['selection']['reason']})"
-            ctx.log(f"[baselines] {name} at {item['budget_ms']:.2f} ms: {detail}")
-    return {"candidates": tables, "per_budget": per_budget, "reference": reference(ctx) if tables else None}
+            ctx.log(f"[baselines] {name} at {budget.budget_ms:.2f} ms: {detail}")
+        per_budget.append({"budget_ms": budget.budget_ms, "limit_ms": budget.limit_ms, "baselines": chosen})
+    return BaselinesOutput(tables, tuple(per_budget), reference(ctx, predictor) if tables else None)

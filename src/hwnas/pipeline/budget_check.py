@@ -1,5 +1,6 @@
 """Keeping a latency budget when the predictor is a little off: search under a safety margin, then measure the
-chosen arch on the device and, if it is over budget after all, fall back to the next candidate.
+chosen arch on the device and, if it is over budget after all, fall back to the next candidate among the search's
+records (the :class:`~hwnas.search.RunOutcome` of the run: nothing is re-read from its journal).
 
 A predictor with a few per cent error puts the arch it picks for a tight budget right at the edge, so about half
 of the picks land just over it (the quickstart's tightest budget: predicted 2.08 ms, measured 2.26 ms for a
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwnas.core.arch import Arch
+from hwnas.core.objectives import Constraint
 from hwnas.pipeline.config import DEFAULT_MARGIN, PipelineConfig
+
+if TYPE_CHECKING:
+    from hwnas.search.records import Record
 
 MIN_AUTO_MARGIN, MAX_AUTO_MARGIN = 0.01, 0.25  # bounds on a margin derived from the predictor's MAPE
 
@@ -99,28 +103,14 @@ def _choice(
     }
 
 
-def search_candidates(search_dir: Path, best: dict[str, Any] | None, limit_ms: float) -> list[Candidate]:
-    """The search's feasible archs (predicted latency <= ``limit_ms``), best fitness first: the search's own best,
-    then every other evaluated arch of its journal by supernet validation loss."""
-    from hwnas.search.journal import read_journal
-    from hwnas.search.rundir import JOURNAL_FILE
-
+def search_candidates(records: Sequence[Record], best_id: str | None, constraint: Constraint) -> list[Candidate]:
+    """The search's evaluated archs that meet ``constraint`` (predicted latency within the search's limit), best
+    fitness first: the search's own best (``best_id``), then every other one by supernet validation loss (archs of
+    equal loss in the order the search evaluated them)."""
+    usable = [r for r in records if r.error is None and "valid_loss" in r.metrics and constraint.check(r.metrics)]
+    ranked = [r for r in records if r.arch.arch_id == best_id] + sorted(usable, key=lambda r: r.metrics["valid_loss"])
     found: dict[str, Candidate] = {}
-    if best is not None:
-        found[best["arch_id"]] = _candidate(best["arch"], best["metrics"])
-    entries, _ = read_journal(search_dir / JOURNAL_FILE)
-    evaluated = [
-        e
-        for e in entries
-        if e["kind"] == "eval"
-        and not e.get("error")
-        and "valid_loss" in e["metrics"]
-        and float(e["metrics"].get("latency", float("inf"))) <= limit_ms
-    ]
-    for entry in sorted(evaluated, key=lambda e: float(e["metrics"]["valid_loss"])):
-        found.setdefault(entry["arch_id"], _candidate(entry["arch"], entry["metrics"]))
+    for record in ranked:
+        predicted = float(record.metrics[constraint.metric])
+        found.setdefault(record.arch.arch_id, Candidate(record.arch, predicted, {"metrics": dict(record.metrics)}))
     return list(found.values())
-
-
-def _candidate(arch: dict[str, Any], metrics: dict[str, Any]) -> Candidate:
-    return Candidate(arch=Arch.from_dict(arch), predicted_ms=float(metrics["latency"]), info={"metrics": dict(metrics)})

@@ -16,6 +16,15 @@ from hwnas.core.files import write_json_atomic
 from hwnas.pipeline.config import expand_path
 from hwnas.pipeline.goals import add_best_in_budget, pipeline_goals
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
+from hwnas.pipeline.outputs import (
+    BaselinesOutput,
+    BudgetSearch,
+    EvaluateOutput,
+    LatencyOutput,
+    PredictorOutput,
+    RetrainOutput,
+    SearchOutput,
+)
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
 from hwnas.report.builder import COMPARISON_FILE
@@ -67,12 +76,12 @@ def score_bleu(ctx: StageContext, checkpoint: str) -> dict[str, Any]:
 class _Scores:
     """BLEU per arch (each model scored once) and measured latency for choices the search did not measure."""
 
-    def __init__(self, ctx: StageContext) -> None:
+    def __init__(self, ctx: StageContext, latency: LatencyOutput, retrain: RetrainOutput) -> None:
         self.ctx = ctx
-        self.models: dict[str, str] = ctx.done["retrain"]["models"]
+        self.models = retrain.models
         self.bleu: dict[str, dict[str, Any]] = {}
         wants_measure = ctx.config.evaluate.measure_latency
-        self.measure = measurer(ctx) if wants_measure else None
+        self.measure = measurer(ctx, latency) if wants_measure else None
 
     def scored(self, choice: dict[str, Any]) -> dict[str, Any]:
         """``choice`` (an arch chosen by the search stage) with its BLEU, test split and measured latency."""
@@ -85,11 +94,12 @@ class _Scores:
         return {**choice, **self.bleu[arch_id], "measured_ms": measured}
 
 
-def _row(item: dict[str, Any], baselines: dict[str, Any], scores: _Scores) -> dict[str, Any]:
+def _row(item: BudgetSearch, baselines: dict[str, Any], scores: _Scores) -> dict[str, Any]:
     """One budget: the searched model (BLEU, latencies, budget check) and each baseline (the baselines stage's
     choice for this budget) with its BLEU gap."""
-    row: dict[str, Any] = {"budget_ms": item["budget_ms"], "limit_ms": item.get("limit_ms"), "arch_id": None}
-    best = item["best"]
+    budget_ms = item.budget.budget_ms
+    row: dict[str, Any] = {"budget_ms": budget_ms, "limit_ms": item.budget.limit_ms, "arch_id": None}
+    best = item.best
     if best is not None:
         got = scores.scored(best)
         metrics = best.get("metrics") or {}
@@ -98,7 +108,7 @@ def _row(item: dict[str, Any], baselines: dict[str, Any], scores: _Scores) -> di
             arch=best["arch"],
             predicted_ms=best.get("predicted_ms", metrics.get("latency")),
             measured_ms=got["measured_ms"],
-            within_budget=_within(got["measured_ms"], item["budget_ms"], best.get("within_budget")),
+            within_budget=_within(got["measured_ms"], budget_ms, best.get("within_budget")),
             latency_check={"fallback": best.get("fallback", False), "tries": best.get("tries", [])},
             valid_loss=metrics.get("valid_loss"),
             params=metrics.get("params"),
@@ -118,7 +128,7 @@ def _row(item: dict[str, Any], baselines: dict[str, Any], scores: _Scores) -> di
             **{k: got.get(k) for k in keep},
             "params": metrics.get("params"),
             "valid_loss": metrics.get("valid_loss"),
-            "within_budget": _within(got["measured_ms"], item["budget_ms"], choice.get("within_budget")),
+            "within_budget": _within(got["measured_ms"], budget_ms, choice.get("within_budget")),
             "bleu_gap": gap,  # searched minus baseline
         }
     return row
@@ -128,26 +138,31 @@ def _within(measured: float | None, budget: float, recorded: bool | None) -> boo
     return recorded if measured is None else float(measured) <= budget
 
 
-def evaluate_stage(ctx: StageContext) -> dict[str, Any]:
+def evaluate_stage(
+    ctx: StageContext,
+    latency: LatencyOutput,
+    predictor: PredictorOutput,
+    search: SearchOutput,
+    baselines: BaselinesOutput,
+    retrain: RetrainOutput,
+) -> EvaluateOutput:
     """Score every budget's models and the reference; write ``results.json`` (one row per budget) and
     ``comparison.json`` (reference + goals)."""
-    baselines = ctx.done["baselines"]
-    scores = _Scores(ctx)
-    found = ctx.done["search"]["found"]
+    scores = _Scores(ctx, latency, retrain)
+    found = search.found
     rows = []
     with progress_bar("BLEU + latency", total=len(found) + 1, quiet=ctx.quiet) as advance:
-        for number, (item, chosen) in enumerate(zip(found, baselines["per_budget"], strict=True), start=1):
+        for number, (item, chosen) in enumerate(zip(found, baselines.per_budget, strict=True), start=1):
             rows.append(_row(item, chosen["baselines"], scores))
             advance(number)
-        reference = baselines.get("reference")
+        reference = baselines.reference
         if reference is not None:
             reference = {k: v for k, v in scores.scored(reference).items() if k != "tries"}
         advance(len(found) + 1)
-    tables = baselines.get("candidates") or {}
-    add_best_in_budget(rows, reference, {n: {r["arch_id"] for r in t["candidates"]} for n, t in tables.items()})
-    reliability = ctx.done["predictor"].get("latency_reliability")
-    goals = pipeline_goals(rows, reference, ctx.config.baselines, reliability)
+    families = {n: {r["arch_id"] for r in t["candidates"]} for n, t in baselines.candidates.items()}
+    add_best_in_budget(rows, reference, families)
+    goals = pipeline_goals(rows, reference, ctx.config.baselines, predictor.latency_reliability)
     out = ctx.stage_dir("evaluate")
     write_json_atomic(out / "results.json", rows)
     write_json_atomic(out / COMPARISON_FILE, {"reference": reference, "goals": goals})
-    return {"results": rows, "reference": reference, "goals": goals}
+    return EvaluateOutput(rows, reference, goals)

@@ -25,6 +25,7 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
 from hwnas.pipeline.budget_check import Measurer, resolve_margin, search_limit
+from hwnas.pipeline.outputs import Budget, LatencyOutput, PredictorOutput
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
 from hwnas.spaces import get_space
@@ -71,17 +72,15 @@ def load_guard(ctx: StageContext, threads: int | None) -> LoadGuard:
     return LoadGuard(ctx.busy, threads=threads, say=None if ctx.quiet else ctx.log)
 
 
-def measurer(ctx: StageContext) -> Measurer | None:
+def measurer(ctx: StageContext, latency: LatencyOutput) -> Measurer | None:
     """Measured latency (ms) on this machine under the latency dataset's own settings (its estimator included),
     one value per arch for the whole stage (an arch that answers two budgets gets one figure), on a quiet machine
     (the run's busy policy); None when latency was not measured here."""
-    latency = ctx.done["latency"]
-    if latency.get("source") != "measure":
+    settings = latency.settings
+    if not latency.measured or settings is None:
         return None
-    from hwnas.hardware import MeasureSettings
     from hwnas.hardware.protocols import measure_guarded
 
-    settings = MeasureSettings.from_dict(latency["settings"])
     space = get_space(ctx.config.space)
     guard = load_guard(ctx, settings.threads)
     seen: dict[str, float] = {}
@@ -110,14 +109,16 @@ def given_latency_file(value: str, *, key: str, space: SearchSpace, device: str)
     return value
 
 
-def latency_stage(ctx: StageContext) -> dict[str, Any]:
+def latency_stage(ctx: StageContext) -> LatencyOutput:
     """Measure ``latency.archs`` archs on this machine (resumable), or point at the given dataset / predictor."""
     stage = ctx.config.latency
     space = get_space(ctx.config.space)
-    if stage.source != "measure":
-        key = "predictor_file" if stage.source == "predictor" else "dataset"
-        path = given_latency_file(str(getattr(stage, key)), key=key, space=space, device=stage.device)
-        return {"source": stage.source, "dataset": path if key == "dataset" else None, key: path}
+    if stage.source == "predictor":
+        path = given_latency_file(str(stage.predictor_file), key="predictor_file", space=space, device=stage.device)
+        return LatencyOutput(source=stage.source, predictor_file=path)
+    if stage.source == "dataset":
+        path = given_latency_file(str(stage.dataset), key="dataset", space=space, device=stage.device)
+        return LatencyOutput(source=stage.source, dataset=path)
     from hwnas.hardware import collect
     from hwnas.hardware.protocols import measure_guarded
 
@@ -137,14 +138,8 @@ def latency_stage(ctx: StageContext) -> dict[str, Any]:
         )
     with torch_threads_restored():
         largest = float(measure_guarded(space.largest(), space, settings, guard).latency_ms)
-    return {
-        "source": "measure",
-        "dataset": str(out),
-        "rows": summary.rows,
-        "settings": settings.to_dict(),
-        "busy_policy": guard.policy.to_dict(),
-        "largest_ms": largest,  # the reference for budget_fractions and the speed-up goal
-    }
+    return LatencyOutput(source="measure", dataset=str(out), rows=summary.rows, settings=settings,
+                         busy_policy=guard.policy.to_dict(), largest_ms=largest)  # fmt: skip
 
 
 def _split_rows(n: int, holdout: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +178,9 @@ def _fit_predictor(ctx: StageContext, dataset_path: str, out_dir: Path) -> dict[
     }
 
 
-def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) -> dict[str, Any]:
+def resolve_budgets(
+    ctx: StageContext, predictor_file: str, space: SearchSpace, *, largest_measured: float | None
+) -> dict[str, Any]:
     """Budgets in ms: the configured ones, fractions of the largest arch's latency (measured if it was), or
     quantiles of the predicted latency of random archs."""
     from hwnas.predictors import load_predictor
@@ -193,7 +190,6 @@ def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) 
     predictor = load_predictor(predictor_file, space=space)
     predicted = predictor.predict(archs)
     largest_predicted = float(predictor.predict([space.largest()])[0])
-    largest_measured = ctx.done["latency"].get("largest_ms")
     largest = float(largest_measured) if largest_measured is not None else largest_predicted
     search = ctx.config.search
     if search.budgets_ms:
@@ -204,36 +200,43 @@ def resolve_budgets(ctx: StageContext, predictor_file: str, space: SearchSpace) 
         budgets = sorted(float(np.quantile(predicted, q)) for q in search.budget_quantiles)
     return {
         "budgets_ms": budgets,
-        "predicted_range_ms": [float(predicted.min()), float(predicted.max())],
+        "predicted_range_ms": (float(predicted.min()), float(predicted.max())),
         "largest": {"predicted_ms": largest_predicted, "measured_ms": largest_measured},
     }
 
 
-def latency_reliability(ctx: StageContext, space: SearchSpace, check: dict[str, Any] | None) -> Any:
+def latency_reliability(latency: LatencyOutput, space: SearchSpace, check: dict[str, Any] | None) -> Any:
     """The verdict on the latency data: the dataset's rows (measured here or given) and the held-out check."""
     from hwnas.hardware.reliability import assess, assess_dataset
 
-    latency = ctx.done["latency"]
     heldout = None if not check or check.get("in_sample") else float(check["mape"])
-    largest = latency.get("largest_ms")
-    if latency.get("dataset"):
-        return assess_dataset(latency["dataset"], space, heldout_mape=heldout, largest_ms=largest)
-    return assess(latency_ms=[], flops=[], heldout_mape=heldout, largest_ms=largest)
+    if latency.dataset:
+        return assess_dataset(latency.dataset, space, heldout_mape=heldout, largest_ms=latency.largest_ms)
+    return assess(latency_ms=[], flops=[], heldout_mape=heldout, largest_ms=latency.largest_ms)
 
 
-def predictor_stage(ctx: StageContext) -> dict[str, Any]:
-    """The latency predictor the search constrains with, and the resolved budgets."""
+def predictor_stage(ctx: StageContext, latency: LatencyOutput) -> PredictorOutput:
+    """The latency predictor the search constrains with, and the resolved budgets under the safety margin."""
     space = get_space(ctx.config.space)
     out_dir = ctx.stage_dir("predictor")
-    latency = ctx.done["latency"]
-    if latency.get("predictor_file"):
+    if latency.predictor_file:
         target = out_dir / "predictor.npz"
-        shutil.copyfile(latency["predictor_file"], target)
-        outputs: dict[str, Any] = {"predictor_file": str(target), "check": None}
+        shutil.copyfile(latency.predictor_file, target)
+        fitted: dict[str, Any] = {"predictor_file": str(target), "check": None}
     else:
-        outputs = _fit_predictor(ctx, latency["dataset"], out_dir)
-    outputs["latency_reliability"] = latency_reliability(ctx, space, outputs["check"]).to_dict()
-    margin = resolve_margin(ctx.config, outputs["check"])
-    budgets = resolve_budgets(ctx, outputs["predictor_file"], space)
-    limits = [search_limit(b, margin) for b in budgets["budgets_ms"]]
-    return {**outputs, **budgets, "latency_margin": margin, "search_limits_ms": limits}
+        assert latency.dataset is not None  # measured or given: a latency stage without a predictor has a dataset
+        fitted = _fit_predictor(ctx, latency.dataset, out_dir)
+    check = fitted["check"]
+    margin = resolve_margin(ctx.config, check)
+    budgets = resolve_budgets(ctx, fitted["predictor_file"], space, largest_measured=latency.largest_ms)
+    return PredictorOutput(
+        predictor_file=fitted["predictor_file"],
+        budgets=tuple(Budget.under(b, search_limit(b, margin)) for b in budgets["budgets_ms"]),
+        latency_margin=margin,
+        check=check,
+        latency_reliability=latency_reliability(latency, space, check).to_dict(),
+        predictor=fitted.get("predictor"),
+        encoding=fitted.get("encoding"),
+        predicted_range_ms=budgets["predicted_range_ms"],
+        largest=budgets["largest"],
+    )

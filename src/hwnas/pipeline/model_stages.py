@@ -10,14 +10,28 @@ middle of a long stage loses at most one checkpoint interval.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwnas.core.errors import DataError
-from hwnas.pipeline.budget_check import choose_within_budget, search_candidates
+from hwnas.pipeline.budget_check import Measurer, choose_within_budget, search_candidates
 from hwnas.pipeline.config import RetrainStage, SupernetStage, expand_path, train_config
 from hwnas.pipeline.latency_stages import measurer, torch_threads_restored
+from hwnas.pipeline.outputs import (
+    BaselinesOutput,
+    Budget,
+    BudgetSearch,
+    Choice,
+    LatencyOutput,
+    PredictorOutput,
+    RetrainOutput,
+    SearchOutput,
+    SupernetOutput,
+)
 from hwnas.pipeline.progress import progress_bar
 from hwnas.pipeline.runner import StageContext
+
+if TYPE_CHECKING:
+    from hwnas.search import RunOutcome
 
 
 def _train(ctx: StageContext, run_dir: Path, arch: dict[str, Any] | None, length: SupernetStage | RetrainStage) -> Any:
@@ -35,18 +49,18 @@ def _training_threads(ctx: StageContext) -> int | None:
     return None if threads is None else int(threads)
 
 
-def supernet_stage(ctx: StageContext) -> dict[str, Any]:
+def supernet_stage(ctx: StageContext) -> SupernetOutput:
     given = ctx.config.supernet.checkpoint
     if given is not None:
         path = Path(expand_path(given))
         if not path.exists():
             raise DataError(f"supernet.checkpoint {given!r} does not exist ({path}); train one or remove the key")
-        return {"checkpoint": str(path), "steps": None, "last_loss": None, "reused": True}
+        return SupernetOutput(str(path), reused=True)
     result = _train(ctx, ctx.stage_dir("supernet"), None, ctx.config.supernet)
-    return {"checkpoint": str(result.checkpoint), "steps": result.steps, "last_loss": result.last_loss}
+    return SupernetOutput(str(result.checkpoint), steps=result.steps, last_loss=result.last_loss)
 
 
-def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | None:
+def _search_one(ctx: StageContext, checkpoint: str, predictor_file: str, budget: Budget, out: Path) -> RunOutcome:
     from hwnas.search import build_config, run_search
 
     search = ctx.config.search
@@ -54,10 +68,10 @@ def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | 
         {
             "space": ctx.config.space,
             "fitness": "supernet",
-            "checkpoint": ctx.done["supernet"]["checkpoint"],
-            "latency_model": ctx.done["predictor"]["predictor_file"],
+            "checkpoint": checkpoint,
+            "latency_model": predictor_file,
             "device": ctx.config.device,
-            "constraints": [f"latency<={limit!r}"],
+            "constraints": [budget.constraint],
             "iterations": search.iterations,
             "population": search.population,
             "parents": search.parents,
@@ -70,10 +84,8 @@ def _search_one(ctx: StageContext, limit: float, out: Path) -> dict[str, Any] | 
         }
     )
     _say_resumed_search(ctx, out, search.iterations)
-    with progress_bar(f"search <= {limit:.2f} ms", total=search.iterations, quiet=ctx.quiet) as advance:
-        outcome = run_search(config, on_iteration=lambda entry: advance(int(entry["iteration"]) + 1))
-    best: dict[str, Any] | None = outcome.result.best
-    return best
+    with progress_bar(f"search <= {budget.limit_ms:.2f} ms", total=search.iterations, quiet=ctx.quiet) as advance:
+        return run_search(config, on_iteration=lambda entry: advance(int(entry["iteration"]) + 1))
 
 
 def _say_resumed_search(ctx: StageContext, out: Path, iterations: int) -> None:
@@ -89,39 +101,45 @@ def _max_measures(ctx: StageContext) -> int:
     return ctx.config.search.max_remeasures if ctx.config.evaluate.measure_latency else 0
 
 
-def search_stage(ctx: StageContext) -> dict[str, Any]:
+def search_stage(
+    ctx: StageContext, supernet: SupernetOutput, latency: LatencyOutput, predictor: PredictorOutput
+) -> SearchOutput:
     """One search per budget (tightest first) under the budget less the safety margin, the chosen arch
-    re-measured (with fallback); ``best`` is None when no arch met a budget. The baselines for the same budgets
-    are the next stage's (:mod:`hwnas.pipeline.baseline_stage`)."""
-    predictor = ctx.done["predictor"]
-    limits = predictor.get("search_limits_ms") or predictor["budgets_ms"]
-    measure = measurer(ctx) if _max_measures(ctx) > 0 else None
+    re-measured (with fallback) among the search's records; ``best`` is None when no arch met a budget. The
+    baselines for the same budgets are the next stage's (:mod:`hwnas.pipeline.baseline_stage`)."""
+    measure = measurer(ctx, latency) if _max_measures(ctx) > 0 else None
     found = []
-    for index, (budget, limit) in enumerate(zip(predictor["budgets_ms"], limits, strict=True)):
+    for index, budget in enumerate(predictor.budgets):
         out = ctx.run_dir / "search" / f"budget-{index}"
         with torch_threads_restored(_training_threads(ctx)):
-            best = _search_one(ctx, limit, out)
-        if best is None:
-            ctx.log(f"[search] no arch meets predicted latency <= {limit:.3f} ms (budget {budget:.3f} ms)")
-        candidates = search_candidates(out, best, limit)
-        chosen = choose_within_budget(candidates, budget_ms=budget, measure=measure, max_measures=_max_measures(ctx))
-        if chosen is not None and chosen["within_budget"] is False:
-            ctx.log(f"[search] budget {budget:.3f} ms: no measured candidate within it; kept {chosen['arch_id']}")
-        found.append({"budget_ms": budget, "limit_ms": limit, "search_dir": str(out), "best": chosen})
-    return {"found": found}
+            outcome = _search_one(ctx, supernet.checkpoint, predictor.predictor_file, budget, out)
+        found.append(BudgetSearch(budget, str(out), _choose(ctx, outcome, budget, measure)))
+    return SearchOutput(tuple(found))
 
 
-def retrain_stage(ctx: StageContext) -> dict[str, Any]:
+def _choose(ctx: StageContext, outcome: RunOutcome, budget: Budget, measure: Measurer | None) -> Choice | None:
+    """The budget's arch among the search's records: its best, re-measured, else the next feasible one."""
+    best = outcome.result.best
+    if best is None:
+        limit, total = f"{budget.limit_ms:.3f} ms", f"{budget.budget_ms:.3f} ms"
+        ctx.log(f"[search] no arch meets predicted latency <= {limit} (budget {total})")
+    candidates = search_candidates(outcome.records, None if best is None else best["arch_id"], budget.constraint)
+    chosen = choose_within_budget(
+        candidates, budget_ms=budget.budget_ms, measure=measure, max_measures=_max_measures(ctx)
+    )
+    if chosen is not None and chosen["within_budget"] is False:
+        ctx.log(f"[search] budget {budget.budget_ms:.3f} ms: no measured candidate within it; kept {chosen['arch_id']}")
+    return chosen
+
+
+def retrain_stage(ctx: StageContext, search: SearchOutput, baselines: BaselinesOutput) -> RetrainOutput:
     """Train each distinct arch from scratch with one recipe: the searched ones first, then the reference and the
     baselines (archs chosen twice share one model)."""
-    baselines = ctx.done["baselines"]
-    wanted = [item["best"] for item in ctx.done["search"]["found"]]
-    wanted.append(baselines.get("reference"))
-    wanted += [choice for item in baselines["per_budget"] for choice in item["baselines"].values()]
+    wanted = [item.best for item in search.found] + baselines.choices()
     models: dict[str, str] = {}
     for choice in wanted:
         if choice is None or choice["arch_id"] in models:
             continue
         result = _train(ctx, ctx.stage_dir("retrain") / choice["arch_id"], choice["arch"], ctx.config.retrain)
         models[choice["arch_id"]] = str(result.checkpoint)
-    return {"models": models}
+    return RetrainOutput(models)

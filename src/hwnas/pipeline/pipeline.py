@@ -1,9 +1,8 @@
-"""`run_pipeline`: the HAT stages wired to the runner."""
+"""`run_pipeline`: the HAT stages wired to the runner, each stage given the typed outputs of the stages it needs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.baseline_stage import baselines_stage
@@ -12,25 +11,24 @@ from hwnas.pipeline.config import PipelineConfig
 from hwnas.pipeline.evaluate_stage import evaluate_stage
 from hwnas.pipeline.latency_stages import latency_stage, predictor_stage
 from hwnas.pipeline.model_stages import retrain_stage, search_stage, supernet_stage
-from hwnas.pipeline.runner import PipelineOutcome, StageContext, StageFn, run_stages
+from hwnas.pipeline.outputs import (
+    BaselinesOutput,
+    EvaluateOutput,
+    LatencyOutput,
+    PipelineOutputs,
+    PredictorOutput,
+    ReportOutput,
+    RetrainOutput,
+    SearchOutput,
+    SupernetOutput,
+)
+from hwnas.pipeline.runner import PipelineOutcome, StageContext, StageRunner
 
 
-def report_stage(ctx: StageContext) -> dict[str, Any]:
+def report_stage(ctx: StageContext) -> ReportOutput:
     from hwnas.report import build_report
 
-    return {"report": str(build_report(ctx.run_dir))}
-
-
-STAGE_FUNCTIONS: dict[str, StageFn] = {
-    "supernet": supernet_stage,
-    "latency": latency_stage,
-    "predictor": predictor_stage,
-    "search": search_stage,
-    "baselines": baselines_stage,
-    "retrain": retrain_stage,
-    "evaluate": evaluate_stage,
-    "report": report_stage,
-}
+    return ReportOutput(str(build_report(ctx.run_dir)))
 
 
 def run_pipeline(
@@ -44,4 +42,17 @@ def run_pipeline(
     """Run (or resume) the pipeline in ``config.run_dir``; ``start_from`` re-runs that stage and every later one.
     Every input is checked first (:func:`require_inputs`), so a run that cannot start leaves no run directory."""
     require_inputs(config)
-    return run_stages(config, STAGE_FUNCTIONS, start_from=start_from, quiet=quiet, log=log, busy=busy)
+    runner = StageRunner(config, start_from=start_from, quiet=quiet, log=log, busy=busy)
+    ctx = runner.ctx
+    supernet = runner.stage("supernet", SupernetOutput, lambda: supernet_stage(ctx))
+    latency = runner.stage("latency", LatencyOutput, lambda: latency_stage(ctx))
+    predictor = runner.stage("predictor", PredictorOutput, lambda: predictor_stage(ctx, latency))
+    search = runner.stage("search", SearchOutput, lambda: search_stage(ctx, supernet, latency, predictor))
+    baselines = runner.stage("baselines", BaselinesOutput, lambda: baselines_stage(ctx, supernet, latency, predictor))
+    retrain = runner.stage("retrain", RetrainOutput, lambda: retrain_stage(ctx, search, baselines))
+    evaluate = runner.stage(
+        "evaluate", EvaluateOutput, lambda: evaluate_stage(ctx, latency, predictor, search, baselines, retrain)
+    )
+    report = runner.stage("report", ReportOutput, lambda: report_stage(ctx))
+    outputs = PipelineOutputs(supernet, latency, predictor, search, baselines, retrain, evaluate, report)
+    return runner.outcome(outputs)

@@ -1,7 +1,9 @@
 """The pipeline runner: stages in a fixed order, each writing into its own folder of the run directory and then a
-``stage.done`` JSON marker (atomically, after its outputs). A stage whose marker exists is skipped, so a killed
-pipeline resumes where it stopped (and the training / collection / search stages resume inside themselves from
-their own checkpoints and journals); ``start_from`` deletes that stage's folder and every later one first.
+``stage.done`` JSON marker (atomically, after its outputs). A stage returns its typed output
+(:mod:`hwnas.pipeline.outputs`), which is the marker's content; a stage whose marker exists is skipped and its output
+read back from the marker, so a killed pipeline resumes where it stopped with what the finished stages handed on
+(and the training / collection / search stages resume inside themselves from their own checkpoints and journals);
+``start_from`` deletes that stage's folder and every later one first.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ import datetime as dt
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 from hwnas.configio import parse_yaml, read_text_file
 from hwnas.core.errors import ConfigError, DataError, UnknownNameError
 from hwnas.core.files import write_json_atomic, write_text_atomic
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.pipeline.config import PipelineConfig
+from hwnas.pipeline.outputs import PipelineOutputs
 
 STAGES = ("supernet", "latency", "predictor", "search", "baselines", "retrain", "evaluate", "report")
 MARKER = "stage.done"
@@ -28,14 +31,13 @@ CONFIG_FILE = "pipeline.yaml"
 
 @dataclass
 class StageContext:
-    """What a stage function gets: the config, the run folder, the markers of finished stages, a logger, and what
-    latency measurement does on a busy machine (a property of this invocation, not of the run's config: changing
-    it never blocks a resume)."""
+    """What every stage function gets besides the outputs of the stages before it: the config, the run folder, a
+    logger, and what latency measurement does on a busy machine (a property of this invocation, not of the run's
+    config: changing it never blocks a resume)."""
 
     config: PipelineConfig
     run_dir: Path
     quiet: bool = False
-    done: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: Callable[[str], None] = print
     busy: BusyPolicy = field(default_factory=BusyPolicy)
 
@@ -45,7 +47,16 @@ class StageContext:
         return path
 
 
-StageFn = Callable[[StageContext], dict[str, Any]]
+class StageOutput(Protocol):
+    """A stage's typed output: written as its marker, read back from it when the stage is skipped."""
+
+    def to_marker(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_marker(cls, data: Mapping[str, Any]) -> Self: ...
+
+
+Output = TypeVar("Output", bound=StageOutput)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ class PipelineOutcome:
     run_dir: Path
     ran: list[str]  # stages run by this call
     skipped: list[str]  # stages found complete
-    markers: dict[str, dict[str, Any]]
+    outputs: PipelineOutputs
 
 
 def read_marker(run_dir: Path, stage: str) -> dict[str, Any] | None:
@@ -114,38 +125,47 @@ def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | No
             shutil.rmtree(run_dir / stage, ignore_errors=True)
 
 
-def run_stages(
-    config: PipelineConfig,
-    stage_fns: dict[str, StageFn],
-    *,
-    start_from: str | None = None,
-    quiet: bool = False,
-    log: Callable[[str], None] | None = None,
-    busy: BusyPolicy | None = None,
-) -> PipelineOutcome:
-    """Run every stage of ``STAGES`` whose marker is missing, in order (see module doc)."""
-    run_dir = Path(config.run_dir)
-    _prepare_run_dir(config, run_dir, start_from)
-    say = log or ((lambda _msg: None) if quiet else print)
-    ctx = StageContext(config=config, run_dir=run_dir, quiet=quiet, log=say, busy=busy or BusyPolicy())
-    ran, skipped = [], []
-    for stage in STAGES:
-        marker = read_marker(run_dir, stage)
+class StageRunner:
+    """Runs the stages of ``STAGES``, in that order, in ``config.run_dir`` (see module doc). The run folder is
+    checked against the stored config (and cleared from ``start_from`` on) when the runner is made."""
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        *,
+        start_from: str | None = None,
+        quiet: bool = False,
+        log: Callable[[str], None] | None = None,
+        busy: BusyPolicy | None = None,
+    ) -> None:
+        run_dir = Path(config.run_dir)
+        _prepare_run_dir(config, run_dir, start_from)
+        say = log or ((lambda _msg: None) if quiet else print)
+        self.ctx = StageContext(config=config, run_dir=run_dir, quiet=quiet, log=say, busy=busy or BusyPolicy())
+        self.ran: list[str] = []
+        self.skipped: list[str] = []
+
+    def stage(self, name: str, kind: type[Output], run: Callable[[], Output]) -> Output:
+        """The output of stage ``name``: read from its marker when it finished before, else ``run()`` and marked."""
+        expected = STAGES[len(self.ran) + len(self.skipped)]
+        if name != expected:
+            raise ValueError(f"pipeline stage {name!r} run out of order: {expected!r} comes next")
+        say, run_dir = self.ctx.log, self.ctx.run_dir
+        marker = read_marker(run_dir, name)
         if marker is not None:
-            say(f"[{stage}] complete, skipped")
-            skipped.append(stage)
-        else:
-            say(f"[{stage}] running")
-            started = time.perf_counter()
-            outputs = stage_fns[stage](ctx)
-            marker = {
-                "stage": stage,
-                "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "wall_s": round(time.perf_counter() - started, 2),
-                **outputs,
-            }
-            write_json_atomic(ctx.stage_dir(stage) / MARKER, marker)
-            say(f"[{stage}] done in {marker['wall_s']:.1f} s")
-            ran.append(stage)
-        ctx.done[stage] = marker
-    return PipelineOutcome(run_dir=run_dir, ran=ran, skipped=skipped, markers=ctx.done)
+            say(f"[{name}] complete, skipped")
+            self.skipped.append(name)
+            return kind.from_marker(marker)
+        say(f"[{name}] running")
+        started = time.perf_counter()
+        output = run()
+        wall_s = round(time.perf_counter() - started, 2)
+        finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        marker = {"stage": name, "finished": finished, "wall_s": wall_s, **output.to_marker()}
+        write_json_atomic(self.ctx.stage_dir(name) / MARKER, marker)
+        say(f"[{name}] done in {wall_s:.1f} s")
+        self.ran.append(name)
+        return output
+
+    def outcome(self, outputs: PipelineOutputs) -> PipelineOutcome:
+        return PipelineOutcome(run_dir=self.ctx.run_dir, ran=self.ran, skipped=self.skipped, outputs=outputs)
