@@ -13,47 +13,45 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from hwnas.core.files import write_text_atomic
+from hwnas.core.files import AppendLog, read_json_lines, write_text_atomic
 
 LOG_FILE = "train_log.jsonl"
 
 
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":"))
+
+
 class TrainLog:
-    """Appends JSON records; each line is flushed so a killed run keeps everything it logged."""
+    """Appends JSON records durably (:class:`hwnas.core.files.AppendLog`): a killed run keeps everything it logged,
+    and at most a torn last line, which the resumed run drops."""
 
     def __init__(self, path: Path, *, resume_step: int | None) -> None:
         self.path = path
         if resume_step is None:
-            path.write_text("", encoding="utf-8")
+            write_text_atomic(path, "")
         else:
             self._truncate_after(resume_step)
-        self._handle = path.open("a", encoding="utf-8")
+        self._log = AppendLog(path, dumps=_line)
 
     def _truncate_after(self, step: int) -> None:
-        if not self.path.is_file():
-            return
-        kept = [line for line in self.path.read_text(encoding="utf-8").splitlines() if _step_of(line) <= step]
-        write_text_atomic(self.path, "".join(f"{line}\n" for line in kept))
+        records, _ = read_json_lines(self.path, what="training log", valid=lambda r: isinstance(r, dict),
+                                     expected="a JSON object")  # fmt: skip
+        kept = [record for record in records if int(record.get("step", 0)) <= step]
+        write_text_atomic(self.path, "".join(f"{_line(record)}\n" for record in kept))
 
     def write(self, record: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._handle.flush()
+        self._log.append(record)
 
     def close(self) -> None:
-        self._handle.close()
-
-
-def _step_of(line: str) -> int:
-    try:
-        return int(json.loads(line).get("step", 0))
-    except (ValueError, AttributeError):
-        return 0
+        self._log.close()
 
 
 def read_log(path: str | Path, *, event: str = "train") -> list[dict[str, Any]]:
-    """Records of one kind (``train`` or ``valid``) from a training log."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines if line.strip()]
+    """Records of one kind (``train`` or ``valid``) from a training log (a torn last line left out)."""
+    records, _ = read_json_lines(
+        path, what="training log", valid=lambda r: isinstance(r, dict), expected="a JSON object"
+    )
     return [r for r in records if r.get("event") == event]
 
 
