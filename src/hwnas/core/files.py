@@ -1,7 +1,7 @@
 """Durable file writes: every result, checkpoint and cache entry hwnas writes goes through here, so a run killed
 mid-write leaves either the old file or the new one, never half of one; and every append-only JSON-lines log (the
-search journal, labels, recorded LLM answers, per-arch caches) is written by :class:`AppendLog`, so a killed run
-keeps every record it logged.
+search journal, training logs, labels, recorded LLM answers, per-arch caches) is written by :class:`AppendLog`, so
+a killed run keeps every record it logged.
 
 An atomic write's temporary file sits in the target's folder (a rename across file systems is not atomic) under a
 name unique to the process and call, is fsync'd before the rename, and is removed when writing it fails.
