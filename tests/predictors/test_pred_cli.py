@@ -133,3 +133,18 @@ def test_evaluate_and_predict_errors(latency_csv: Callable[..., Path], tmp_path:
     assert code == 2 and "exactly one of --arch" in err
     code, _, err = _run("evaluate", "--model", tmp_path / "m.bin", "--data", tmp_path / "absent.csv")
     assert code == 2 and "does not exist" in err
+
+
+def test_models_lists_each_predictor_with_its_options() -> None:
+    code, out, err = _run("models", "gbdt")
+    assert code == 0, err
+    assert out.startswith("gbdt (predictor): gradient-boosted trees") and "  max_iter: int = 300" in out
+    assert "set with hwnas latency fit --model gbdt --set KEY=VALUE" in out
+    code, out, _ = _run("models", "--json")
+    listed = json.loads(out)
+    assert [e["name"] for e in listed] == sorted(e["name"] for e in listed) and len(listed) == 6
+    assert {row["key"] for row in listed[0]["options"]} >= {"encoding", "seed"}
+    code, _, err = _run("models", "nosuch")
+    assert (
+        code == 2 and "unknown predictor 'nosuch'; known: auto, cost-l2" in err and len(err.strip().splitlines()) == 1
+    )

@@ -47,12 +47,14 @@ def fit(
         ..., "--data", help="Latency CSV: HAT's columns (+ optional arch JSON) or the project's."
     ),
     out: Path = typer.Option(..., "--out", help="Model file to write (npz of arrays + JSON; no pickles)."),
-    model: str | None = typer.Option(None, "--model", help="hat-mlp, cost-l2, cost-mape, gbdt, mlp-ensemble, auto."),
+    model: str | None = typer.Option(
+        None, "--model", help="Predictor (default cost-mape on HAT's features, else auto); see `hwnas latency models`."
+    ),
     encoding: str | None = typer.Option(
         None, "--encoding", help="hat10-raw (default with HAT columns), padded, onehot."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of everything random in the fit."),
-    knob: list[str] = typer.Option([], "--set", help="Model knob KNOB=VALUE (e.g. steps=2000); repeatable."),
+    knob: list[str] = typer.Option([], "--set", help="Predictor option KEY=VALUE (e.g. steps=2000); repeatable."),
 ) -> None:
     """Fit a latency predictor on every row of a CSV and save it; prints the fit's summary as JSON."""
     from hwnas.hardware import load_latency_csv
@@ -64,6 +66,26 @@ def fit(
     predictor.save(out)
     train_scores, _ = evaluate_on_dataset(predictor, dataset)
     print_json({**predictor.describe(), "rows": len(dataset), "train": train_scores, "out": str(out)})
+
+
+@latency_app.command("models")
+@friendly_errors
+def models(
+    name: str | None = typer.Argument(None, help="One predictor (default: every registered one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The registered predictors and their options (types, defaults, docs): what --model and --set take."""
+    from hwnas.cli.search_options import describe_text
+    from hwnas.predictors import PREDICTORS
+
+    entries = [
+        {**PREDICTORS.describe(n), "set_with": f"hwnas latency fit --model {n} --set KEY=VALUE"}
+        for n in ([name] if name else PREDICTORS.names())
+    ]
+    if as_json:
+        print_json(entries)
+    else:
+        typer.echo(describe_text(entries))
 
 
 @latency_app.command("evaluate")

@@ -21,9 +21,9 @@ PREDICTORS: Registry[type[BasePredictor]] = Registry("predictor")
 _BUILTINS = (  # name, class, options model, summary
     ("hat-mlp", "hat_mlp:HatMLP", "hat_mlp:HatMLPOptions", "HAT's latency MLP on its 10 averaged features"),
     ("cost-l2", "linear:CostL2", "base:HatFeatureOptions", "non-negative least squares on HAT's cost features"),
-    ("cost-mape", "linear:CostMAPE", "base:HatFeatureOptions", "non-negative linear model of least MAPE on them"),
+    ("cost-mape", "linear:CostMAPE", "base:HatFeatureOptions", "least-MAPE non-negative model on HAT's cost features"),
     ("gbdt", "trees:GradientBoostedTrees", "trees:GbdtOptions", "gradient-boosted trees, any encoding"),
-    ("mlp-ensemble", "ensemble:MLPEnsemble", "ensemble:MLPEnsembleOptions", "deep ensemble with variance"),
+    ("mlp-ensemble", "ensemble:MLPEnsemble", "ensemble:MLPEnsembleOptions", "deep MLP ensemble with variance"),
     ("auto", "auto:AutoPredictor", "auto:AutoOptions", "the candidate of least cross-validated MAPE"),
 )
 for _name, _target, _options, _summary in _BUILTINS:
