@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from hwnas.contracts.predictor import DeviceId
 from hwnas.core.errors import ConfigError
 
 DEVICE_KINDS = ("cpu", "cuda")
@@ -117,6 +118,13 @@ def describe_device(device: torch.device, *, dtype: str, threads: int) -> dict[s
 def device_identity(info: dict[str, Any]) -> dict[str, Any]:
     """The hardware/software part of :func:`describe_device` (no date): equal identity, comparable latencies."""
     return {key: info.get(key) for key in IDENTITY_KEYS}
+
+
+def this_device_id(kind: str) -> DeviceId:
+    """This machine's device of ``kind``: its CPU model, or the name of its first GPU (none when torch sees none)."""
+    if kind == "cuda":
+        return DeviceId(kind, torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+    return DeviceId(kind, cpu_model() if kind == "cpu" else None)
 
 
 def device_slug(info: dict[str, Any]) -> str:

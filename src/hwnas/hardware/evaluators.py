@@ -16,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from hwnas.contracts.predictor import Predictor
+from hwnas.contracts.predictor import DeviceId, Predictor
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.space import SearchSpace
 from hwnas.hardware.busy import LoadGuard
-
-DEFAULT_PREDICTOR_SUFFIX = ".predictor.npz"  # <dataset>.predictor.npz beside an embedded dataset's CSV
 
 
 def auto_device(device: str | None) -> str:
@@ -87,18 +85,17 @@ def _load_predictor(path: Path, space: SearchSpace) -> Predictor:
     return load_predictor(path, space=space)
 
 
-def default_predictor_path(space: SearchSpace, device: str) -> Path:
-    """The predictor shipped with the embedded dataset of (space, device kind)."""
-    from hwnas.hardware.embedded import default_dataset
+def default_predictor_path(space: SearchSpace, device: str | None) -> Path:
+    """The predictor shipped for (space, device id). ``device`` is ``auto`` (this machine's kind), a kind (``cpu``,
+    ``cuda``, ``cuda:N``) or ``kind/hardware`` (e.g. ``cpu/AMD EPYC``); without hardware, one measured on this
+    machine's own hardware comes first, then any of the kind. None shipped: an UnknownNameError listing those that
+    are."""
+    from hwnas.hardware.device import this_device_id
+    from hwnas.hardware.embedded import shipped_predictor
 
-    dataset = default_dataset(space.name, auto_device(device))
-    path = dataset.csv_path.with_name(dataset.name + DEFAULT_PREDICTOR_SUFFIX)
-    if not path.exists():
-        raise DataError(
-            f"embedded dataset {dataset.name!r} has no fitted default predictor ({path.name}); "
-            f"fit one: hwnas latency fit --data {dataset.csv_path} --out MODEL, then pass --latency-model MODEL"
-        )
-    return path
+    wanted = DeviceId.parse(auto_device(device))
+    preferred = (this_device_id(wanted.kind), wanted) if wanted.hardware is None else (wanted,)
+    return shipped_predictor(space.name, preferred)
 
 
 class PredictedLatencyEvaluator:

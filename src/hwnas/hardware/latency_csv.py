@@ -24,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from hwnas.contracts.predictor import DeviceId
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, HwnasError
 from hwnas.data.tables import HAT_FEATURES, HAT_TARGETS, float_column, load_hat_latency_csv, read_csv_rows
 from hwnas.encodings.hat import hat_features
-from hwnas.hardware.dataset_files import collected_target
+from hwnas.hardware.dataset_files import collected_target, read_sidecar
+from hwnas.hardware.embedded import identity_device_id
 from hwnas.predictors.dataset import LatencyDataset, from_hat_table
 
 FORWARD_COLUMNS = ("latency_mean", "arch")
@@ -68,8 +70,20 @@ def _check_archs_match(path: Path, archs: Sequence[Arch], features: np.ndarray) 
 
 
 def load_latency_csv(path: str | Path) -> LatencyDataset:
-    """Read a latency CSV in HAT's layout or the project's forward-pass layout (see the module docstring)."""
-    path = Path(path)
+    """Read a latency CSV in HAT's layout or the project's forward-pass layout (see the module docstring), with
+    the device it was measured on when its sidecar says (a predictor fitted on it records that device)."""
+    return replace(_read_rows(Path(path)), device=_measured_device(Path(path)))
+
+
+def _measured_device(path: Path) -> DeviceId | None:
+    try:
+        sidecar = read_sidecar(path)
+    except DataError:  # a .json beside a plain CSV that is no sidecar
+        return None
+    return None if sidecar is None else identity_device_id(sidecar.get("device") or {})
+
+
+def _read_rows(path: Path) -> LatencyDataset:
     header, rows = read_csv_rows(path, ())
     if not rows:
         raise DataError(f"table {str(path)!r} has a header but no rows")
