@@ -49,8 +49,8 @@ COMPONENT_OPTIONS: dict[str, OptionSpec] = {
     "evaluator_opt": (
         list[str] | None,
         "--evaluator-opt",
-        "NAME.KEY=VALUE: an option of evaluator NAME, added to the run if absent (repeatable); "
-        "NAME.devices=cpu,cuda:0 runs one instance per device.",
+        "NAME.KEY=VALUE: an option of evaluator NAME (listed, the fitness, a phase's or latency-model; "
+        "repeatable); NAME.devices=cpu,cuda:0 runs one instance per device.",
     ),
     "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default) or process."),
     "executor_opt": (list[str] | None, "--executor-opt", "KEY=VALUE: an option of the executor, e.g. workers=4."),
@@ -74,7 +74,7 @@ SHORTHAND_OPTIONS: dict[str, OptionSpec] = {
     "device": (str | None, "--device", "auto (default), cpu or cuda: every evaluator's 'device'."),
 }
 
-_KEY_OF = {"searcher_opt": "searcher", "evaluator_opt": "evaluators", "executor_opt": "executor"}
+_KEY_OF = {"searcher_opt": "searcher", "evaluator_opt": "evaluator_options", "executor_opt": "executor"}
 # CLI option name -> config key (tests check that both sides list the same settings).
 FLAG_TO_KEY = {
     decl: _KEY_OF.get(name, name)
@@ -93,7 +93,11 @@ def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict
         name, dot, key = name_key.rpartition(".")
         if not dot or not name or not key:
             raise ConfigError(f"--evaluator-opt {name_key}=...: expected NAME.KEY=VALUE, e.g. supernet.device=cpu")
-        evaluator_options.setdefault(name, {})[key] = value
+        settings = evaluator_options.setdefault(name, {"options": {}})
+        if key == "devices":
+            settings["devices"] = value
+        else:
+            settings["options"][key] = value
     layer["evaluator_options"] = evaluator_options or None
     return layer
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hwnas.configio import explain_validation_error, parse_yaml, read_text_file
 from hwnas.core.errors import ConfigError
+from hwnas.search.config import SEARCH_BLOCKS, build_config
 from hwnas.train.config import TrainConfig, parse_config
 
 DEFAULT_TRAIN_STEPS = 1000  # when neither the stage nor training.run says how long to train
@@ -94,6 +95,11 @@ class SearchStage(_Section):
     mutation_size: int = Field(15, ge=0)
     crossover_size: int = Field(15, ge=0)
     mutation_prob: float = Field(0.3, ge=0.0, le=1.0)
+    # hwnas search's blocks (hwnas.search.config), passed through; checked when this config is read
+    searcher: str | dict[str, Any] | None = Field(None, description="searcher block (default: evolution, keys above)")
+    evaluators: list[str | dict[str, Any]] | None = Field(None, description="evaluator blocks (default: analytic)")
+    evaluator_options: dict[str, Any] | None = Field(None, description="supernet / latency-model options, by name")
+    executor: str | dict[str, Any] | None = Field(None, description="executor block (default: serial)")
 
     @model_validator(mode="after")
     def _budgets(self) -> SearchStage:
@@ -109,6 +115,8 @@ class SearchStage(_Section):
             raise ValueError(f"search.latency_margin must lie in [0, 0.5) or be 'auto', got {self.latency_margin}")
         if self.parents > self.population:
             raise ValueError(f"search.parents ({self.parents}) must be <= search.population ({self.population})")
+        if blocks := self.model_dump(include=set(SEARCH_BLOCKS), exclude_none=True):  # now, not hours later
+            build_config({"space": "-", "fitness": "supernet", "latency_model": "-", **blocks})
         return self
 
 

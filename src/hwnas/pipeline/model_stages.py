@@ -62,6 +62,7 @@ def supernet_stage(ctx: StageContext) -> SupernetOutput:
 
 def _search_one(ctx: StageContext, checkpoint: str, predictor_file: str, budget: Budget, out: Path) -> RunOutcome:
     from hwnas.search import build_config, run_search
+    from hwnas.search.config import SEARCH_BLOCKS
 
     search = ctx.config.search
     config = build_config(
@@ -81,6 +82,7 @@ def _search_one(ctx: StageContext, checkpoint: str, predictor_file: str, budget:
             "seed": ctx.config.seed,
             "out": str(out),
             "resume": True,
+            **search.model_dump(include=set(SEARCH_BLOCKS), exclude_none=True),  # another searcher, options...
         }
     )
     _say_resumed_search(ctx, out, search.iterations)

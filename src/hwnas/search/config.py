@@ -1,7 +1,8 @@
 """`SearchConfig`: every setting of a search run, validated up front.
 
 The run's components are ``{name, options}`` blocks, each validated by the options model its component registered:
-``searcher``, ``evaluators`` (plus ``devices``: one instance per device) and ``executor``. The other keys are the
+``searcher``, ``evaluators`` (plus ``devices``: one instance per device; ``evaluator_options`` configures by name
+the evaluators the run adds itself) and ``executor``. The other keys are the
 run's own (space, objectives, constraints, budgets, seed, run folder); each is a CLI flag of ``hwnas search``
 (``max_evaluations`` <-> ``--max-evaluations``; the list keys ``objectives``, ``constraints``, ``evaluators`` and
 ``fitness_schedule`` <-> the repeatable ``--objective``, ``--constraint``, ``--evaluator`` and
@@ -32,12 +33,16 @@ from hwnas.search.schedule import PhaseSpec, check_coverage, parse_schedule, spl
 # Keys that say how to run, not what to compute: they may differ when a run is resumed.
 RUN_ONLY_KEYS = frozenset({"out", "resume", "executor"})
 SHORTHAND_KEYS = ("checkpoint", "latency_model", "accuracy_model", "device")
+SEARCH_BLOCKS = ("searcher", "evaluators", "evaluator_options", "executor")  # the component keys
 
 
-class EvaluatorBlock(Component):
-    """An evaluator of the run: its name, options, and the devices to run it on (one instance per device, batches
-    spread over them; empty: one instance on the options' own device)."""
+class EvaluatorSettings(BaseModel):
+    """How one evaluator of the run is configured: its options, and the devices to run it on (one instance per
+    device, batches spread over them; empty: one instance on the options' own device)."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    options: dict[str, Any] = Field(default_factory=dict, description="the evaluator's options (its own model)")
     devices: list[str] = Field(
         default_factory=list, description="one evaluator instance per device, e.g. [cpu, cuda:0]"
     )
@@ -46,6 +51,12 @@ class EvaluatorBlock(Component):
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return [d.strip() for d in value.split(",") if d.strip()] if isinstance(value, str) else value
+
+
+class EvaluatorBlock(EvaluatorSettings):
+    """A listed evaluator: ``{name, options, devices}``."""
+
+    name: str = Field(min_length=1, description="registered name")
 
 
 class SearchConfig(BaseModel):
@@ -63,7 +74,13 @@ class SearchConfig(BaseModel):
         default_factory=lambda: Component(name="evolution"), description="the searcher and its options"
     )
     evaluators: list[EvaluatorBlock] = Field(
-        default_factory=lambda: [EvaluatorBlock(name="analytic")], min_length=1, description="evaluator blocks"
+        default_factory=lambda: [EvaluatorBlock(name="analytic")],
+        min_length=1,
+        description="the evaluators run in every phase, with their options",
+    )
+    evaluator_options: dict[str, EvaluatorSettings] = Field(
+        default_factory=dict,
+        description="options of evaluators the run adds itself (the fitness, a schedule phase's, latency-model)",
     )
     fitness: str | None = Field(None, description="evaluator whose first metric is the fitness, e.g. supernet")
     fitness_schedule: list[str] = Field(
@@ -137,10 +154,17 @@ class SearchConfig(BaseModel):
         """Every block's options against its component's options model (names and values, up front)."""
         SEARCHERS.options(self.searcher.name, self.searcher.options)
         EXECUTORS.options(self.executor.name, self.executor.options)
-        for block in self.evaluators:
-            EVALUATORS.options(block.name, block.options)
-            if block.devices and "device" not in EVALUATORS.options_model(block.name).model_fields:
-                raise ConfigError(f"evaluator {block.name!r} has no 'device' option, so it cannot take devices")
+        settings = [(b.name, b) for b in self.evaluators] + list(self.evaluator_options.items())
+        for name, given in settings:
+            EVALUATORS.options(name, given.options)
+            if given.devices and "device" not in EVALUATORS.options_model(name).model_fields:
+                raise ConfigError(f"evaluator {name!r} has no 'device' option, so it cannot take devices")
+        unused = sorted(set(self.evaluator_options) - set(self.evaluator_names()))
+        if unused:
+            raise ConfigError(
+                f"evaluator_options names {unused[0]!r}, which this run does not use (it uses "
+                f"{', '.join(self.evaluator_names())}); list it with --evaluator {unused[0]} to run it"
+            )
         return self
 
     @model_validator(mode="after")
@@ -181,13 +205,11 @@ class SearchConfig(BaseModel):
         return self._with_extras([self.fitness, *(p.evaluator for p in self.schedule())])
 
     def phase_evaluator_names(self, fitness: str | None) -> list[str]:
-        """The evaluators of one phase: the listed ones (except another phase's fitness evaluator, which a block
-        may configure but which runs in its own phases only), that phase's fitness evaluator, and latency-model."""
-        others = {p.evaluator for p in self.schedule()} - {fitness}
-        return self._with_extras([fitness], skip=others)
+        """The evaluators of one phase: the listed ones, that phase's fitness evaluator, and latency-model."""
+        return self._with_extras([fitness])
 
-    def _with_extras(self, fitness: list[str | None], skip: set[str] | None = None) -> list[str]:
-        names = [b.name for b in self.evaluators if b.name not in (skip or set())]
+    def _with_extras(self, fitness: list[str | None]) -> list[str]:
+        names = [b.name for b in self.evaluators]
         for extra in fitness:
             if extra and extra not in names:
                 names.append(extra)
@@ -202,13 +224,13 @@ class SearchConfig(BaseModel):
         return "latency" in metrics and "latency" not in names
 
     def evaluator_specs(self) -> list[EvaluatorSpec]:
-        """One spec per evaluator of the run (:meth:`evaluator_names` order): its block's options over the
-        shorthand keys the evaluator declares."""
-        blocks = {b.name: b for b in self.evaluators}
+        """One spec per evaluator of the run (:meth:`evaluator_names` order): its settings' options (its block's,
+        or its ``evaluator_options`` entry) over the shorthand keys the evaluator declares."""
+        settings: dict[str, EvaluatorSettings] = {**self.evaluator_options, **{b.name: b for b in self.evaluators}}
         shorthands = {k: getattr(self, k) for k in SHORTHAND_KEYS if getattr(self, k) is not None}
         specs = []
         for name in self.evaluator_names():
-            block = blocks.get(name) or EvaluatorBlock(name=name)
+            block = settings.get(name) or EvaluatorSettings()
             declared = EVALUATORS.options_model(name).model_fields
             shared = {k: v for k, v in shorthands.items() if k in declared}
             specs.append(EvaluatorSpec(name, self.space, {**shared, **block.options}, tuple(block.devices)))

@@ -8,10 +8,11 @@ before, such an alias is ignored by a searcher that has no option of that name (
 runs); an option given in a ``searcher`` block must be one the searcher declares.
 
 Later layers win key by key; a layer that names another searcher (executor) drops the options given for the
-previous one. A later ``evaluators`` list chooses the evaluators; options given for an evaluator in any layer
-merge, later winning. ``evaluator_options`` (``{NAME: {KEY: VALUE}}``, what ``--evaluator-opt NAME.KEY=VALUE``
-gives) sets options of evaluator NAME and adds it to the run when it is not there; its key ``devices`` is the
-block's device list.
+previous one. A later ``evaluators`` list chooses the evaluators that run in every phase; options given for an
+evaluator in any layer merge, later winning. ``evaluator_options`` (``{NAME: {options: {...}, devices: [...]}}``,
+or ``{NAME: {KEY: VALUE}}`` as ``--evaluator-opt NAME.KEY=VALUE`` gives it) sets options of evaluator NAME: in its
+block when it is listed, else kept by name for an evaluator the run adds itself (the fitness, a schedule phase's,
+latency-model).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from hwnas.core.errors import ConfigError
 
 SEARCHER_ALIASES = ("parents", "mutation_size", "mutation_prob", "crossover_size")
 ALIAS_KEYS = ("algorithm", *SEARCHER_ALIASES)
-LAYER_ONLY_KEYS = ("evaluator_options",)  # merged into the evaluator blocks, never stored
 DEFAULT_SEARCHER = "evolution"
 DEFAULT_EVALUATORS = ("analytic",)
 DEFAULT_EXECUTOR = "serial"
@@ -93,7 +93,6 @@ class _Evaluators:
 
     def __init__(self) -> None:
         self.names: list[str] | None = None  # the last list given
-        self.added: list[str] = []  # named only through evaluator_options
         self.options: dict[str, dict[str, Any]] = {}
         self.devices: dict[str, Any] = {}
 
@@ -111,11 +110,14 @@ class _Evaluators:
     def apply_options(self, value: Any) -> None:
         if not isinstance(value, Mapping):
             raise ConfigError(f"config key 'evaluator_options' must map evaluator names to options, not {value!r}")
-        for name, options in value.items():
-            options = dict(options or {})
-            if name not in self.added:
-                self.added.append(name)
-            self._set(str(name), options, options.pop("devices", None))
+        for name, given in value.items():
+            given = dict(given or {})
+            if set(given) <= {"options", "devices"} and isinstance(given.get("options", {}), Mapping):
+                options, devices = dict(given.get("options") or {}), given.get("devices")  # the stored form
+            else:
+                devices = given.pop("devices", None)
+                options = given
+            self._set(str(name), options, devices)
 
     def _set(self, name: str, options: Mapping[str, Any], devices: Any) -> None:
         if not isinstance(options, Mapping):
@@ -124,10 +126,15 @@ class _Evaluators:
         if devices is not None:
             self.devices[name] = devices
 
-    def blocks(self) -> list[dict[str, Any]]:
+    def blocks(self) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The listed evaluators' blocks, and the settings of the others that were given options."""
         names = list(self.names if self.names is not None else DEFAULT_EVALUATORS)
-        names += [n for n in self.added if n not in names]
-        return [{"name": n, "options": self.options.get(n, {}), "devices": self.devices.get(n, [])} for n in names]
+        listed = [{"name": n, **self._settings(n)} for n in names]
+        others = {n: self._settings(n) for n in self.options if n not in names}
+        return listed, others
+
+    def _settings(self, name: str) -> dict[str, Any]:
+        return {"options": self.options.get(name, {}), "devices": self.devices.get(name, [])}
 
 
 def merge_layers(layers: Iterable[Mapping[str, Any]], declared: Callable[[str], Collection[str]]) -> dict[str, Any]:
@@ -149,5 +156,5 @@ def merge_layers(layers: Iterable[Mapping[str, Any]], declared: Callable[[str], 
         merged.update(values)
     merged["searcher"] = searcher.block(DEFAULT_SEARCHER, declared)
     merged["executor"] = executor.block(DEFAULT_EXECUTOR, lambda name: ())
-    merged["evaluators"] = evaluators.blocks()
+    merged["evaluators"], merged["evaluator_options"] = evaluators.blocks()
     return merged
