@@ -30,7 +30,7 @@ from hwnas.llm.evaluation import (
 )
 from hwnas.llm.llmpp import DEFAULT_SAMPLING
 from hwnas.llm.llmpp_config import DistillConfig
-from hwnas.llm.prompts import load_template
+from hwnas.llm.prompts import PromptTemplate, load_template
 from hwnas.llm.seedarchs import load_seed_archs, task_of_space
 
 META_FILE = "labels-meta.json"
@@ -90,20 +90,12 @@ def run_distill(
     meta = {key: getattr(config, key) for key in LABEL_KEYS}
     check_meta(out, {**meta, "template": template.describe(), "model": runner.model, "sampling": asdict(sampling)})
     archs = sample_archs(space, config.n, config.sample_seed)
-    scores, per_seed, described = [], [], {}
+    scores, per_seed = [], []
+    described: dict[str, Any] = {}
     for seed in config.seeds:
-        demos = load_seed_archs(seed, task.name, "train")
-        predictor, _ = build_predictor(
-            runner, config, task=task.name, demonstrations=demos, template=template, sampling=sampling
-        )
-        described = predictor.describe()
-        store = LabelStore(out / f"labels-s{seed}.jsonl")
-        progress = _progress(say, seed)
-        counts = label_archs(predictor, archs, store, batch_size=config.batch_size, progress=progress)
-        score, facts = _fit_and_score(config, space, task.name, seed, archs, store, out)
+        score, facts, described = _label_and_fit_seed(runner, config, seed, space, archs, template, sampling, say)
         scores.append(score)
-        per_seed.append({"seed": seed, **counts, **facts})
-        say(f"seed {seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f} on {score.n} test archs")
+        per_seed.append({"seed": seed, **facts})
     shutil.copyfile(out / f"model-s{config.seeds[0]}.npz", out / MODEL_FILE)
     name = f"LLM-Distill-PP ({runner.model})"
     row = {"predictor": name, "kind": "distilled", "tasks": {task.name: summarize(scores)}}
@@ -123,6 +115,32 @@ def run_distill(
     }
     (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _label_and_fit_seed(
+    runner: LLMRunner,
+    config: DistillConfig,
+    seed: int,
+    space: SearchSpace,
+    archs: list[Arch],
+    template: PromptTemplate,
+    sampling: Sampling,
+    say: Log,
+) -> tuple[SplitScore, dict[str, Any], dict[str, Any]]:
+    """One seed: LLM-PP with that seed's demonstrations labels ``archs``, the regressor is fitted on the labels and
+    scored; returns (score, label counts and fit facts, the LLM predictor's description)."""
+    task = task_of_space(space.name)
+    out = Path(config.out)
+    demos = load_seed_archs(seed, task.name, "train")
+    predictor, _ = build_predictor(
+        runner, config, task=task.name, demonstrations=demos, template=template, sampling=sampling
+    )
+    store = LabelStore(out / f"labels-s{seed}.jsonl")
+    progress = _progress(say, seed)
+    counts = label_archs(predictor, archs, store, batch_size=config.batch_size, progress=progress)
+    score, facts = _fit_and_score(config, space, task.name, seed, archs, store, out)
+    say(f"seed {seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f} on {score.n} test archs")
+    return score, {**counts, **facts}, predictor.describe()
 
 
 def _progress(say: Log, seed: int) -> Callable[[int, int], None]:
