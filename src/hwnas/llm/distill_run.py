@@ -84,7 +84,7 @@ def run_distill(
         return run_user_distill(runner, config, sampling=sampling, log=log)
     say = log or (lambda message: None)
     space = get_space(config.space)
-    task = task_of_space(space.name)
+    task = task_of_space(space.name)  # before anything is written: a space without LLM-PP's seed archs is refused
     template = load_template(config.template)
     out = Path(config.out)
     meta = {key: getattr(config, key) for key in LABEL_KEYS}
@@ -97,24 +97,37 @@ def run_distill(
         scores.append(score)
         per_seed.append({"seed": seed, **facts})
     shutil.copyfile(out / f"model-s{config.seeds[0]}.npz", out / MODEL_FILE)
-    name = f"LLM-Distill-PP ({runner.model})"
-    row = {"predictor": name, "kind": "distilled", "tasks": {task.name: summarize(scores)}}
-    result = {
-        "tasks": [task.name],
+    result = _result(config, runner.model, (space.name, task.name), len(archs), scores, per_seed, described)
+    (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _result(
+    config: DistillConfig,
+    model: str,
+    space_task: tuple[str, str],
+    n: int,
+    scores: list[SplitScore],
+    per_seed: list[dict[str, Any]],
+    described: dict[str, Any],
+) -> dict[str, Any]:
+    """``result.json``: the distilled model's row beside the supernet and baseline rows of the same test archs."""
+    space, task = space_task
+    row = {"predictor": f"LLM-Distill-PP ({model})", "kind": "distilled", "tasks": {task: summarize(scores)}}
+    return {
+        "tasks": [task],
         "seeds": list(config.seeds),
         "limit": config.limit,
-        "space": space.name,
-        "n": len(archs),
+        "space": space,
+        "n": n,
         "llm": described,
         "labels": per_seed,
         "rows": [
             row,
-            *supernet_rows([task.name], config.seeds, limit=config.limit),
-            *baseline_rows([task.name], config.seeds, limit=config.limit),
+            *supernet_rows([task], config.seeds, limit=config.limit),
+            *baseline_rows([task], config.seeds, limit=config.limit),
         ],
     }
-    (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def _label_and_fit_seed(
