@@ -119,14 +119,10 @@ class PredictedLatencyEvaluator:
         return [{"latency": float(v)} for v in self.predictor.predict(archs)]
 
 
-def make_latency_evaluator(space: SearchSpace, *, device: str | None = None) -> MeasuredLatencyEvaluator:
-    """Registry factory of ``latency`` (option ``device``: auto, cpu, cuda)."""
-    return MeasuredLatencyEvaluator(space, device=device)
-
-
 def make_latency_model_evaluator(
     space: SearchSpace, *, latency_model: str | None = None, device: str | None = None
 ) -> PredictedLatencyEvaluator:
-    """Registry factory of ``latency-model`` (options ``latency_model`` and ``device``)."""
+    """The ``latency-model`` evaluator (registered by :mod:`hwnas.hardware.components`) for a model file, or the
+    shipped predictor of the space and ``device``."""
     path = Path(latency_model) if latency_model else default_predictor_path(space, device or "auto")
     return PredictedLatencyEvaluator.from_path(space, path)
