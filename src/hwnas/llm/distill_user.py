@@ -14,14 +14,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from hwnas.contracts.predictor import Predictor
+from hwnas.core.space import SearchSpace
 from hwnas.llm.base import LLMRunner, Sampling
-from hwnas.llm.demonstrations import file_sha256, load_demonstrations, user_task
+from hwnas.llm.demonstrations import UserTask, file_sha256, load_demonstrations, user_task
 from hwnas.llm.distill import LabelStore, label_archs, sample_archs
 from hwnas.llm.distill_run import LABEL_KEYS, MODEL_FILE, RESULT_FILE, Log, check_meta, fit_and_save
-from hwnas.llm.evaluation import json_safe, score_split
+from hwnas.llm.evaluation import SplitScore, json_safe, score_split
 from hwnas.llm.llmpp import DEFAULT_SAMPLING, Demonstration, LLMPPPredictor, PromptContext
 from hwnas.llm.llmpp_config import DistillConfig
-from hwnas.llm.prompts import load_template
+from hwnas.llm.prompts import PromptTemplate, load_template
 
 LABELS_FILE = "labels.jsonl"
 
@@ -40,29 +42,21 @@ def run_user_distill(
     template = load_template(config.template)
     task = user_task(config.task_description, metric=config.metric, examples=config.examples, seed=config.example_seed)
     out = Path(config.out)
-    meta = {key: getattr(config, key) for key in LABEL_KEYS}
-    meta |= {"demonstrations_sha256": file_sha256(config.demonstrations), "task_description": config.task_description}
-    check_meta(out, {**meta, "template": template.describe(), "model": runner.model, "sampling": asdict(sampling)})
-    context = PromptContext(
-        template=template, space=space, task=task.variables, examples=task.examples, metric=config.metric
-    )
-    predictor = LLMPPPredictor.from_config(
-        config, runner=runner, context=context, demonstrations=demos, sampling=sampling
-    )
+    sha256 = _check_meta(runner, config, template, sampling)
+    predictor = _llm_predictor(runner, config, space, demos, template, task, sampling)
     archs = sample_archs(space, config.n, config.sample_seed)
     store = LabelStore(out / LABELS_FILE)
     counts = label_archs(
         predictor, archs, store, batch_size=config.batch_size, progress=lambda done, n: say(f"{done}/{n} labelled")
     )
     model, facts = fit_and_save(config, space, archs, store, out / MODEL_FILE)
-    predicted = model.predict([d.arch for d in demos])
-    fit = score_split("demonstrations", 0, [d.value for d in demos], [float(v) for v in predicted])
+    fit = _fit_on(model, demos)
     say(f"model: {out / MODEL_FILE}; on the demonstrations MAE {fit.mae:.3f}, Kendall {fit.kendall:.3f}")
     result = {
         "mode": "demonstrations",
         "space": space.name,
         "n": len(archs),
-        "demonstrations": _described(config, meta["demonstrations_sha256"], demos),
+        "demonstrations": _described(config, sha256, demos),
         "task": task.variables,
         "example_note": task.note,
         "llm": {**predictor.describe(), "examples": len(task.examples), "example_seed": config.example_seed},
@@ -72,6 +66,43 @@ def run_user_distill(
     }
     (out / RESULT_FILE).write_text(json.dumps(json_safe(result), indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _llm_predictor(
+    runner: LLMRunner,
+    config: DistillConfig,
+    space: SearchSpace,
+    demos: list[Demonstration],
+    template: PromptTemplate,
+    task: UserTask,
+    sampling: Sampling,
+) -> LLMPPPredictor:
+    """LLM-PP prompted with the user's task text, examples and demonstrations: the labeller."""
+    context = PromptContext(
+        template=template,
+        space=space,
+        task=task.variables,
+        examples=task.examples,
+        metric=config.metric,
+    )
+    return LLMPPPredictor.from_config(config, runner=runner, context=context, demonstrations=demos, sampling=sampling)
+
+
+def _check_meta(runner: LLMRunner, config: DistillConfig, template: PromptTemplate, sampling: Sampling) -> str:
+    """Refuse an output folder labelled with other settings (or other demonstrations); the demonstrations' sha256."""
+    assert config.demonstrations is not None
+    sha256 = file_sha256(config.demonstrations)
+    meta = {key: getattr(config, key) for key in LABEL_KEYS}
+    meta |= {"demonstrations_sha256": sha256, "task_description": config.task_description}
+    meta |= {"template": template.describe(), "model": runner.model, "sampling": asdict(sampling)}
+    check_meta(Path(config.out), meta)
+    return sha256
+
+
+def _fit_on(model: Predictor, demos: list[Demonstration]) -> SplitScore:
+    """How the distilled model fits the demonstrations (which the LLM saw in every prompt: a consistency check)."""
+    predicted = model.predict([d.arch for d in demos])
+    return score_split("demonstrations", 0, [d.value for d in demos], [float(v) for v in predicted])
 
 
 def _described(config: DistillConfig, sha256: str, demos: list[Demonstration]) -> dict[str, Any]:
