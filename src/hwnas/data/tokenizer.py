@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import atomic_path
@@ -86,6 +87,17 @@ def _strip_specials(ids: Sequence[int]) -> list[int]:
     return kept
 
 
+# SentencePiece trainer options every hwnas tokenizer shares: the model's special ids, a quiet log, a shuffled sample.
+_TRAINER_FIXED: dict[str, Any] = {
+    "pad_id": PAD_ID,
+    "bos_id": BOS_ID,
+    "eos_id": EOS_ID,
+    "unk_id": UNK_ID,
+    "minloglevel": 2,
+    "shuffle_input_sentence": True,
+}
+
+
 def train_sentencepiece(
     sentences: Iterable[str],
     *,
@@ -118,13 +130,8 @@ def train_sentencepiece(
             character_coverage=character_coverage,
             normalization_rule_name=normalization,
             num_threads=num_threads,
-            pad_id=PAD_ID,
-            bos_id=BOS_ID,
-            eos_id=EOS_ID,
-            unk_id=UNK_ID,
-            minloglevel=2,
             input_sentence_size=max_sentences or 0,  # 0 = use every sentence
-            shuffle_input_sentence=True,
+            **_TRAINER_FIXED,
         )
     except RuntimeError as exc:  # e.g. "Vocabulary size is too large. Please set it to a value <= N."
         raise ConfigError(f"tokenizer vocab_size={vocab_size} cannot be trained on this data: {exc}") from exc
