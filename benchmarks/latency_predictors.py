@@ -195,6 +195,22 @@ def _portable(source: str) -> str:
     return path.name
 
 
+def _machine(args: argparse.Namespace, load_before: tuple[float, float, float]) -> dict[str, Any]:
+    import scipy
+    import sklearn
+
+    return {
+        **machine_info(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "sklearn": sklearn.__version__,
+        "threads_per_worker": args.threads,
+        "jobs": args.jobs,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+    }
+
+
 def main() -> None:
     args = parse_args()
     started, load_before = time.perf_counter(), os.getloadavg()
@@ -207,21 +223,9 @@ def main() -> None:
     table = aggregate(records)
     floors = noise_floors(datasets)
     baselines = [HAT, *map(hat_variant, args.hat_also)] if HAT in args.predictors else []
-    import scipy
-    import sklearn
-
     result = {
         "benchmark": "latency_predictors",
-        "machine": {
-            **machine_info(),
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
-            "sklearn": sklearn.__version__,
-            "threads_per_worker": args.threads,
-            "jobs": args.jobs,
-            "loadavg_before": load_before,
-            "loadavg_after": os.getloadavg(),
-        },
+        "machine": _machine(args, load_before),
         "settings": {k: v for k, v in vars(args).items()},
         "datasets": {
             name: {"rows": len(d), "source": _portable(d.source), "hat_latency_norm": n}
