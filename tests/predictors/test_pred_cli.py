@@ -45,6 +45,7 @@ def test_fit_evaluate_round_trip_on_hat_slice(data_dir: Path, tmp_path: Path) ->
     assert code == 0, err
     summary = json.loads(out)
     assert summary["model"] == "cost-mape" and summary["rows"] == 200 and summary["encoding"] == "hat10-raw"
+    assert list(summary) == ["model", "encoding", "rows", "train", "out"]  # as 0.2 printed it (the tutorial shows it)
     code, out, err = _run(
         "evaluate", "--model", tmp_path / "m.bin", "--data", held, "--json", "--plot", tmp_path / "p.png"
     )

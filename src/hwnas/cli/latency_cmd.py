@@ -65,7 +65,8 @@ def fit(
     predictor = fit_on_dataset(dataset, model=model, encoding=encoding, seed=seed, knobs=_knobs(knob))
     predictor.save(out)
     train_scores, _ = evaluate_on_dataset(predictor, dataset)
-    print_json({**predictor.describe(), "rows": len(dataset), "train": train_scores, "out": str(out)})
+    summary = {"model": predictor.name, "encoding": predictor.encoding, "rows": len(dataset), **predictor.fit_summary()}
+    print_json({**summary, "train": train_scores, "out": str(out)})
 
 
 @latency_app.command("models")

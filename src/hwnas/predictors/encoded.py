@@ -88,6 +88,10 @@ class EncodedPredictor:
         device = None if self._device is None else self._device.to_dict()
         self.regressor.save(path, binding={"space": self.fitted_space, "device": device})
 
+    def fit_summary(self) -> dict[str, Any]:
+        """What the fit chose, worth printing (``auto``: the candidate and the cross-validated MAPEs)."""
+        return self.regressor.fit_summary()
+
     def describe(self) -> dict[str, Any]:
         return {
             "model": self.name,
@@ -95,7 +99,7 @@ class EncodedPredictor:
             "space": self.fitted_space,
             "device": None if self._device is None else str(self._device),
             "capabilities": sorted(self.capabilities),
-            **self.regressor.fit_summary(),
+            **self.fit_summary(),
         }
 
     @classmethod
