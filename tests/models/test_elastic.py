@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hwnas.models.attention import Attention
 from hwnas.models.elastic import Elastic, ElasticAttention, ElasticEmbedding, ElasticLayerNorm, ElasticLinear
-from hwnas.models.layers import Attention
 
 
 def test_elastic_linear_uses_leading_slices_with_known_values() -> None:

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from hwnas.models.layers import Attention, LayerNorm, layer_norm, leading
+from hwnas.models.attention import Attention
+from hwnas.models.layers import LayerNorm, layer_norm, leading
 from hwnas.models.weight_init import init_linear, init_token_table
 
 

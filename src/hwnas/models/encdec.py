@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hwnas.core.errors import ConfigError
+from hwnas.models.attention import KVCache
 from hwnas.models.layers import (
     DecoderLayer,
     DecoderLayerCache,
-    KVCache,
     leading,
     make_positions,
     sinusoidal_positions,

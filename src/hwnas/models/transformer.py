@@ -19,6 +19,7 @@ from torch import nn
 from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError
 from hwnas.core.files import atomic_path
+from hwnas.models.attention import Attention
 from hwnas.models.dropout import DropoutRates, DropoutScaling, check_dropout_scaling, legacy_dropout_scaling
 from hwnas.models.encdec import (
     EncoderDecoder,
@@ -28,7 +29,6 @@ from hwnas.models.encdec import (
     with_saved_encoder_final_norm,
 )
 from hwnas.models.layers import (
-    Attention,
     DecoderLayer,
     EncoderLayer,
     FeedForward,
