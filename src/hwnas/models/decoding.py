@@ -121,6 +121,22 @@ class _Finished:
         return [max(h, key=lambda hyp: hyp.score) if h else Hypothesis((), NEG_INF) for h in self.hyps]
 
 
+def _top_candidates(scores: Tensor, lprobs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The 2K best continuations of each sentence over all its beams, as (score, beam, token) [B,2K] each: twice
+    the beam size, so K survivors remain even when K of them end in EOS. scores [B,K], lprobs [B*K,V]."""
+    batch, k = scores.shape
+    vocab = lprobs.shape[1]
+    candidates = (scores.view(-1, 1) + lprobs).view(batch, k * vocab)  # [B,K*V]
+    top_scores, top_index = candidates.topk(min(2 * k, k * vocab), dim=1)  # [B,2K]
+    return top_scores, top_index // vocab, top_index % vocab
+
+
+def _survivors(is_eos: Tensor, k: int) -> Tensor:
+    """Indices [B,K] of the first K candidates that are not EOS, in score order (is_eos [B,2K], best first)."""
+    rank = torch.arange(is_eos.shape[1], device=is_eos.device)[None, :]  # [1,2K]
+    return (rank + is_eos * 2 * k).argsort(dim=1)[:, :k]
+
+
 @torch.no_grad()
 def beam_search(
     model: EncoderDecoder,
@@ -146,19 +162,14 @@ def beam_search(
     scores[:, 0] = 0.0  # all beams start identical: keep one so the first step does not pick duplicates
     finished = _Finished(batch, k, len_penalty)
     row_base = torch.arange(batch, device=device)[:, None] * k  # [B,1]
-    rank = torch.arange(2 * k, device=device)[None, :]  # [1,2K]
     for step in range(int(max_lens.max()) + 1):
         lprobs = _next_log_probs(model, tokens, enc, cache, step, max_lens, min_len)  # [B*K,V]
-        vocab = lprobs.shape[1]
-        candidates = (scores.view(-1, 1) + lprobs).view(batch, k * vocab)  # [B,K*V]
-        top_scores, top_index = candidates.topk(min(2 * k, k * vocab), dim=1)  # [B,2K]
-        top_beams, top_tokens = top_index // vocab, top_index % vocab
+        top_scores, top_beams, top_tokens = _top_candidates(scores, lprobs)  # each [B,2K]
         is_eos = top_tokens.eq(EOS_ID) & top_scores.ne(NEG_INF)
         finished.add(tokens, is_eos[:, :k], top_scores[:, :k], top_beams[:, :k], step)
         if finished.all_done():
             break
-        # survivors: the first K candidates that are not EOS, in score order
-        pick = (rank[:, : top_scores.shape[1]] + is_eos * 2 * k).argsort(dim=1)[:, :k]  # [B,K]
+        pick = _survivors(is_eos, k)  # [B,K]
         scores = top_scores.gather(1, pick)
         order = (row_base + top_beams.gather(1, pick)).view(-1)  # [B*K] rows of the previous step
         tokens = torch.cat([tokens.index_select(0, order), top_tokens.gather(1, pick).view(-1, 1)], dim=1)
