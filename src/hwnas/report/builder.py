@@ -169,15 +169,9 @@ def _fmt(value: Any, pattern: str) -> str:
     return "-" if value is None else format(value, pattern)
 
 
-def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
-    lines = [f"# hwnas pipeline report: `{summary['run_dir']}`", ""]
-    lines += [
-        f"Stages done: {', '.join(summary['stages_done']) or 'none'}. Latency source: "
-        f"{summary['latency_source'] or '-'}.",
-        "",
-    ]
-    lines += reliability_lines(summary.get("latency_reliability"))
-    lines += [
+def _models_table(summary: dict[str, Any]) -> list[str]:
+    """One row per budget: the model found for it (predicted, measured, loss, BLEU), or the budget no arch met."""
+    lines = [
         "| budget (ms) | arch_id | predicted (ms) | measured (ms) | supernet valid loss | BLEU |",
         "|---:|---|---:|---:|---:|---:|",
     ]
@@ -189,6 +183,27 @@ def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
         )
     for budget in summary["budgets_without_model"]:
         lines.append(f"| {budget:.2f} | (no arch met the budget) | - | - | - | - |")
+    return lines
+
+
+# Figure key (plots drawn by _figures) -> its section title and alt text in report.md.
+FIGURE_CAPTIONS = {
+    "bleu_vs_latency": "BLEU vs latency: searched models (Pareto front in red), baselines, the largest; budgets dashed",
+    "search_progress": "Search progress: best feasible supernet validation loss per iteration",
+    "latency_parity": "Latency predictor: predicted vs measured",
+    "training_curves": "Training curves (train: label-smoothed loss; valid: NLL, the supernet's largest subnet)",
+}
+
+
+def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
+    lines = [f"# hwnas pipeline report: `{summary['run_dir']}`", ""]
+    lines += [
+        f"Stages done: {', '.join(summary['stages_done']) or 'none'}. Latency source: "
+        f"{summary['latency_source'] or '-'}.",
+        "",
+    ]
+    lines += reliability_lines(summary.get("latency_reliability"))
+    lines += _models_table(summary)
     check = summary.get("predictor")
     if check:
         kind = "in-sample" if check.get("in_sample") else "held-out"
@@ -198,15 +213,8 @@ def _markdown(summary: dict[str, Any], figures: dict[str, str]) -> str:
             f"Kendall tau {check.get('kendall', float('nan')):.3f}.",
         ]
     lines += pipeline_sections(summary)
-    captions = {
-        "bleu_vs_latency": "BLEU vs latency: searched models (Pareto front in red), baselines, the largest; budgets "
-        "dashed",
-        "search_progress": "Search progress: best feasible supernet validation loss per iteration",
-        "latency_parity": "Latency predictor: predicted vs measured",
-        "training_curves": "Training curves (train: label-smoothed loss; valid: NLL, the supernet's largest subnet)",
-    }
     for key, name in figures.items():
-        lines += ["", f"## {captions[key]}", "", f"![{captions[key]}]({name})"]
+        lines += ["", f"## {FIGURE_CAPTIONS[key]}", "", f"![{FIGURE_CAPTIONS[key]}]({name})"]
     timings = ", ".join(f"{s} {w:.0f} s" for s, w in summary["wall_s"].items() if w is not None)
     lines += ["", f"Wall time per stage: {timings or '-'}.", ""]
     return "\n".join(lines)
