@@ -167,6 +167,19 @@ def evaluate_llmpp(
         "kind": "llm",
         "tasks": {task: summarize(scores) for task, scores in scores_by_task.items()},
     }
+    return _result(config, llm_row, describe=describe, notes=notes, splits=splits)
+
+
+def _result(
+    config: EvaluateConfig,
+    llm_row: dict[str, Any],
+    *,
+    describe: dict[str, Any],
+    notes: dict[str, str],
+    splits: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The settings, the LLM's description, LLM-PP's row above the supernets' and the baseline's (scored on the same
+    test archs, so the table compares like with like), and every split's answers."""
     return {
         "tasks": list(config.tasks),
         "seeds": list(config.seeds),
