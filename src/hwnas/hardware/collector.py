@@ -151,6 +151,20 @@ def _measure_missing(
     return measured, skipped
 
 
+def _start_session(
+    out: Path, sidecar: dict[str, Any], *, info: dict[str, Any], rows_before: int, guard: LoadGuard, notes: str | None
+) -> dict[str, Any]:
+    """Record this call in the sidecar (its notes, its session) and write it before the first row: the dataset's
+    history then shows every session, even one killed before it measured anything. Returns the session to finish."""
+    if notes:
+        sidecar["notes"] = notes
+    session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": rows_before,
+               "busy_policy": guard.policy.to_dict()}  # fmt: skip
+    sidecar["sessions"] = [*sidecar.get("sessions", []), session]
+    write_sidecar(out, sidecar)
+    return session
+
+
 def collect(
     space: SearchSpace,
     *,
@@ -178,12 +192,7 @@ def collect(
     stream = arch_stream(space, sampler, seed)  # built before any write: a bad sampler name writes nothing
     if len(done) < n:
         guard.ensure_quiet()  # before any write, too: a refusal on a busy machine leaves no file behind
-    if notes:
-        sidecar["notes"] = notes
-    session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": len(done),
-               "busy_policy": guard.policy.to_dict()}  # fmt: skip
-    sidecar["sessions"] = [*sidecar.get("sessions", []), session]
-    write_sidecar(out, sidecar)
+    session = _start_session(out, sidecar, info=info, rows_before=len(done), guard=guard, notes=notes)
     writer = RowWriter(out, columns)
     try:
         measured, skipped = _measure_missing(
