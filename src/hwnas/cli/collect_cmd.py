@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import friendly_errors, print_json
 from hwnas.core.files import check_writable
+
+if TYPE_CHECKING:
+    from hwnas.core.space import SearchSpace
+    from hwnas.hardware.collector import CollectSummary
 
 
 def register_collect(latency_app: typer.Typer) -> None:
@@ -77,7 +81,7 @@ def collect(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary at the end."),
 ) -> None:
     """Measure archs of a space on this machine into a resumable latency CSV (HAT's columns + the full arch)."""
-    from hwnas.hardware.collector import collect as run_collect
+    from hwnas.hardware.busy import LoadGuard
     from hwnas.hardware.protocols import protocol_for
     from hwnas.spaces import get_space
 
@@ -87,24 +91,30 @@ def collect(
         space_obj, device=device, dtype=dtype, threads=threads, warmup=warmup, runs=runs, batch=batch,
         seq_len=seq_len, beam=beam, estimator=estimator,
     )  # fmt: skip
-    from hwnas.hardware.busy import LoadGuard
-
     guard = LoadGuard(busy_policy(busy), threads=settings.threads)
-    show = not as_json and sys.stderr.isatty()
-    progress = _progress_bar() if show else None
     kwargs: dict[str, Any] = {"settings": settings, "n": n, "out": out, "sampler": sampler, "seed": seed}
-    kwargs.update(time_budget_s=max_seconds, guard=guard)
-    if progress is None:
-        summary = run_collect(space_obj, notes=notes, **kwargs)
-    else:
-        with progress:
-            task = progress.add_task("collect", total=n, last="")
+    kwargs.update(notes=notes, time_budget_s=max_seconds, guard=guard)
+    summary = _run_collect(space_obj, kwargs, show_progress=not as_json and sys.stderr.isatty())
+    _print_summary(summary, as_json=as_json)
 
-            def on_row(done: int, total: int, measurement: Any) -> None:
-                last = "" if measurement is None else f"last {measurement.latency_ms:,.1f} ms"
-                progress.update(task, completed=done, total=total, last=last)
 
-            summary = run_collect(space_obj, notes=notes, on_row=on_row, **kwargs)
+def _run_collect(space: SearchSpace, kwargs: dict[str, Any], *, show_progress: bool) -> CollectSummary:
+    """The collection, with a progress bar on stderr when a person watches it (a terminal, no --json)."""
+    from hwnas.hardware.collector import collect as run_collect
+
+    if not show_progress:
+        return run_collect(space, **kwargs)
+    with _progress_bar() as progress:
+        task = progress.add_task("collect", total=kwargs["n"], last="")
+
+        def on_row(done: int, total: int, measurement: Any) -> None:
+            last = "" if measurement is None else f"last {measurement.latency_ms:,.1f} ms"
+            progress.update(task, completed=done, total=total, last=last)
+
+        return run_collect(space, on_row=on_row, **kwargs)
+
+
+def _print_summary(summary: CollectSummary, *, as_json: bool) -> None:
     result = {"out": str(summary.out), "rows": summary.rows, "measured": summary.measured, "skipped": summary.skipped}
     if as_json:
         print_json(result)
