@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hwnas.cli.llm_cmd import LLM_FLAGS
-from hwnas.cli.llmpp_cmd import DISTILL_FLAGS, EVALUATE_FLAGS, GENERATE_FLAGS
+from hwnas.cli.llmgen_cmd import GENERATE_FLAGS
+from hwnas.cli.llmpp_cmd import DISTILL_FLAGS, EVALUATE_FLAGS
 from hwnas.cli.main import app
 from hwnas.llm.base import Sampling
 from hwnas.llm.evaluation import evaluate_llmpp, json_safe

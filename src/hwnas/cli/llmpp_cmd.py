@@ -1,8 +1,9 @@
-"""`hwnas llm-pp ...`: LLM performance predictors (evaluate on the LLM-PP seed archs, distil, generate archs).
+"""`hwnas llm-pp ...`: LLM performance predictors (evaluate on the LLM-PP seed archs, distil); ``generate`` (archs
+proposed by the LLM) is added to this sub-app from ``cli/llmgen_cmd.py`` and shares the plumbing below.
 
 Every flag is a key of the command's settings (:mod:`hwnas.llm.llmpp_config`; ``--max-attempts`` <->
-``max_attempts``, the repeatable ``--task``/``--seed``/``--constraint`` <-> ``tasks``/``seeds``/``constraints``) and
-every ``--llm-*`` flag a key of its ``llm:`` section; ``--config FILE`` gives any of them in YAML, flags override it.
+``max_attempts``, the repeatable ``--task``/``--seed`` <-> ``tasks``/``seeds``) and every ``--llm-*`` flag a key
+of its ``llm:`` section; ``--config FILE`` gives any of them in YAML, flags override it.
 Sampling (temperature, answer length, seed) comes from the ``--llm-*`` flags.
 """
 
@@ -17,7 +18,7 @@ import typer
 
 from hwnas.cli.common import OptionSpec, friendly_errors, option_group, print_json
 from hwnas.cli.llm_cmd import llm_options, settings_from_flags
-from hwnas.core.files import check_writable, write_text_atomic
+from hwnas.core.files import check_writable
 
 llmpp_app = typer.Typer(
     help="LLM performance predictors: LLM-PP, LLM-Distill-PP, LLM-proposed archs.", no_args_is_help=True
@@ -54,28 +55,18 @@ DISTILL_FLAGS = {
     "--demonstrations": "demonstrations",
     "--task-description": "task_description",
 }
-GENERATE_FLAGS = {
-    "--space": "space",
-    "--k": "k",
-    "--constraint": "constraints",
-    "--latency-model": "latency_model",
-    "--device": "device",
-    "--template": "template",
-    "--max-rounds": "max_rounds",
-    "--out": "out",
-}
-GENERATE_TEMPERATURE, GENERATE_MAX_TOKENS = 0.8, 1500  # unless --llm-temperature / --llm-max-tokens say otherwise
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(llmpp_app, name="llm-pp")
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
+    """Progress, notes and warnings go to stderr, so stdout holds only the result (a table, JSON or JSONL archs)."""
     typer.echo(message, err=True)
 
 
-def _config(model: type, config_file: Path | None, flags: dict[str, Any], *, out_folder: bool = False) -> Any:
+def command_config(model: type, config_file: Path | None, flags: dict[str, Any], *, out_folder: bool = False) -> Any:
     """The command's settings, template and output path included, validated before any model is loaded."""
     from hwnas.llm.llmpp_config import load_config_file, resolve
     from hwnas.llm.prompts import load_template
@@ -87,12 +78,12 @@ def _config(model: type, config_file: Path | None, flags: dict[str, Any], *, out
     return config
 
 
-def _runner(config: Any, llm_flags: dict[str, Any]) -> tuple[Any, Any]:
+def llm_runner(config: Any, llm_flags: dict[str, Any]) -> tuple[Any, Any]:
     """(LLM settings from the --llm-* flags over the config's llm: section, the runner they describe)."""
     from hwnas.llm.clients import make_runner
 
     llm = settings_from_flags(llm_flags, base=config.llm)
-    progress = (lambda done, total: _say(f"  {done}/{total} answers")) if sys.stderr.isatty() else None
+    progress = (lambda done, total: say(f"  {done}/{total} answers")) if sys.stderr.isatty() else None
     return llm, make_runner(llm, progress=progress)
 
 
@@ -121,11 +112,11 @@ def evaluate(
     from hwnas.llm.llmpp_config import EvaluateConfig
 
     flags = {"tasks": task or None, "out": out, **_given(predictor)}
-    config = _config(EvaluateConfig, config_file, flags)
-    llm, runner = _runner(config, llm_flags)
+    config = command_config(EvaluateConfig, config_file, flags)
+    llm, runner = llm_runner(config, llm_flags)
 
     def on_split(name: str, split_seed: int, score: Any) -> None:
-        _say(f"{name} seed {split_seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f}, {score.n_failed} failed")
+        say(f"{name} seed {split_seed}: MAE {score.mae:.3f}, Kendall {score.kendall:.3f}, {score.n_failed} failed")
 
     result = evaluate_llmpp(runner, config, sampling=llm.sampling(), on_split=on_split)
     result["llm_settings"] = llm.model_dump(mode="json")
@@ -137,7 +128,7 @@ def evaluate(
         return
     typer.echo(format_table(result))
     for task_name, note in result["llm"]["example_notes"].items():
-        _say(f"note: {task_name}: {note}")
+        say(f"note: {task_name}: {note}")
 
 
 def _given(predictor: dict[str, Any]) -> dict[str, Any]:
@@ -171,8 +162,6 @@ def distill(
 ) -> None:
     """LLM-Distill-PP: label random archs with LLM-PP, fit a regressor on HAT features, score it on the seed archs
     (or, with --demonstrations, distil one model from your own measured archs)."""
-    from hwnas.llm.distill_run import MODEL_FILE, run_distill
-    from hwnas.llm.evaluation import format_table, json_safe
     from hwnas.llm.llmpp_config import DistillConfig
 
     flags = {
@@ -186,9 +175,17 @@ def distill(
         "task_description": task_description,
         **_given(predictor),
     }
-    config = _config(DistillConfig, config_file, flags, out_folder=True)
-    llm, runner = _runner(config, llm_flags)
-    result = run_distill(runner, config, sampling=llm.sampling(), log=_say)
+    _distill_and_report(command_config(DistillConfig, config_file, flags, out_folder=True), llm_flags, as_json=as_json)
+
+
+def _distill_and_report(config: Any, llm_flags: dict[str, Any], *, as_json: bool) -> None:
+    """Run (or resume) the distillation in the validated settings' folder, then print its result and the model's
+    path, the one file ``hwnas search --evaluator llm-distill`` needs."""
+    from hwnas.llm.distill_run import MODEL_FILE, run_distill
+    from hwnas.llm.evaluation import format_table, json_safe
+
+    llm, runner = llm_runner(config, llm_flags)
+    result = run_distill(runner, config, sampling=llm.sampling(), log=say)
     if as_json:
         print_json(json_safe(result))
         return
@@ -203,90 +200,3 @@ def _user_summary(result: dict[str, Any]) -> str:
         f"{labels['labels_failed']} failed; regressor {labels['regressor_choice']}; on the "
         f"{result['demonstrations']['count']} demonstrations MAE {fit['mae']:.3f}, Kendall {fit['kendall']:.3f}"
     )
-
-
-@llmpp_app.command("generate")
-@friendly_errors
-@llm_options
-def generate(
-    llm_flags: dict[str, Any],
-    space: str | None = typer.Option(None, "--space", help="Space name or path to a space YAML file."),
-    k: int | None = typer.Option(None, "--k", help="Archs wanted (default 10)."),
-    constraint: list[str] | None = typer.Option(None, "--constraint", help="'METRIC<=VALUE' (repeatable)."),
-    latency_model: str | None = typer.Option(None, "--latency-model", help="Saved latency predictor (latency)."),
-    device: str | None = typer.Option(None, "--device", help="Device of the default latency model (auto)."),
-    template: str | None = typer.Option(None, "--template", help="Template name or .j2 path (default llmgen-v1)."),
-    max_rounds: int | None = typer.Option(None, "--max-rounds", help="Asks before giving up (default 5)."),
-    out: str | None = typer.Option(None, "--out", help="JSONL file of {space, genes} lines (default: stdout)."),
-    config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
-    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
-) -> None:
-    """Archs proposed by the LLM under constraints; invalid, violating and duplicate ones are dropped and counted."""
-    from hwnas.core.objectives import parse_constraints
-    from hwnas.llm.generator import propose_archs
-    from hwnas.llm.llmpp_config import GenerateConfig
-    from hwnas.llm.prompts import load_template
-    from hwnas.spaces import get_space
-
-    flags = {
-        "space": space,
-        "k": k,
-        "constraints": constraint or None,
-        "latency_model": latency_model,
-        "device": device,
-        "template": template,
-        "max_rounds": max_rounds,
-        "out": out,
-    }
-    config = _config(GenerateConfig, config_file, flags)
-    target = get_space(config.space)
-    evaluators = _evaluators(target, config)
-    llm, runner = _runner(config, llm_flags)
-    given = llm.model_fields_set
-    archs, stats = propose_archs(
-        runner,
-        target,
-        k=config.k,
-        constraints=parse_constraints(config.constraints),
-        evaluators=evaluators,
-        seed=llm.seed or 0,
-        max_rounds=config.max_rounds,
-        temperature=llm.temperature if "temperature" in given else GENERATE_TEMPERATURE,
-        max_tokens=llm.max_tokens if "max_tokens" in given else GENERATE_MAX_TOKENS,
-        template=load_template(config.template),
-    )
-    report = {"out": config.out if archs else None, "model": runner.model, **stats.to_dict()}
-    counts = ", ".join(f"{key} {value}" for key, value in report.items())
-    if not archs:  # nothing to seed a search with: say so and write no (empty) file a later --init-archs would read
-        _say(f"error: no valid arch from {runner.model} ({counts}); {_GENERATE_HINT}")
-        raise typer.Exit(EXIT_NOTHING)
-    lines = "".join(json.dumps(a.to_dict()) + "\n" for a in archs)
-    if config.out:
-        write_text_atomic(config.out, lines)
-    elif not as_json:
-        typer.echo(lines, nl=False)
-    if len(archs) < config.k:
-        _say(f"warning: {len(archs)} of the {config.k} archs asked for; {_GENERATE_HINT}")
-    if as_json:
-        print_json(report)
-        return
-    _say(counts)
-
-
-EXIT_NOTHING = 1  # the command ran but produced nothing usable (bad input exits 2)
-_GENERATE_HINT = (
-    "a stronger model (--llm-base-url, --llm-model), more --max-rounds or looser constraints give more valid archs"
-)
-
-
-def _evaluators(space: Any, config: Any) -> list[Any]:
-    """Analytic metrics always; predicted latency too when a latency model is given or a constraint needs it."""
-    from hwnas.core.objectives import parse_constraints
-    from hwnas.search.evaluator import AnalyticEvaluator, make_evaluator
-
-    evaluators: list[Any] = [AnalyticEvaluator(space)]
-    wants_latency = any(c.metric == "latency" for c in parse_constraints(config.constraints))
-    if config.latency_model or wants_latency:
-        options = {"latency_model": config.latency_model, "device": config.device}
-        evaluators.append(make_evaluator("latency-model", space, options))
-    return evaluators

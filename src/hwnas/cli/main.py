@@ -37,6 +37,7 @@ def _register() -> None:
         data_cmd,
         latency_cmd,
         llm_cmd,
+        llmgen_cmd,
         llmpp_cmd,
         metrics_cmd,
         pipeline_cmd,
@@ -55,6 +56,7 @@ def _register() -> None:
     pipeline_cmd.register(app)
     llm_cmd.register(app)
     llmpp_cmd.register(app)
+    llmgen_cmd.register_generate(llmpp_cmd.llmpp_app)
 
 
 _register()
