@@ -54,7 +54,7 @@ class Settings:
     space: str = "tiny"  # another HAT-family space needs --checkpoint: a supernet of that space trained elsewhere
     device: str = "cpu"  # where the supernet trains and scores archs (searches, BLEU, labels); the LLM uses the CPU
     threads: int = 1  # torch threads everywhere: on this 2-core shared VM 2 threads ran far slower than 1
-    llm_backend: str = "auto"  # the embedded LLM's: llama_cpp when installed (~6x faster), else transformers
+    llm_backend: str = "auto"  # the embedded LLM's: llama_cpp when installed (faster, docs/llm.md), else transformers
     train_steps: int = 3000  # the quickstart's training section (its supernet: 2,000 steps); ~4 min on one thread
     demo_count: int = 10  # LLM-PP shows 10 demonstrations
     demo_seed: int = 123

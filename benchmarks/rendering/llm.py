@@ -2,39 +2,76 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rendering.common import newest_first, relative
+
+
+def _load(data: dict[str, Any]) -> str:
+    load = data.get("machine", {}).get("load_average_at_start")
+    return f"load {load[0]:.1f} at the start" if load else "load not recorded"
+
+
+def _answers(run: dict[str, Any]) -> str:
+    """How the run's answers were read: structured JSON, free text by the answer rules, or (results written before
+    the rules existed, whose ``llm`` record has no ``answer_schema``) the old first-number reading."""
+    llm = run["result"].get("llm", {})
+    if "answer_schema" not in llm:
+        return "answers read as the first number in range (the parser before the answer rules)"
+    return "structured JSON answers" if llm["answer_schema"] else "free-text answers read by the answer rules"
+
+
+def _full(data: dict[str, Any]) -> bool:
+    config = data["config"]
+    return len(config["tasks"]) >= 3 and len(config["seeds"]) >= 3 and config.get("limit") is None
 
 
 def llm_pp() -> list[str]:
     """Per model, its newest full run (every task, seed and test arch; a smoke or timing run on a subset never
-    replaces it), then the newest side-by-side timing of the embedded backends."""
+    replaces it), one line per earlier full run, then the side-by-side timings of the embedded backends."""
     rows: list[str] = []
     shown: set[str] = set()
+    earlier: list[str] = []
     for path, data in newest_first("llm_pp"):
-        config = data["config"]
-        if len(config["tasks"]) < 3 or len(config["seeds"]) < 3 or config.get("limit") is not None:
+        if not _full(data):
             continue
-        for run in (r for r in data["runs"] if r["model"] not in shown):
+        for run in data["runs"]:
+            if run["model"] in shown:
+                earlier.append(_earlier_line(path.name, run))
+                continue
             shown.add(run["model"])
             rows += [
-                f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; MAE in BLEU / Kendall tau vs valid BLEU, "
-                f"mean ± std over split seeds {', '.join(map(str, config['seeds']))}; failed predictions are counted "
-                f"in the cells, never filled in; median {run['median_s']:.1f} s per answer; "
-                f"`{relative(path)}`):",
+                f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; {_answers(run)}; MAE in BLEU / Kendall tau vs "
+                f"valid BLEU, mean ± std over split seeds {', '.join(map(str, data['config']['seeds']))}; failed "
+                f"predictions are counted in the cells, never filled in; median {run['median_s']:.1f} s per answer, "
+                f"{_load(data)}; `{relative(path)}`):",
                 "",
                 data["tables"][run["label"]],
                 "",
             ]
+    if earlier:
+        rows += ["Earlier full LLM-PP runs (MAE per task, the LLM row):", "", *earlier, ""]
     return rows + llm_backends()
 
 
+def _earlier_line(name: str, run: dict[str, Any]) -> str:
+    row = next(r for r in run["result"]["rows"] if r["kind"] == "llm")
+    maes = ", ".join(f"{task} {cell['mae_mean']:.2f}" for task, cell in row["tasks"].items())
+    return f"- `{name}` ({run['model']}; {_answers(run)}): {maes}"
+
+
 def llm_backends() -> list[str]:
+    """Every run that timed the embedded backends side by side, newest first, with the machine's load: the ratio
+    depends on what else the machine was doing."""
+    lines = []
     for path, data in newest_first("llm_pp"):
         runs = [r for r in data["runs"] if r["label"].startswith("embedded-")]
         if len(runs) > 1:
             times = ", ".join(f"{r['label'].removeprefix('embedded-')} {r['median_s']:.1f} s" for r in runs)
-            return [f"Embedded backends side by side, median seconds per LLM-PP answer: {times} (`{path.name}`).", ""]
-    return []
+            lines.append(f"- {times} ({len(runs[0]['answer_s'])} answers each, {_load(data)}; `{path.name}`)")
+    if not lines:
+        return []
+    return ["Embedded backends side by side, median seconds per LLM-PP answer (one thread each):", "", *lines, ""]
 
 
 def llm_distill() -> list[str]:
