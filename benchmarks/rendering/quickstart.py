@@ -70,4 +70,50 @@ def quickstart_times() -> list[str]:
         f"| run | total | {' | '.join(STAGES)} | machine | load | source |",
         f"|---|---:|{'---:|' * len(STAGES)}---|---|---|",
     ]
-    return [*header, _row("full"), _row("smoke"), ""]
+    return [*header, _row("full"), _row("smoke"), "", *quickstart_loaded()]
+
+
+def _goal_states(goals: dict[str, Any] | None, prefix: str = "") -> str:
+    """``name: met | not met | not assessable`` per goal (goals grouped by baseline are flattened)."""
+    if not goals:
+        return "no goals recorded"
+    states = []
+    for name, goal in goals.items():
+        if not isinstance(goal, dict):
+            continue
+        if "met" not in goal:  # a group, e.g. beats_baseline -> {baseline name: goal}
+            states.append(_goal_states(goal, f"{prefix}{name} "))
+            continue
+        state = (
+            "not assessable"
+            if goal.get("assessable") is False
+            else {True: "met", False: "not met"}.get(goal["met"], "-")
+        )
+        states.append(f"{prefix}{name}: {state}")
+    return ", ".join(states)
+
+
+def quickstart_loaded() -> list[str]:
+    """The newest run of benchmarks/quickstart_loaded.py: the quickstart with busy loops on every core."""
+    found = next(newest_first("quickstart_loaded"), None)
+    if found is None:
+        return ["(Not measured yet under a competing load: `python benchmarks/quickstart_loaded.py`.)", ""]
+    path, data = found
+    default, ignore = data["runs"]["default"], data["runs"]["ignore"]
+    left = ", ".join(default["left_behind"]) or "nothing"
+    lines = [
+        f"**Under a competing load** ({data['load_procs']} busy loops on {data['machine'].get('cpu_count')} cores, "
+        f"load average {data['load_average_with_load'][0]:.1f}; `{data['mode']}` quickstart; `{path.name}`):",
+        "",
+        f"- `{' '.join(default['command'])}`: exit {default['exit_code']} after {duration(default['wall_s'])}, "
+        f"saying `{default['last_stderr_line']}`; left behind: {left}.",
+    ]
+    verdict = ignore.get("verdict") or {}
+    reliability = verdict.get("latency_reliability") or {}
+    judged = "unreliable" if reliability.get("reliable") is False else str(reliability.get("reliable"))
+    reasons = "; ".join(reliability.get("reasons") or []) or "none given"
+    lines.append(
+        f"- `{' '.join(ignore['command'])}`: exit {ignore['exit_code']} after {duration(ignore['wall_s'])}; latency "
+        f"data judged {judged} ({reasons}); goals: {_goal_states(verdict.get('goals'))}."
+    )
+    return [*lines, ""]
