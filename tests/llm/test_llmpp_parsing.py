@@ -44,6 +44,9 @@ def test_plain_answers(text: str, expected: float) -> None:
         # an index or a label is not the answer
         ("Model 3: 25.1", 25.1, "only"),
         ("For model #4 I get 25.2", 25.2, "only"),
+        # a count of things is not an answer (seen with SmolLM2: a 10.0 read from "the 10 training instances")
+        ("Trained on the 10 training instances, it reaches 25.7", 25.7, "only"),
+        ("With 6 layers and 4 heads the score is 26.2", 26.2, "only"),
         # echoed hyperparameters are not answers (seen with SmolLM2: a 6.0 read from "encoder layer num: 6")
         ("encoder layer num: 6, decoder layer num: 2\nBLEU: 25.4", 25.4, "tied"),
         ("Encoder embed dim: 640, encoder layer num: 6\n25.4", 25.4, "only"),
@@ -80,6 +83,7 @@ def test_the_answer_not_the_first_number(text: str, expected: float, rule: str) 
             "none",
         ),
         ("I cannot predict the BLEU without training the model.", "none"),  # refusal
+        ("The model was trained using the 10 training instances. The valid BLEU was calculated", "none"),
         ("I'm sorry, but as an AI I can't know that.", "none"),
         ("BLEU: 150", "out-of-range"),  # tied but implausible: failed, never another number instead
         ('{"value": -3}', "out-of-range"),
@@ -134,4 +138,4 @@ def test_every_recorded_answer_of_the_committed_runs_reads_as_its_answer() -> No
     assert len(texts) > 300
     values = [parse_number(t) for t in texts]
     assert all(v is None or v > 10 for v in values)
-    assert sum(v is None for v in values) <= 15
+    assert sum(v is None for v in values) <= 0.05 * len(values)  # 17 of 769 (2.2%) in the runs committed so far

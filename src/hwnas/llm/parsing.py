@@ -8,9 +8,9 @@ the prediction. The rules, in order:
 1. A JSON object (a structured answer, see :data:`ANSWER_SCHEMA`) gives the value of its answer key (``value``,
    ``prediction``, ``answer``, ``estimate`` or the metric's name), or its only number.
 2. Numbers that are not answers are set aside: list markers (``1.`` / ``2)`` opening a line), indices (``Model 3``,
-   ``#2``, ``layer 4``) and values under a label that names neither the metric nor an answer (``encoder layer num:
-   6``, an echoed hyperparameter; ``value:`` / ``answer:`` are answer labels, so a JSON answer cut short still
-   counts). A number glued to letters (``BLEU4``, ``BLEU-4``, ``SmolLM2``) is part of a name.
+   ``#2``, ``layer 4``), counts (``10 training instances``, ``6 layers``) and values under a label that names
+   neither the metric nor an answer (``encoder layer num: 6``, an echoed hyperparameter; ``value:`` / ``answer:``
+   are answer labels, so a JSON answer cut short still counts). A number glued to letters (``BLEU4``, ``BLEU-4``, ``SmolLM2``) is part of a name.
 3. A number tied to an answer word ("I estimate 25.66", "Answer: 25.66") or else to the metric ("BLEU ... is 25.66",
    "BLEU: 25.66", or on the line after "... BLEU ... is:") wins; the first of the most strongly tied numbers is the
    answer, and it must be in the plausible range (a tied 150 is a failed answer, not a reason to pick another).
@@ -42,6 +42,12 @@ _MARKER_AFTER = re.compile(r"^[.)]\s")  # "1. " / "2) " right after a number tha
 _INDEX_BEFORE = re.compile(
     r"(?:\b(?:model|models|no\.?|number|layer|layers|step|sample|option|candidate|example|arch|architecture|rank|"
     r"top|config|configuration|id)|#)\s*$",
+    re.IGNORECASE,
+)
+# "10 training instances", "6 layers": an integer counting things (optionally one word in between) is not an answer.
+_COUNT_AFTER = re.compile(
+    r"^\s+(?:[A-Za-z-]+\s+)?(?:instances|examples|samples|models|layers|heads|architectures|archs|epochs|steps|"
+    r"tokens|parameters|hyperparameters|dimensions|configurations|candidates|options|trials|runs|shots)\b",
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"(?P<label>[^,;:=\n(){}\[\]]*?)\s*[:=]\s*[*_`\"']*\s*$")  # "key: " right before the number
@@ -97,7 +103,7 @@ class _Candidate:
     value: float
     start: int
     end: int
-    kind: str  # answer | marker | index | echo
+    kind: str  # answer | marker | index | count | echo
     tie: int  # 0 untied, 1 tied to the metric, 2 tied to an answer word ("estimate", "answer", ...)
 
 
@@ -149,6 +155,8 @@ def _classify(text: str, match: re.Match[str], terms: tuple[str, ...]) -> tuple[
         return "marker", 0
     if _INDEX_BEFORE.search(before):
         return "index", 0
+    if match["frac"] is None and _COUNT_AFTER.match(text[match.end() :]):
+        return "count", 0
     label = _LABEL.search(before)
     if label is not None and label["label"].strip():
         named = label["label"]
