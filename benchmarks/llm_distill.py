@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,13 +68,14 @@ def main() -> None:
     config = DistillConfig(space=args.space, out=str(args.out), n=args.n, seeds=args.seeds)
     settings = load_settings({"client": "embedded", "backend": args.llm_backend, "threads": args.threads})
     runner = TimedRunner(make_runner(settings))
+    machine = machine_info()  # the load before the run; the load after it is added below
     start = time.perf_counter()
     result = run_distill(runner, config, sampling=settings.sampling(), log=lambda m: print(m, flush=True))
     wall = time.perf_counter() - start
     stats = runner.stats()
     data = {
         "benchmark": "llm_distill",
-        "machine": machine_info(),
+        "machine": {**machine, "load_average_at_end": list(os.getloadavg())},
         "versions": package_versions(PACKAGES),
         "config": config.model_dump(mode="json"),
         "model": runner.model,

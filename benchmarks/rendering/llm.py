@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rendering.common import newest_first, relative
@@ -21,6 +22,15 @@ def _answers(run: dict[str, Any]) -> str:
     return "structured JSON answers" if llm["answer_schema"] else "free-text answers read by the answer rules"
 
 
+def _reread(data: dict[str, Any]) -> str:
+    """Where a re-read result's answers come from (``benchmarks/llm_pp_reread.py``): no new LLM call."""
+    reread = data.get("reread")
+    if not reread:
+        return ""
+    source, date = reread["source"], reread["date"][:10]
+    return f"; the answers of `{source}` re-read on {date} by the current rules, no new LLM call"
+
+
 def _full(data: dict[str, Any]) -> bool:
     config = data["config"]
     return len(config["tasks"]) >= 3 and len(config["seeds"]) >= 3 and config.get("limit") is None
@@ -37,21 +47,22 @@ def llm_pp() -> list[str]:
             continue
         for run in data["runs"]:
             if run["model"] in shown:
-                earlier.append(_earlier_line(path.name, run))
+                earlier.append(_earlier_line(path.name, run) + _reread(data))
                 continue
             shown.add(run["model"])
-            rows += [
-                f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; {_answers(run)}; MAE in BLEU / Kendall tau vs "
-                f"valid BLEU, mean ± std over split seeds {', '.join(map(str, data['config']['seeds']))}; failed "
-                f"predictions are counted in the cells, never filled in; median {run['median_s']:.1f} s per answer, "
-                f"{_load(data)}; `{relative(path)}`):",
-                "",
-                data["tables"][run["label"]],
-                "",
-            ]
+            rows += [_heading(path, data, run), "", data["tables"][run["label"]], ""]
     if earlier:
         rows += ["Earlier full LLM-PP runs (MAE per task, the LLM row):", "", *earlier, ""]
     return rows + llm_backends()
+
+
+def _heading(path: Path, data: dict[str, Any], run: dict[str, Any]) -> str:
+    seeds = ", ".join(map(str, data["config"]["seeds"]))
+    return (
+        f"**LLM-PP on the LLM-PP seed archs** ({run['model']}; {_answers(run)}{_reread(data)}; MAE in BLEU / "
+        f"Kendall tau vs valid BLEU, mean ± std over split seeds {seeds}; failed predictions are counted in the "
+        f"cells, never filled in; median {run['median_s']:.1f} s per answer, {_load(data)}; `{relative(path)}`):"
+    )
 
 
 def _earlier_line(name: str, run: dict[str, Any]) -> str:
@@ -65,6 +76,8 @@ def llm_backends() -> list[str]:
     depends on what else the machine was doing."""
     lines = []
     for path, data in newest_first("llm_pp"):
+        if data.get("reread"):  # the timings belong to the run it re-read, listed on its own
+            continue
         runs = [r for r in data["runs"] if r["label"].startswith("embedded-")]
         if len(runs) > 1:
             times = ", ".join(f"{r['label'].removeprefix('embedded-')} {r['median_s']:.1f} s" for r in runs)
@@ -82,9 +95,11 @@ def llm_distill() -> list[str]:
     path, data = found
     config, machine, answers = data["config"], data["machine"], data["answers"]
     seeds = config["seeds"]
-    load = machine.get("load_average_at_start")
-    where = f"{machine.get('cpu_model')}, {machine.get('cpu_count')} vCPUs" + (
-        f", load {load[0]:.1f} at the start" if load else ""
+    load, end = machine.get("load_average_at_start"), machine.get("load_average_at_end")
+    where = (
+        f"{machine.get('cpu_model')}, {machine.get('cpu_count')} vCPUs"
+        + (f", load {load[0]:.1f} at the start" if load else "")
+        + (f", {end[0]:.1f} at the end (mean of the run's last 15 min: {end[2]:.1f})" if end else "")
     )
     labels = "; ".join(
         f"seed {s['seed']}: {s['distinct']} distinct of {s['labels']} labels"
