@@ -117,11 +117,17 @@ def _cut_torn_line(path: Path) -> None:
 
 class AppendLog:
     """An append-only JSON-lines file: each :meth:`append_many` is one write, flushed and fsync'd before it returns,
-    so the records survive a crash once it does. ``dumps`` turns a record into its line (key order is kept)."""
+    so the records survive a crash once it does. ``dumps`` turns a record into its line (key order is kept).
 
-    def __init__(self, path: str | Path, *, dumps: Callable[[Any], str] = json.dumps) -> None:
+    ``sync=False`` flushes each write to the operating system but fsyncs only on :meth:`close`: the records still
+    survive a killed process (the kernel holds them), only a power loss or an OS crash may lose the last ones. For
+    logs whose records are cheap to compute again (a search on a benchmark table), where an fsync per write would
+    cost more than the work it protects."""
+
+    def __init__(self, path: str | Path, *, dumps: Callable[[Any], str] = json.dumps, sync: bool = True) -> None:
         self.path = Path(path)
         self._dumps = dumps
+        self.sync = sync
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _cut_torn_line(self.path)
         self._handle: IO[str] = self.path.open("a", encoding="utf-8")
@@ -135,9 +141,13 @@ class AppendLog:
             return
         self._handle.write(text)
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        if self.sync:
+            os.fsync(self._handle.fileno())
 
     def close(self) -> None:
+        if not self.sync and not self._handle.closed:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
         self._handle.close()
 
     def __enter__(self) -> Self:

@@ -46,12 +46,16 @@ def _entry_line(entry: dict[str, Any]) -> str:
 
 
 class Journal(AppendLog):
-    """Appends entries to the run's JSONL journal durably. Open it with :meth:`open`; use it as a context manager."""
+    """Appends entries to the run's JSONL journal durably. Open it with :meth:`open`; use it as a context manager.
 
-    def __init__(self, path: str | Path) -> None:
-        super().__init__(path, dumps=_entry_line)
+    ``sync=False`` (a run whose evaluators are all cheap, e.g. a benchmark table): entries are flushed to the OS on
+    every append but fsync'd only when the journal closes; a killed run still resumes from every entry, and an OS
+    crash can only lose trailing entries, which the resumed run evaluates again for the same values."""
+
+    def __init__(self, path: str | Path, *, sync: bool = True) -> None:
+        super().__init__(path, dumps=_entry_line, sync=sync)
 
     @classmethod
-    def open(cls, path: str | Path) -> Journal:
+    def open(cls, path: str | Path, *, sync: bool = True) -> Journal:
         """Open for append, first cutting off a torn last line left by a killed run."""
-        return cls(path)
+        return cls(path, sync=sync)

@@ -80,7 +80,9 @@ class _Run:
 def execute(plan: RunPlan, *, on_iteration: ProgressFn | None = None) -> RunOutcome:
     out = create_run_dir(plan.config)
     state = journal_state(out)
-    with Journal.open(out / JOURNAL_FILE) as journal, closing(_executor(plan)) as executor:
+    # fsync per append only where an entry is worth more than re-computing it (see Journal: cheap runs flush only)
+    sync = not all(evaluator.cheap for evaluator in plan.evaluators)
+    with Journal.open(out / JOURNAL_FILE, sync=sync) as journal, closing(_executor(plan)) as executor:
         started = datetime.now(UTC).isoformat(timespec="seconds")
         journal.append({"kind": "session", "started": started, "replayed": state.evaluations, "hwnas": __version__})
         run = _start(plan, journal, state, executor, on_iteration)
