@@ -1,4 +1,4 @@
-"""Transformer models: elastic layers, the weight-sharing SuperTransformer, extraction, decoding.
+"""Transformer models: elastic layers, the weight-sharing SuperTransformer and GPT supernet, extraction, decoding.
 
 The names below are imported on first use, so the model-config types (:mod:`hwnas.models.subnet`,
 :mod:`hwnas.models.gpt_config`), which the space families decode archs into, come without torch; the models
@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from hwnas.models.decoding import Hypothesis, beam_search, greedy_decode
     from hwnas.models.encdec import DecoderCache, EncoderDecoder, EncoderOut, padding_mask
     from hwnas.models.extraction import extract
+    from hwnas.models.gpt import GPTModel
+    from hwnas.models.gpt_config import GPTConfig
+    from hwnas.models.gpt_supernet import GPTSuperNet
     from hwnas.models.subnet import DecoderLayerDims, EncoderLayerDims, SubnetDims
     from hwnas.models.supernet_config import SuperTransformerConfig
     from hwnas.models.supertransformer import SuperTransformer
@@ -24,6 +27,9 @@ _EXPORTS = {
     **dict.fromkeys(("Hypothesis", "beam_search", "greedy_decode"), "hwnas.models.decoding"),
     **dict.fromkeys(("DecoderCache", "EncoderDecoder", "EncoderOut", "padding_mask"), "hwnas.models.encdec"),
     "extract": "hwnas.models.extraction",
+    "GPTConfig": "hwnas.models.gpt_config",
+    "GPTModel": "hwnas.models.gpt",
+    "GPTSuperNet": "hwnas.models.gpt_supernet",
     **dict.fromkeys(("DecoderLayerDims", "EncoderLayerDims", "SubnetDims"), "hwnas.models.subnet"),
     "SuperTransformer": "hwnas.models.supertransformer",
     "SuperTransformerConfig": "hwnas.models.supernet_config",
@@ -42,6 +48,9 @@ __all__ = [
     "EncoderDecoder",
     "EncoderLayerDims",
     "EncoderOut",
+    "GPTConfig",
+    "GPTModel",
+    "GPTSuperNet",
     "Hypothesis",
     "SubnetDims",
     "SuperTransformer",

@@ -51,7 +51,10 @@ def _check_size(name: str, value: int, maximum: int) -> int:
 
 
 class ElasticLinear(nn.Module):
-    """``y = x W[:out, :in]^T + b[:out]``: active input/output features are leading slices of the super weight."""
+    """``y = x W[:out, :in]^T + b[:out]``: active input/output features are leading slices of the super weight.
+
+    A layer with a bias can switch it off for a subnet (``set_active(bias=False)``: the GPT family's ``bias`` gene);
+    the subnet then skips it, and its extraction has none."""
 
     def __init__(self, in_features: int, out_features: int, *, bias: bool = True) -> None:
         super().__init__()
@@ -60,37 +63,45 @@ class ElasticLinear(nn.Module):
         self.bias = nn.Parameter(torch.empty(out_features)) if bias else None
         init_linear(self)  # type: ignore[arg-type]  # same attribute names as nn.Linear
         self.active_in, self.active_out = in_features, out_features
+        self.bias_on = bias
 
-    def set_active(self, *, in_features: int | None = None, out_features: int | None = None) -> None:
+    def set_active(
+        self, *, in_features: int | None = None, out_features: int | None = None, bias: bool | None = None
+    ) -> None:
         if in_features is not None:
             self.active_in = _check_size("in_features", in_features, self.in_features)
         if out_features is not None:
             self.active_out = _check_size("out_features", out_features, self.out_features)
+        if bias is not None:
+            if bias and self.bias is None:
+                raise ValueError("bias=True on a super layer built without a bias")
+            self.bias_on = bias
 
     def reset(self) -> None:
         self.active_in, self.active_out = self.in_features, self.out_features
+        self.bias_on = self.bias is not None
 
     def active_weight(self) -> Tensor:
         """[out,in] strided view; no slice op at all for a full dimension (fewer autograd nodes and kernels)."""
         return leading(leading(self.weight, 0, self.active_out), 1, self.active_in)
 
     def active_bias(self) -> Tensor | None:
-        return None if self.bias is None else leading(self.bias, 0, self.active_out)
+        return None if self.bias is None or not self.bias_on else leading(self.bias, 0, self.active_out)
 
     def forward(self, x: Tensor) -> Tensor:
         assert x.shape[-1] == self.active_in, (x.shape, self.active_in)
         return F.linear(x, self.active_weight(), self.active_bias())  # [...,in] -> [...,out]
 
     def extract(self) -> nn.Linear:
-        layer = nn.Linear(self.active_in, self.active_out, bias=self.bias is not None, device="meta")
-        layer.weight = _copy_param(self.active_weight())
         bias = self.active_bias()
+        layer = nn.Linear(self.active_in, self.active_out, bias=bias is not None, device="meta")
+        layer.weight = _copy_param(self.active_weight())
         if bias is not None:
             layer.bias = _copy_param(bias)
         return layer
 
     def num_active_params(self) -> int:
-        return self.active_out * self.active_in + (self.active_out if self.bias is not None else 0)
+        return self.active_out * self.active_in + (self.active_out if self.active_bias() is not None else 0)
 
     def extra_repr(self) -> str:
         return f"super={self.in_features}->{self.out_features}, active={self.active_in}->{self.active_out}"

@@ -6,7 +6,9 @@ position table); pre-norm blocks whose LayerNorms always have weight and bias; p
 ``n_head[i]`` heads of ``head_size`` (its width ``head_size * n_head[i]`` is independent of ``embed_dim``) with one
 fused qkv projection, and a LLaMA-style gated MLP of hidden size ``mlp_ratio[i] * embed_dim``; the ``bias`` gene
 switches the biases of every linear layer in the blocks. Weights are random: latency does not depend on their
-values. The family decodes an arch into its :class:`GPTConfig` (re-exported here).
+values. The family decodes an arch into its :class:`GPTConfig` (re-exported here). The GPT supernet
+(:mod:`hwnas.models.gpt_supernet`) subclasses these modules, so a subnet of it runs this same forward code, and its
+extraction is a :class:`GPTModel` (trained weights; ``config.dropout`` applies in training).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
 
 
 class CausalSelfAttention(nn.Module):
+    qkv: nn.Module  # nn.Linear d -> 3 x heads x head_size (the supernet's subclass: a sliceable projection)
+    proj: nn.Module
+
     def __init__(self, embed_dim: int, heads: int, head_size: int, *, bias: bool) -> None:
         super().__init__()
         self.heads, self.head_size = heads, head_size
@@ -56,6 +61,10 @@ class CausalSelfAttention(nn.Module):
 class GatedMLP(nn.Module):
     """LLaMA-style: proj(silu(fc_1 x) * fc_2 x)."""
 
+    fc_1: nn.Module  # nn.Linear here, sliceable in the supernet's subclass
+    fc_2: nn.Module
+    proj: nn.Module
+
     def __init__(self, embed_dim: int, hidden: int, *, bias: bool) -> None:
         super().__init__()
         self.fc_1 = nn.Linear(embed_dim, hidden, bias=bias)
@@ -67,23 +76,38 @@ class GatedMLP(nn.Module):
         return out
 
 
+def dropout(x: Tensor, rate: float, training: bool) -> Tensor:
+    """Dropout in training only; no op at all at rate 0 (measurement and evaluation)."""
+    return F.dropout(x, rate, training) if training and rate > 0 else x
+
+
 class Block(nn.Module):
+    norm_1: nn.Module  # nn.LayerNorm here, sliceable in the supernet's subclass (as every part below)
+    attn: CausalSelfAttention
+    norm_2: nn.Module
+    mlp: GatedMLP
+
     def __init__(self, config: GPTConfig, index: int) -> None:
         super().__init__()
         d = config.embed_dim
+        self.dropout = config.dropout
         self.norm_1 = nn.LayerNorm(d, eps=config.layer_norm_eps)
         self.attn = CausalSelfAttention(d, config.n_head[index], config.head_size, bias=config.bias)
         self.norm_2 = nn.LayerNorm(d, eps=config.layer_norm_eps)
         self.mlp = GatedMLP(d, config.mlp_ratio[index] * d, bias=config.bias)
 
     def forward(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-        x = x + self.attn(self.norm_1(x), cos, sin)
-        out: Tensor = x + self.mlp(self.norm_2(x))
+        x = x + dropout(self.attn(self.norm_1(x), cos, sin), self.dropout, self.training)
+        out: Tensor = x + dropout(self.mlp(self.norm_2(x)), self.dropout, self.training)
         return out
 
 
 class GPTModel(nn.Module):
     """Token ids [B,T] -> logits [B,T,V] (one forward pass, HW-GPT-Bench's latency setting)."""
+
+    embed_tokens: nn.Module  # nn.Embedding here, sliceable in the supernet's subclass (as the norm and lm_head)
+    norm: nn.Module
+    lm_head: nn.Module
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
@@ -98,14 +122,27 @@ class GPTModel(nn.Module):
         length = tokens.shape[1]
         assert length <= self.config.block_size, f"sequence of {length} > block_size {self.config.block_size}"
         cos, sin = rotary_tables(length, self.config.head_size, device=tokens.device)  # [T,hs] each
-        x = self.embed_tokens(tokens)  # [B,T,d]
-        for block in self.blocks:
+        x = dropout(self.embed_tokens(tokens), self.config.dropout, self.training)  # [B,T,d]
+        for block in self.active_blocks():
             x = block(x, cos, sin)
         logits: Tensor = self.lm_head(self.norm(x))  # [B,T,V]
         return logits
+
+    def active_blocks(self) -> list[nn.Module]:
+        """The blocks the forward pass runs: all of them (the GPT supernet runs its active depth's first ones)."""
+        return list(self.blocks)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
 
-__all__ = ["GPTConfig", "GPTModel", "apply_rotary", "rotary_tables"]
+__all__ = [
+    "Block",
+    "CausalSelfAttention",
+    "GPTConfig",
+    "GPTModel",
+    "GatedMLP",
+    "apply_rotary",
+    "dropout",
+    "rotary_tables",
+]

@@ -3,7 +3,9 @@ family (:mod:`hwnas.families.gpt`) can decode an arch into it and count it; :mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 # Fallbacks when a gpt-family space omits a constant: HW-GPT-Bench's GPT-2 tokenizer set-up.
 DEFAULT_HEAD_SIZE = 64
@@ -21,6 +23,7 @@ class GPTConfig:
     head_size: int = DEFAULT_HEAD_SIZE  # width of one attention head
     block_size: int = DEFAULT_BLOCK_SIZE  # longest sequence (rotary tables are built for it)
     layer_norm_eps: float = 1e-5  # LayerNorm epsilon
+    dropout: float = 0.0  # embedding and residual dropout in training (0: measurement, HW-GPT-Bench)
 
     def __post_init__(self) -> None:
         if len(self.n_head) != len(self.mlp_ratio) or not self.n_head:
@@ -31,3 +34,12 @@ class GPTConfig:
     @property
     def n_layer(self) -> int:
         return len(self.n_head)
+
+    def to_json(self) -> str:
+        """The config as JSON (a checkpoint stores it to rebuild the model without the run's files)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> GPTConfig:
+        data: dict[str, Any] = json.loads(text)
+        return cls(**{**data, "n_head": tuple(data["n_head"]), "mlp_ratio": tuple(data["mlp_ratio"])})
