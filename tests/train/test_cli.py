@@ -68,7 +68,7 @@ def test_bad_input_is_one_line_and_exit_2(corpus_dir: Path, tmp_path: Path) -> N
         (["supernet", "train", "--config", str(tmp_path / "missing.yaml")], "cannot read config file"),
         (["supernet", "train", "--config", str(_write(tmp_path / "b.yaml", {**good, "arch": {"x": 1}}))], "--arch"),
         (["supernet", "eval", "--checkpoint", str(tmp_path / "none.pt")], "not found"),
-        (["supernet", "eval", "--checkpoint", "x.pt", "--metric", "ppl"], "allowed: loss, bleu"),
+        (["supernet", "eval", "--checkpoint", "x.pt", "--metric", "bleu4"], "allowed: loss, ppl, bleu"),
         (["translate", "--checkpoint", "x.pt", "--input", str(tmp_path / "none.txt")], "cannot read --input"),
     ]
     for args, message in cases:

@@ -20,5 +20,5 @@ def test_there_are_example_configs() -> None:
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_example_config_is_valid(path: Path) -> None:
     config = load_config(path)
-    assert get_space(config.space).family == "hat"
+    assert get_space(config.space).family in ("hat", "gpt")  # an encoder-decoder or a GPT language model
     assert config.data.corpus == "multi30k"

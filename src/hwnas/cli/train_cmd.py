@@ -16,7 +16,9 @@ from hwnas.cli.common import fail, friendly_errors, print_json
 from hwnas.configio import read_config_mapping
 from hwnas.core.files import check_writable
 
-supernet_app = typer.Typer(help="Train and evaluate weight-sharing SuperTransformers.", no_args_is_help=True)
+supernet_app = typer.Typer(
+    help="Train and evaluate weight-sharing supernets (SuperTransformer, GPT supernet).", no_args_is_help=True
+)
 
 _RUN_DIR = typer.Option(None, "--run-dir", help="Output folder (config key run_dir).")
 _MAX_STEPS = typer.Option(None, "--max-steps", min=1, help="Optimizer steps (config key run.max_steps).")
@@ -67,7 +69,7 @@ def supernet_train(
     device: str | None = _DEVICE,
     quiet: bool | None = _QUIET,
 ) -> None:
-    """Train a SuperTransformer (one sampled subnet per step, or the sandwich rule)."""
+    """Train a supernet: SuperTransformer or GPT, by the space (one sampled subnet per step, or the sandwich rule)."""
     data = _with_flags(read_config_mapping(config), run_dir=run_dir, max_steps=max_steps, device=device, quiet=quiet)
     if data.get("arch") is not None:
         raise fail(f"{config}: a supernet config has no 'arch'; train one arch with `hwnas train --arch FILE`")
@@ -106,18 +108,22 @@ def supernet_eval(
     arch: Path | None = typer.Option(
         None, "--arch", help="Arch file ({space, genes} or HAT YAML); required for a supernet checkpoint."
     ),
-    metric: str = typer.Option("loss", "--metric", help="loss (mean token NLL) | bleu (sacreBLEU)."),
+    metric: str = typer.Option(
+        "loss", "--metric", help="loss (mean token NLL) | ppl (perplexity: exp of the loss) | bleu (sacreBLEU)."
+    ),
     split: str | None = typer.Option(None, "--split", help="Corpus split (default: the run's validation split)."),
-    max_sentences: int | None = typer.Option(None, "--max-sentences", min=1, help="Evaluate the first N pairs."),
+    max_sentences: int | None = typer.Option(
+        None, "--max-sentences", min=1, help="Evaluate the first N pairs (a language model: lines)."
+    ),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size (BLEU)."),
     lenpen: float = typer.Option(0.6, "--lenpen", help="Length penalty (BLEU)."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
-    """Validation loss or BLEU of one subnet with inherited weights (or of a from-scratch checkpoint)."""
-    from hwnas.evaluate.checkpoint import evaluate_checkpoint
+    """Validation loss, perplexity or BLEU of one subnet with inherited weights (or of a from-scratch checkpoint)."""
+    from hwnas.evaluate.checkpoint import METRICS, evaluate_checkpoint
 
-    if metric not in ("loss", "bleu"):
-        raise fail(f"--metric {metric!r} is unknown; allowed: loss, bleu")
+    if metric not in METRICS:
+        raise fail(f"--metric {metric!r} is unknown; allowed: {', '.join(METRICS)}")
     result = evaluate_checkpoint(
         checkpoint,
         arch=arch,
@@ -145,6 +151,7 @@ def translate_cmd(
     """Translate a file or stdin, one output line per input line."""
     from hwnas.evaluate.checkpoint import model_for_arch
     from hwnas.evaluate.translate import translate
+    from hwnas.models.encdec import EncoderDecoder
 
     if input_path == "-":
         lines = sys.stdin.read().splitlines()
@@ -159,6 +166,8 @@ def translate_cmd(
         source = "stdin" if input_path == "-" else f"--input {input_path!r}"
         raise fail(f"nothing to translate: {source} is empty; give one source sentence per line")
     model, codec, _, _ = model_for_arch(checkpoint, arch, device=device)
+    if not isinstance(model, EncoderDecoder):
+        raise fail(f"--checkpoint {str(checkpoint)!r} holds a language model; translate needs an encoder-decoder")
     for line in translate(model, codec, lines, beam=beam, lenpen=lenpen):
         typer.echo(line)
 

@@ -1,8 +1,10 @@
 """Evaluate a training checkpoint: the model of one arch (extracted from a supernet, or the standalone model
-trained from scratch), its validation loss or BLEU on a split of the run's corpus."""
+trained from scratch), its validation loss, perplexity (exp of the loss: a language model's figure) or BLEU (an
+encoder-decoder's) on a split of the run's corpus."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,17 +12,22 @@ from torch import nn
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
+from hwnas.data.corpus import ParallelCorpus
 from hwnas.encodings.archfile import load_arch_file
 from hwnas.evaluate.translate import DEFAULT_BEAM, DEFAULT_LENPEN, bleu_score, translate
 from hwnas.models.extraction import extract
+from hwnas.models.gpt_supernet import GPTSuperNet
 from hwnas.models.supertransformer import SuperTransformer
-from hwnas.train.config import TrainConfig
+from hwnas.spaces.registry import get_space
+from hwnas.train.config import DataConfig, TrainConfig
 from hwnas.train.distributed import resolve_device
+from hwnas.train.kinds import training_for
 from hwnas.train.session import load_trained
-from hwnas.train.text import TextCodec, encode_corpus, load_split
-from hwnas.train.validation import make_eval_batches, valid_loss
+from hwnas.train.text import TextCodec
+from hwnas.train.validation import valid_loss
 
-Metric = Literal["loss", "bleu"]
+Metric = Literal["loss", "ppl", "bleu"]
+METRICS = ("loss", "ppl", "bleu")
 
 
 def model_for_arch(
@@ -35,8 +42,9 @@ def model_for_arch(
     if built.kind == "supernet":
         if arch is None:
             raise ConfigError(f"checkpoint {str(checkpoint)!r} holds a supernet: choose a subnet with --arch FILE")
-        assert isinstance(built.module, SuperTransformer)
-        return extract(built.module, arch).eval(), codec, arch, meta
+        supernet = built.module
+        assert isinstance(supernet, SuperTransformer | GPTSuperNet), type(supernet)
+        return extract(supernet, arch).eval(), codec, arch, meta
     trained = Arch.from_dict(meta["arch"])
     if arch is not None and arch != trained:
         raise ConfigError(
@@ -56,26 +64,38 @@ def evaluate_checkpoint(
     lenpen: float = DEFAULT_LENPEN,
     device: str = "auto",
 ) -> dict[str, Any]:
-    """Validation loss (mean token NLL) or sacreBLEU of one arch on a split of the run's corpus (default: the run's
-    validation split; ``max_sentences`` defaults to the run's ``valid_subset`` for the loss and all pairs for BLEU)."""
+    """Validation loss (mean token NLL), perplexity (its exp) or sacreBLEU of one arch on a split of the run's
+    corpus (default: the run's validation split; ``max_sentences`` (a language model: lines) defaults to the run's
+    ``valid_subset`` for the loss and perplexity and all pairs for BLEU)."""
+    if metric not in METRICS:
+        raise ConfigError(f"metric {metric!r} is unknown; allowed: {', '.join(METRICS)}")
     model, codec, arch, meta = model_for_arch(checkpoint, arch, device=device)
     config = TrainConfig.model_validate(meta["config"])
-    data = config.data
+    limit = max_sentences if max_sentences is not None else (config.data.valid_subset if metric != "bleu" else None)
+    space = get_space(config.space)
+    task = training_for(space).task(space, _eval_data(config.data, split, limit))
+    corpus = task.load("valid")
+    result: dict[str, Any] = {"arch_id": arch.arch_id, "split": corpus.name, "sentences": len(corpus)}
+    if metric == "bleu":
+        if not isinstance(corpus, ParallelCorpus):
+            raise ConfigError(
+                f"metric 'bleu' needs a translation model; space {space.name!r} (family {space.family}) is trained "
+                "on plain text; allowed: loss, ppl"
+            )
+        hypotheses = translate(model, codec, corpus.src, beam=beam, lenpen=lenpen)
+        return {**result, "bleu": bleu_score(hypotheses, corpus.tgt), "beam": beam, "lenpen": lenpen}
+    device_ = next(model.parameters()).device
+    batches = task.eval_batches(task.encode(codec, corpus), max_tokens=config.optim.max_tokens, device=device_)
+    result["valid_loss"] = valid_loss(model, batches, bf16=config.run.bf16)
+    if metric == "ppl":
+        result["perplexity"] = math.exp(result["valid_loss"])
+    return result
+
+
+def _eval_data(data: DataConfig, split: str | None, limit: int | None) -> DataConfig:
+    """The run's data config, reading ``split`` (a registered corpus's) and its first ``limit`` examples."""
     if split is not None:
         if data.corpus is None:
             raise ConfigError(f"--split {split!r} needs a registered corpus; this run used files (data.corpus: null)")
         data = data.model_copy(update={"valid_split": split})
-    limit = max_sentences if max_sentences is not None else (data.valid_subset if metric == "loss" else None)
-    corpus = load_split(data.model_copy(update={"valid_subset": limit}), "valid")
-    result: dict[str, Any] = {"arch_id": arch.arch_id, "split": corpus.name, "sentences": len(corpus)}
-    if metric == "loss":
-        encoded = encode_corpus(codec, corpus)
-        device_ = next(model.parameters()).device
-        batches = make_eval_batches(encoded.src, encoded.tgt, max_tokens=config.optim.max_tokens, device=device_)
-        result["valid_loss"] = valid_loss(model, batches, bf16=config.run.bf16)
-    elif metric == "bleu":
-        hypotheses = translate(model, codec, corpus.src, beam=beam, lenpen=lenpen)
-        result.update(bleu=bleu_score(hypotheses, corpus.tgt), beam=beam, lenpen=lenpen)
-    else:
-        raise ConfigError(f"metric {metric!r} is unknown; allowed: loss, bleu")
-    return result
+    return data.model_copy(update={"valid_subset": limit})

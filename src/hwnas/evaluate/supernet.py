@@ -3,11 +3,13 @@ supernet's inherited weights, on the run's validation pairs (``data.valid_subset
 N), tokenised and batched once (kept on the device) so every subnet is scored on the same pairs.
 
 It implements the search's Evaluator protocol (``metrics``, ``cheap``, ``evaluate(archs)``); the search registry
-builds it as ``--fitness supernet --checkpoint PATH``.
+builds it as ``--fitness supernet --checkpoint PATH``. A GPT supernet's evaluator also reports each subnet's
+``perplexity`` (exp of its validation loss): the accuracy axis of a GPT benchmark (docs/gpt-supernet.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,15 +17,16 @@ from typing import Any
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.space import SearchSpace
+from hwnas.models.gpt_supernet import GPTSuperNet
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import resolve_device
+from hwnas.train.kinds import training_for
 from hwnas.train.session import load_trained
-from hwnas.train.text import encode_corpus, load_split
-from hwnas.train.validation import make_eval_batches, valid_loss
+from hwnas.train.validation import valid_loss
 
 
 class SupernetEvaluator:
-    """Validation loss (mean token NLL, nats) of subnets of a trained SuperTransformer."""
+    """Validation loss (mean token NLL, nats) of subnets of a trained supernet (and a GPT's perplexity)."""
 
     metrics: tuple[str, ...] = ("valid_loss",)
     cheap: bool = False
@@ -43,20 +46,25 @@ class SupernetEvaluator:
             raise DataError(f"checkpoint {str(checkpoint)!r} holds a standalone model, not a supernet")
         self.built, self.bf16 = built, bf16
         self.space: SearchSpace = built.space
+        if isinstance(built.module, GPTSuperNet):
+            self.metrics = ("valid_loss", "perplexity")
         self.config = TrainConfig.model_validate(meta["config"])
         data = self.config.data
         if valid_subset is not None:
             data = data.model_copy(update={"valid_subset": valid_subset})
-        encoded = encode_corpus(self.codec, load_split(data, "valid"))
+        task = training_for(self.space).task(self.space, data)
+        encoded = task.encode(self.codec, task.load("valid"))
         budget = max_tokens or self.config.optim.max_tokens
-        self.batches = make_eval_batches(encoded.src, encoded.tgt, max_tokens=budget, device=self.device)
+        self.batches = task.eval_batches(encoded, max_tokens=budget, device=self.device)
         self.num_sentences = len(encoded)
 
     def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
         results = []
         for arch in archs:
             self.built.activate(arch)
-            results.append({"valid_loss": valid_loss(self.built.module, self.batches, bf16=self.bf16)})
+            loss = valid_loss(self.built.module, self.batches, bf16=self.bf16)
+            scores = {"valid_loss": loss, "perplexity": math.exp(loss)}
+            results.append({name: scores[name] for name in self.metrics})
         return results
 
     def loss(self, arch: Arch) -> float:

@@ -14,7 +14,7 @@ from itertools import chain
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from hwnas.models.vocab import DECODER_START_ID, PAD_ID
 
@@ -37,6 +37,11 @@ class Batch:
     def num_tokens(self) -> int:
         """Source + target tokens, padding excluded (what tokens/s counts)."""
         return self.num_source_tokens + self.num_target_tokens
+
+    def logits(self, model: nn.Module) -> Tensor:
+        """The encoder-decoder's teacher-forced logits [B,T,V] for this batch."""
+        out: Tensor = model(self.src_tokens, self.src_padding_mask, self.prev_output_tokens)
+        return out
 
     def to(self, device: torch.device) -> Batch:
         blocking = device.type != "cuda"

@@ -21,9 +21,12 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    """Where the parallel text comes from and how it is tokenised."""
+    """Where the text comes from and how it is tokenised: parallel pairs for an encoder-decoder (hat space), plain
+    text for a decoder-only language model (gpt space: a registered corpus's tgt_lang side, or *_text files)."""
 
-    corpus: str | None = Field("multi30k", description="registered corpus name; null to use the *_src/*_tgt paths")
+    corpus: str | None = Field(
+        "multi30k", description="registered corpus name; null to use the *_src/*_tgt (or *_text) paths"
+    )
     src_lang: str = "en"
     tgt_lang: str = "de"
     train_split: str = "train"
@@ -32,23 +35,40 @@ class DataConfig(_Section):
     train_tgt: str | None = None
     valid_src: str | None = None
     valid_tgt: str | None = None
+    train_text: str | None = Field(
+        None, description="language model (gpt space): training text file, one text per line (plain or .gz)"
+    )
+    valid_text: str | None = None
     vocab_size: int = Field(10_000, ge=8, description="joint SentencePiece BPE vocabulary size")
-    max_train_pairs: int | None = Field(None, ge=1, description="use only the first N training pairs (quick runs)")
+    max_train_pairs: int | None = Field(
+        None, ge=1, description="use only the first N training pairs (a language model: lines) (quick runs)"
+    )
     valid_subset: int | None = Field(
         None,
         ge=1,
         description="validation pairs the loss is computed on: null = the whole validation split (HAT scores "
         "subnets on all of it); N = only its first N pairs, a cost cap of hwnas's for CPU runs (not HAT's)",
     )
-    max_len: int = Field(256, ge=2, description="pairs with a side longer than this many tokens are dropped")
+    max_len: int = Field(
+        256,
+        ge=2,
+        description="pairs with a side longer than this many tokens are dropped; a language model's texts are cut "
+        "into pieces of at most this many tokens (and of the space's block_size)",
+    )
 
     @model_validator(mode="after")
     def _paths_or_corpus(self) -> DataConfig:
         paths = [self.train_src, self.train_tgt, self.valid_src, self.valid_tgt]
-        if self.corpus is None and not all(paths):
-            raise ValueError("data.corpus is null, so data.train_src/train_tgt/valid_src/valid_tgt are all required")
-        if self.corpus is not None and any(paths):
-            raise ValueError("set either data.corpus or the data.*_src/*_tgt paths, not both")
+        texts = [self.train_text, self.valid_text]
+        if self.corpus is None and not all(paths) and not all(texts):
+            raise ValueError(
+                "data.corpus is null, so data.train_src/train_tgt/valid_src/valid_tgt are all required "
+                "(or, for a language model, data.train_text/valid_text)"
+            )
+        if self.corpus is not None and any(paths + texts):
+            raise ValueError("set either data.corpus or the data.*_src/*_tgt (or *_text) paths, not both")
+        if any(paths) and any(texts):
+            raise ValueError("set either the data.*_src/*_tgt paths (pairs) or data.*_text (plain text), not both")
         return self
 
 

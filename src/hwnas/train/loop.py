@@ -22,7 +22,6 @@ import torch
 
 from hwnas.core.arch import Arch
 from hwnas.models.vocab import PAD_ID
-from hwnas.train.batches import Batch
 from hwnas.train.checkpoint import latest_checkpoint, load_checkpoint
 from hwnas.train.config import TrainConfig
 from hwnas.train.distributed import (
@@ -32,6 +31,7 @@ from hwnas.train.distributed import (
     init_distributed,
     shutdown_distributed,
 )
+from hwnas.train.kinds import TrainBatch
 from hwnas.train.loss import token_loss_sums
 from hwnas.train.runlog import LOG_FILE, ProgressBar, TrainLog
 from hwnas.train.session import (
@@ -58,21 +58,21 @@ def _seed_dropout(seed: int, step: int, micro_batch: int, subnet: int) -> None:
     torch.manual_seed(int(state[0]) << 32 | int(state[1]))
 
 
-def _my_batches(s: Session, index_batches: list[Any]) -> list[Batch]:
+def _my_batches(s: Session, index_batches: list[Any]) -> list[TrainBatch]:
     """This rank's micro-batches of the step (its slice of the global batch), on the device."""
     accum = s.config.optim.grad_accum
     mine = index_batches[s.ctx.rank * accum : (s.ctx.rank + 1) * accum]
     return [s.train_data.batch(b).to(s.ctx.device) for b in mine]
 
 
-def _global_target_tokens(s: Session, batches: list[Batch]) -> torch.Tensor | int:
+def _global_target_tokens(s: Session, batches: list[TrainBatch]) -> torch.Tensor | int:
     local = sum(b.num_target_tokens for b in batches)
     if not s.ctx.enabled:
         return local
     return all_reduce_sum(torch.tensor(float(local), device=s.ctx.device), s.ctx)
 
 
-def train_step(s: Session, archs: list[Arch], batches: list[Batch]) -> torch.Tensor:
+def train_step(s: Session, archs: list[Arch], batches: list[TrainBatch]) -> torch.Tensor:
     """Forward/backward every (micro-batch, subnet), all-reduce, clip, update. Returns local sums
     [label-smoothed loss, NLL, target tokens, all tokens] (on the device; no host sync)."""
     cfg, model = s.config, s.built.module
@@ -85,7 +85,7 @@ def train_step(s: Session, archs: list[Arch], batches: list[Batch]) -> torch.Ten
             s.built.activate(arch)
             _seed_dropout(cfg.run.seed, s.step, first_micro_batch + m, k)
             with autocast_for(s.ctx.device, cfg.run.bf16):
-                logits = model(batch.src_tokens, batch.src_padding_mask, batch.prev_output_tokens)  # [B,T,V]
+                logits = batch.logits(model)  # [B,T,V]
             loss, nll, _ = token_loss_sums(
                 logits, batch.target, pad_id=PAD_ID, label_smoothing=cfg.optim.label_smoothing
             )

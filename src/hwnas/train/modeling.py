@@ -1,4 +1,5 @@
-"""Building the network a run trains, and rebuilding it from a checkpoint.
+"""Building the network a run trains, and rebuilding it from a checkpoint, through the space family's
+:class:`~hwnas.train.kinds.TrainingFamily`; and the ``hat`` family's: the encoder-decoder SuperTransformer.
 
 A supernet run trains a :class:`SuperTransformer` and activates each step's subnet; a from-scratch run trains the
 one arch as a standalone :class:`TransformerModel` (only its own weights, so faster). By default
@@ -12,9 +13,8 @@ can be rebuilt without the run's YAML.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from typing import cast
 
 import torch
 from torch import nn
@@ -26,47 +26,56 @@ from hwnas.models.subnet import subnet_dims
 from hwnas.models.supertransformer import SuperTransformer, SuperTransformerConfig
 from hwnas.models.transformer import TransformerConfig, TransformerModel
 from hwnas.spaces.registry import get_space
-from hwnas.train.config import ModelConfig
+from hwnas.train.config import DataConfig, ModelConfig
+from hwnas.train.kinds import BuiltModel, ModelKind, SupernetModule, training_for
+from hwnas.train.text import PairTask
 
-ModelKind = Literal["supernet", "standalone"]
+__all__ = ["HAT_TRAINING", "BuiltModel", "ModelKind", "build_model", "model_from_state"]
 
 
-@dataclass
-class BuiltModel:
-    """The trained module and how to switch its subnet (a no-op for a standalone model)."""
+class HATTraining:
+    """The ``hat`` family: an encoder-decoder on the pairs of a parallel corpus."""
 
-    module: nn.Module
-    kind: ModelKind
-    space: SearchSpace
+    def check(self, space: SearchSpace, model: ModelConfig) -> None:
+        """Every model option applies to the encoder-decoder."""
 
-    def activate(self, arch: Arch) -> None:
-        if isinstance(self.module, SuperTransformer):
-            self.module.set_active_arch(arch)
+    def task(self, space: SearchSpace, data: DataConfig) -> PairTask:
+        return PairTask(data)
 
-    def config_json(self) -> str:
-        return str(self.module.config.to_json())  # type: ignore[union-attr,operator]
+    def build(
+        self, *, space: SearchSpace, vocab_size: int, model: ModelConfig, arch: Arch | None, seed: int
+    ) -> BuiltModel:
+        torch.manual_seed(seed)
+        config = SuperTransformerConfig.from_space(
+            space,
+            vocab_size=vocab_size,
+            normalize_before=model.norm == "pre",
+            encoder_final_norm=model.encoder_final_norm,
+            dropout=model.dropout,
+            attention_dropout=model.attention_dropout,
+            dropout_scaling=model.dropout_scaling,
+        )
+        if arch is not None and model.scratch_init == "own-widths":
+            space.validate(arch)
+            return BuiltModel(TransformerModel(config.subnet_config(subnet_dims(arch, space))), "standalone", space)
+        supernet = SuperTransformer(config, space=space)
+        if arch is None:
+            return BuiltModel(supernet, "supernet", space)
+        supernet.set_active_arch(arch)
+        return BuiltModel(supernet.extract(), "standalone", space)
+
+    def rebuild(self, *, kind: ModelKind, config_json: str, space: SearchSpace) -> nn.Module:
+        if kind == "supernet":
+            return SuperTransformer(SuperTransformerConfig.from_json(config_json), space=space)
+        return TransformerModel(TransformerConfig.from_json(config_json))
+
+
+HAT_TRAINING = HATTraining()
 
 
 def build_model(*, space: SearchSpace, vocab_size: int, model: ModelConfig, arch: Arch | None, seed: int) -> BuiltModel:
     """A freshly initialised supernet (``arch`` None) or standalone model of ``arch`` (seeded: same on every rank)."""
-    torch.manual_seed(seed)
-    config = SuperTransformerConfig.from_space(
-        space,
-        vocab_size=vocab_size,
-        normalize_before=model.norm == "pre",
-        encoder_final_norm=model.encoder_final_norm,
-        dropout=model.dropout,
-        attention_dropout=model.attention_dropout,
-        dropout_scaling=model.dropout_scaling,
-    )
-    if arch is not None and model.scratch_init == "own-widths":
-        space.validate(arch)
-        return BuiltModel(TransformerModel(config.subnet_config(subnet_dims(arch, space))), "standalone", space)
-    supernet = SuperTransformer(config, space=space)
-    if arch is None:
-        return BuiltModel(supernet, "supernet", space)
-    supernet.set_active_arch(arch)
-    return BuiltModel(supernet.extract(), "standalone", space)
+    return training_for(space).build(space=space, vocab_size=vocab_size, model=model, arch=arch, seed=seed)
 
 
 def model_from_state(
@@ -74,22 +83,12 @@ def model_from_state(
 ) -> BuiltModel:
     """Rebuild a checkpointed model (weights assigned straight from the loaded tensors)."""
     space = get_space(space_name)
-    factory: Callable[[], nn.Module]
-    if kind == "supernet":
-        sconfig = SuperTransformerConfig.from_json(config_json)
-
-        def factory() -> nn.Module:
-            return SuperTransformer(sconfig, space=space)
-    elif kind == "standalone":
-        tconfig = TransformerConfig.from_json(config_json)
-
-        def factory() -> nn.Module:
-            return TransformerModel(tconfig)
-    else:
+    if kind not in ("supernet", "standalone"):
         raise DataError(f"checkpoint model kind {kind!r} is unknown; allowed: supernet, standalone")
-    with torch.device("meta"):
-        module = factory()
+    model_kind = cast(ModelKind, kind)
+    with torch.device("meta"):  # no throw-away init: every weight comes from the checkpoint
+        module = training_for(space).rebuild(kind=model_kind, config_json=config_json, space=space)
     module.load_state_dict(dict(state_dict), assign=True)
-    if isinstance(module, SuperTransformer):
-        module.reset()
-    return BuiltModel(module, kind, space)  # type: ignore[arg-type]
+    if model_kind == "supernet":
+        cast(SupernetModule, module).reset()
+    return BuiltModel(module, model_kind, space)

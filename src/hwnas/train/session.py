@@ -7,6 +7,7 @@ A run folder holds ``config.yaml``, ``train_log.jsonl``, ``tokenizer.model`` and
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,16 @@ import torch.distributed as dist
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
-from hwnas.data.batching import token_batches
 from hwnas.spaces.registry import get_space
 from hwnas.train import checkpoint as ckpt
-from hwnas.train.batches import Batch, BatchStream
+from hwnas.train.batches import BatchStream
 from hwnas.train.config import TrainConfig, parse_stored_config
 from hwnas.train.distributed import DistContext, broadcast_parameters
+from hwnas.train.kinds import TextTask, TrainBatch, TrainData, training_for
 from hwnas.train.modeling import BuiltModel, build_model, model_from_state
 from hwnas.train.sampling import ArchSampler, FixedSampler, RandomSampler, SandwichSampler
 from hwnas.train.schedule import make_scheduler
-from hwnas.train.text import TOKENIZER_FILE, EncodedSplit, TextCodec, encode_corpus, load_split, train_codec
-from hwnas.train.validation import make_eval_batches
+from hwnas.train.text import TOKENIZER_FILE, TextCodec
 
 # Keys that may change between a run and its resume: they say how to run, not what to compute.
 RESUMABLE_CHANGES: tuple[str, ...] = (
@@ -58,8 +58,8 @@ class Session:
     ctx: DistContext
     run_dir: Path
     codec: TextCodec
-    train_data: EncodedSplit
-    valid_batches: list[Batch]
+    train_data: TrainData
+    valid_batches: Sequence[TrainBatch]
     built: BuiltModel
     arch: Arch | None
     sampler: ArchSampler
@@ -80,11 +80,11 @@ class Session:
         return {"largest": self.built.space.largest(), "smallest": self.built.space.smallest()}
 
 
-def _codec(config: TrainConfig, run_dir: Path, ctx: DistContext, train: Any) -> TextCodec:
+def _codec(config: TrainConfig, run_dir: Path, ctx: DistContext, task: TextTask, train: Any) -> TextCodec:
     """Load the run's tokenizer, or train it on rank 0 while the other ranks wait."""
     path = run_dir / TOKENIZER_FILE
     if ctx.is_main and not path.is_file():
-        train_codec(train, path=path, vocab_size=config.data.vocab_size, seed=config.run.seed)
+        task.train_codec(train, path=path, seed=config.run.seed)
     if ctx.enabled:
         dist.barrier()
     return TextCodec.load(path)
@@ -129,13 +129,15 @@ def _total_steps(config: TrainConfig, stream: BatchStream) -> int:
 
 def build_session(config: TrainConfig, ctx: DistContext) -> Session:
     """A fresh run (the caller restores a checkpoint on top for a resume)."""
-    run_dir = Path(config.run_dir)
-    train_corpus, valid_corpus = load_split(config.data, "train"), load_split(config.data, "valid")
+    run_dir, space = Path(config.run_dir), get_space(config.space)
+    family = training_for(space)
+    family.check(space, config.model)
+    task = family.task(space, config.data)
+    train_corpus, valid_corpus = task.load("train"), task.load("valid")
     if ctx.is_main:  # only once the corpus is there: a run that cannot start leaves no folder behind
         run_dir.mkdir(parents=True, exist_ok=True)
-    codec = _codec(config, run_dir, ctx, train_corpus)
-    train_data, valid_data = encode_corpus(codec, train_corpus), encode_corpus(codec, valid_corpus)
-    space = get_space(config.space)
+    codec = _codec(config, run_dir, ctx, task, train_corpus)
+    train_data, valid_data = task.encode(codec, train_corpus), task.encode(codec, valid_corpus)
     arch = _arch_of(config)
     built = build_model(space=space, vocab_size=codec.vocab_size, model=config.model, arch=arch, seed=config.run.seed)
     built.module.to(ctx.device)
@@ -143,7 +145,7 @@ def build_session(config: TrainConfig, ctx: DistContext) -> Session:
     optimizer = _optimizer(config, built.module, ctx.device)
     stream = _stream(config, train_data, ctx)
     total = _total_steps(config, stream)
-    valid = make_eval_batches(valid_data.src, valid_data.tgt, max_tokens=config.optim.max_tokens, device=ctx.device)
+    valid = task.eval_batches(valid_data, max_tokens=config.optim.max_tokens, device=ctx.device)
     return Session(
         config=config,
         ctx=ctx,
@@ -161,12 +163,11 @@ def build_session(config: TrainConfig, ctx: DistContext) -> Session:
     )
 
 
-def _stream(config: TrainConfig, data: EncodedSplit, ctx: DistContext) -> BatchStream:
-    src_len, tgt_len = data.src_lengths, data.tgt_lengths
+def _stream(config: TrainConfig, data: TrainData, ctx: DistContext) -> BatchStream:
     o = config.optim
 
     def make_batches(rng: Any) -> list[list[int]]:
-        return token_batches(src_len, tgt_len, max_tokens=o.max_tokens, rng=rng, max_positions=config.data.max_len)
+        return data.token_batches(max_tokens=o.max_tokens, rng=rng, max_positions=config.data.max_len)
 
     return BatchStream(make_batches=make_batches, seed=config.run.seed, batches_per_step=o.grad_accum * ctx.world_size)
 

@@ -1,5 +1,6 @@
 """Text side of a run: corpora, the joint SentencePiece tokenizer (saved with the run and inside checkpoints) and
-the encoded splits.
+the encoded splits; :class:`PairTask` is the encoder-decoder's (``hat`` family's) text task. A decoder-only
+language model reads plain text instead (:mod:`hwnas.train.lm_text`).
 
 ``TextCodec`` is the one bridge between tokenizer ids and model ids. The tokenizer (``hwnas.data.tokenizer``) and
 the models (``hwnas.models.vocab``) each fix their special ids; where they differ, the codec permutes the special
@@ -13,15 +14,22 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
-from hwnas.core.errors import DataError
+from hwnas.core.errors import ConfigError, DataError
 from hwnas.data import tokenizer as tok
+from hwnas.data.batching import token_batches
 from hwnas.data.corpus import ParallelCorpus, load_corpus, load_parallel
 from hwnas.models import vocab as model_vocab
 from hwnas.train.batches import Batch, PackedSequences, collate_packed
 from hwnas.train.config import DataConfig
+from hwnas.train.validation import make_eval_batches
+
+if TYPE_CHECKING:
+    from hwnas.train.kinds import TrainData
 
 TOKENIZER_FILE = "tokenizer.model"
 
@@ -99,6 +107,14 @@ class EncodedSplit:
     def batch(self, indices: Sequence[int]) -> Batch:
         return collate_packed(self.packed_src, self.packed_tgt, indices)
 
+    def token_batches(
+        self, *, max_tokens: int, rng: np.random.Generator | None, max_positions: int | None
+    ) -> list[list[int]]:
+        """Index batches of pairs of similar lengths (:func:`hwnas.data.batching.token_batches`)."""
+        return token_batches(
+            self.src_lengths, self.tgt_lengths, max_tokens=max_tokens, rng=rng, max_positions=max_positions
+        )
+
 
 def encode_corpus(codec: TextCodec, corpus: ParallelCorpus) -> EncodedSplit:
     return EncodedSplit(codec.encode_batch(corpus.src), codec.encode_batch(corpus.tgt), corpus.src, corpus.tgt)
@@ -125,3 +141,29 @@ def train_codec(corpus: ParallelCorpus, *, path: Path, vocab_size: int, seed: in
     """Joint BPE on both sides of the training corpus, saved at ``path``."""
     tok.train_joint_bpe(corpus.src, corpus.tgt, model_path=path, vocab_size=vocab_size, seed=seed)
     return TextCodec.load(path)
+
+
+class PairTask:
+    """The encoder-decoder's text: the pairs of a parallel corpus, a joint BPE over both sides, teacher-forced
+    pair batches (a :class:`~hwnas.train.kinds.TextTask`)."""
+
+    def __init__(self, data: DataConfig) -> None:
+        if data.train_text is not None or data.valid_text is not None:
+            raise ConfigError(
+                "data.train_text/valid_text are plain text for a language model (a gpt space); an encoder-decoder "
+                "reads pairs: set data.corpus or data.train_src/train_tgt/valid_src/valid_tgt"
+            )
+        self.data = data
+
+    def load(self, which: str) -> ParallelCorpus:
+        return load_split(self.data, which)
+
+    def train_codec(self, corpus: ParallelCorpus, *, path: Path, seed: int) -> TextCodec:
+        return train_codec(corpus, path=path, vocab_size=self.data.vocab_size, seed=seed)
+
+    def encode(self, codec: TextCodec, corpus: ParallelCorpus) -> EncodedSplit:
+        return encode_corpus(codec, corpus)
+
+    def eval_batches(self, data: TrainData, *, max_tokens: int, device: torch.device) -> list[Batch]:
+        assert isinstance(data, EncodedSplit), type(data)
+        return make_eval_batches(data.src, data.tgt, max_tokens=max_tokens, device=device)

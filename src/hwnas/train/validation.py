@@ -14,6 +14,7 @@ from torch import nn
 
 from hwnas.models.vocab import PAD_ID
 from hwnas.train.batches import Batch, collate
+from hwnas.train.kinds import TrainBatch
 from hwnas.train.loss import token_loss_sums
 
 
@@ -38,7 +39,7 @@ def make_eval_batches(
 
 
 @torch.no_grad()
-def nll_sums(model: nn.Module, batches: Sequence[Batch], *, bf16: bool = True) -> tuple[float, int]:
+def nll_sums(model: nn.Module, batches: Sequence[TrainBatch], *, bf16: bool = True) -> tuple[float, int]:
     """(summed NLL, target tokens) of ``model`` (its active subnet) over ``batches``, in eval mode."""
     was_training = model.training
     model.eval()
@@ -46,8 +47,8 @@ def nll_sums(model: nn.Module, batches: Sequence[Batch], *, bf16: bool = True) -
     tokens = 0
     try:
         for batch in batches:
-            with autocast_for(batch.src_tokens.device, bf16):
-                logits = model(batch.src_tokens, batch.src_padding_mask, batch.prev_output_tokens)
+            with autocast_for(batch.target.device, bf16):
+                logits = batch.logits(model)  # [B,T,V]
             _, nll, _ = token_loss_sums(logits, batch.target, pad_id=PAD_ID, label_smoothing=0.0)
             total = nll.double() if total is None else total + nll.double()
             tokens += batch.num_target_tokens
@@ -56,7 +57,7 @@ def nll_sums(model: nn.Module, batches: Sequence[Batch], *, bf16: bool = True) -
     return (0.0 if total is None else float(total)), tokens
 
 
-def valid_loss(model: nn.Module, batches: Sequence[Batch], *, bf16: bool = True) -> float:
-    """Mean token NLL (nats) of ``model`` on ``batches``."""
+def valid_loss(model: nn.Module, batches: Sequence[TrainBatch], *, bf16: bool = True) -> float:
+    """Mean token NLL (nats) of ``model`` on ``batches`` (a language model's perplexity is its exp)."""
     total, tokens = nll_sums(model, batches, bf16=bf16)
     return total / max(tokens, 1)
