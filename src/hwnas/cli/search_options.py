@@ -11,7 +11,7 @@ import yaml
 from typer.core import TyperCommand
 
 from hwnas.cli.common import OptionSpec
-from hwnas.core.errors import ConfigError
+from hwnas.core.errors import ConfigError, UnknownNameError
 
 RUN_OPTIONS: dict[str, OptionSpec] = {
     "space": (str | None, "--space", "Space name or path to a space YAML file."),
@@ -50,7 +50,7 @@ COMPONENT_OPTIONS: dict[str, OptionSpec] = {
         list[str] | None,
         "--evaluator-opt",
         "NAME.KEY=VALUE: an option of evaluator NAME (listed, the fitness, a phase's or latency-model; "
-        "repeatable); NAME.devices=cpu,cuda:0 runs one instance per device.",
+        "repeatable); NAME.devices=cpu,cuda:0 runs one instance per device (bench: the benchmark's devices).",
     ),
     "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default) or process."),
     "executor_opt": (list[str] | None, "--executor-opt", "KEY=VALUE: an option of the executor, e.g. workers=4."),
@@ -94,12 +94,23 @@ def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict
         if not dot or not name or not key:
             raise ConfigError(f"--evaluator-opt {name_key}=...: expected NAME.KEY=VALUE, e.g. supernet.device=cpu")
         settings = evaluator_options.setdefault(name, {"options": {}})
-        if key == "devices":
+        if key == "devices" and not _own_option(name, key):
             settings["devices"] = value
         else:
             settings["options"][key] = value
     layer["evaluator_options"] = evaluator_options or None
     return layer
+
+
+def _own_option(evaluator: str, key: str) -> bool:
+    """Whether evaluator ``evaluator`` declares an option ``key`` itself (``bench``'s ``devices`` are benchmark
+    devices, not instances to spread batches over); False for an unknown name, which the config then names."""
+    from hwnas.contracts.evaluator import EVALUATORS
+
+    try:
+        return key in EVALUATORS.options_model(evaluator).model_fields
+    except UnknownNameError:
+        return False
 
 
 def _block(name: str | None, options: dict[str, Any]) -> dict[str, Any] | None:

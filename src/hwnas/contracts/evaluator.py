@@ -3,9 +3,9 @@ an evaluator's answer (:func:`evaluate_outcomes`) that the search loop, its exec
 
 Evaluators are the seam between search and everything that measures or predicts. Each is registered by the package
 that implements it (``analytic`` by search, ``latency`` / ``latency-model`` by hardware, ``supernet`` by evaluate,
-``llm-distill`` by llm, a plugin's by the plugin) into :data:`EVALUATORS`, with the pydantic options model of its
-knobs. The registry names its providers as module paths and imports them on first read, so nothing heavy (torch,
-transformers) is imported until an evaluator is built.
+``llm-distill`` by llm, ``bench`` by bench, a plugin's by the plugin) into :data:`EVALUATORS`, with the pydantic
+options model of its knobs. The registry names its providers as module paths and imports them on first read, so
+nothing heavy (torch, transformers) is imported until an evaluator is built.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ EVALUATORS: Registry[EvaluatorFactory] = Registry(
         "hwnas.hardware.components",
         "hwnas.evaluate.components",
         "hwnas.llm.components",
+        "hwnas.bench.components",
     ),
 )
 
