@@ -44,6 +44,8 @@ def _c(id_: str, command: str, says: str, **kw: object) -> Case:
 SEARCH = "search --space tiny --objective params:min --iterations 1"
 QUICK = "quickstart --smoke --quiet"
 DEAD = "--llm-base-url {dead_url} --llm-model m --llm-retries 3 --llm-backoff 5"
+BQ = "bench query --space gpt-s"
+BS = "search --space gpt-s --evaluator bench --objective perplexity:min"
 
 # fmt: off
 CASES = [
@@ -86,6 +88,23 @@ CASES = [
     _c("latency-predict-no-input", "latency predict --model garbage.npz", "garbage.npz"),
     _c("latency-collect-out-under-a-file", "latency collect --space tiny --n 2 --out afile/l.csv", "is a file"),
     _c("latency-collect-unknown-space", "latency collect --space nosuch --n 2 --out l.csv", "unknown search space"),
+    # benchmark (HW-GPT-Bench): every flag checked before a surrogate is fitted or a file written
+    _c("bench-query-unknown-metric", f"{BQ} --metric speed --archs bad.csv", "unknown --metric (space gpt-s) 'speed'"),
+    _c("bench-query-needs-device", f"{BQ} --metric latency --archs bad.csv", "per device; give --device, one of: a100"),
+    _c("bench-query-unknown-device", f"{BQ} --metric latency --device tpu --archs bad.csv", "--device (metric latency"),
+    _c("bench-query-device-free", f"{BQ} --metric perplexity --device h100 --archs bad.csv", "drop --device 'h100'"),
+    _c("bench-query-bad-mode", f"{BQ} --metric perplexity --mode median --archs bad.csv", "allowed: mean, interval"),
+    _c("bench-query-unknown-space", "bench query --space gpt-xl --metric perplexity --archs bad.csv", "'gpt-xl'"),
+    _c("bench-query-bad-csv", f"{BQ} --metric perplexity --archs bad.csv", "lacks column(s) embed_dim, n_layer"),
+    _c("bench-query-missing-archs", f"{BQ} --metric perplexity --archs nosuch.csv", "'nosuch.csv': file not found"),
+    _c("bench-query-bad-jsonl", f"{BQ} --metric perplexity --archs bad.jsonl", "line 1 is not valid JSON"),
+    _c("bench-measure-out-under-a-file", "bench measure --space gpt-s --n 2 --out afile/m.csv", "is a file"),
+    _c("bench-measure-not-a-scale", "bench measure --space tiny --n 2 --out m.csv", "known: gpt-l, gpt-m, gpt-s"),
+    _c("bench-add-device-no-sidecar", "bench add-device mine --space gpt-s --from bad.csv", "no provenance sidecar"),
+    _c("bench-add-device-table-name", "bench add-device h100 --space gpt-s --from bad.csv", "is a device of"),
+    _c("search-bench-unknown-device", f"{BS} --evaluator-opt bench.devices=tpu --out r", "has no device 'tpu'"),
+    _c("search-bench-without-devices", f"{BS} --out r", "metric 'latency' is per device; give devices"),
+    _c("search-bench-other-space", f"{SEARCH} --evaluator bench --out r", "HW-GPT-Bench's spaces (gpt-s"),
     # data
     _c("data-verify-corrupted-gzip", "data verify multi30k", "val.de.gz: MISMATCH", exit_code=1, data="corrupted"),
     _c("data-verify-unknown", "data verify nosuch", "unknown dataset 'nosuch'"),

@@ -94,12 +94,13 @@ def collect(
     guard = LoadGuard(busy_policy(busy), threads=settings.threads)
     kwargs: dict[str, Any] = {"settings": settings, "n": n, "out": out, "sampler": sampler, "seed": seed}
     kwargs.update(notes=notes, time_budget_s=max_seconds, guard=guard)
-    summary = _run_collect(space_obj, kwargs, show_progress=not as_json and sys.stderr.isatty())
+    summary = run_collect_with_progress(space_obj, kwargs, show_progress=not as_json and sys.stderr.isatty())
     _print_summary(summary, as_json=as_json)
 
 
-def _run_collect(space: SearchSpace, kwargs: dict[str, Any], *, show_progress: bool) -> CollectSummary:
-    """The collection, with a progress bar on stderr when a person watches it (a terminal, no --json)."""
+def run_collect_with_progress(space: SearchSpace, kwargs: dict[str, Any], *, show_progress: bool) -> CollectSummary:
+    """The collection, with a progress bar on stderr when a person watches it (a terminal, no --json); shared with
+    ``hwnas bench measure``."""
     from hwnas.hardware.collector import collect as run_collect
 
     if not show_progress:

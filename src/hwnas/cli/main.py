@@ -33,6 +33,8 @@ def main(
 def _register() -> None:
     # Imported here so that `hwnas --help` stays fast and each module stays independent.
     from hwnas.cli import (
+        bench_cmd,
+        bench_measure_cmd,
         collect_cmd,
         data_cmd,
         latency_cmd,
@@ -57,6 +59,8 @@ def _register() -> None:
     llm_cmd.register(app)
     llmpp_cmd.register(app)
     llmgen_cmd.register_generate(llmpp_cmd.llmpp_app)
+    bench_cmd.register(app)
+    bench_measure_cmd.register_measure(bench_cmd.bench_app)
 
 
 _register()
