@@ -65,6 +65,19 @@ def test_list_names_every_scale_metric_and_device(data_dir: Path) -> None:
     assert "latency [ms]: a100" in text.stdout
 
 
+def test_fit_reports_each_surrogates_out_of_fold_quality(data_dir: Path) -> None:
+    result = _bench("fit", "--space", "gpt-s", "--metric", "latency", "--device", "h100", "--json")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)
+    (row,) = entry["fitted"]
+    assert (entry["space"], row["metric"], row["device"], row["rows"]) == ("gpt-s", "latency", "h100", 8000)
+    assert 0 < row["cv_mape"] < 100 and 0.5 < row["cv_kendall"] <= 1
+    text = _bench("fit", "--space", "gpt-s", "--metric", "latency", "--device", "h100")
+    assert text.stdout.startswith("gpt-s latency h100: 8000 rows, out-of-fold MAPE ") and "(cached)" in text.stdout
+    counted = _bench("fit", "--space", "gpt-s", "--metric", "flops")
+    assert counted.exit_code == 0 and "nothing to fit" in counted.stdout
+
+
 def test_query_csv_gz_and_jsonl_give_the_tables_values_in_file_order(tmp_path: Path, table: Any) -> None:
     plain = _write_csv(tmp_path / "archs.csv", table, ROWS)
     zipped = tmp_path / "archs.csv.gz"
