@@ -101,3 +101,12 @@ def test_every_block_has_one_name_per_column() -> None:
         assert features(arrays, GRID, [block]).shape == (5, len(feature_names(GRID, [block])))
     mask = penalised_columns(GRID, ["counts", "layers"], ["layers"])
     assert mask.sum() == len(feature_names(GRID, ["layers"])) and not mask[: len(feature_names(GRID, ["counts"]))].any()
+
+
+def test_hinges_are_zero_at_the_smallest_size_and_rise_with_the_size_within_a_width() -> None:
+    smallest, largest = SPACE.smallest(), SPACE.largest()
+    block = features(encode([smallest, largest], SPACE, GRID), GRID, ["hinges"]).reshape(2, 3, -1)  # [n, embeds, k]
+    assert np.all(block[0] == 0)
+    widest = GRID.embed.index(largest["embed_dim"])
+    assert np.all(block[1, widest] > 0) and np.all(np.delete(block[1], widest, axis=0) == 0)
+    assert np.all(np.diff(block[1, widest]) < 0)  # a higher knot, less above it

@@ -205,3 +205,15 @@ def test_the_real_tables_rows_are_answered_exactly(data_dir: Path, tmp_path: Pat
     assert energy.values.tolist() == table.column("en_mWh_a100_mean_excl_first")[:5].tolist()
     flops = bench.query(rows, "flops").values * 8  # the table counts a batch of 8 sequences on scale s
     assert np.allclose(flops, table.column("flops_ds")[:5], rtol=1e-9)
+
+
+def test_holdout_scores_a_surrogate_fitted_without_the_test_rows(bench: Benchmark) -> None:
+    from hwnas.bench import holdout
+
+    rows = holdout.split(bench, "latency", "h100", test_fraction=0.25, seed=1)
+    assert len(rows.train) == 120 and len(rows.test) == 40 and not set(rows.train) & set(rows.test)
+    assert rows.full.shape[1] > rows.design.shape[1]  # every block, for a baseline on the same rows
+    scored = holdout.score(bench, "latency", "h100", seed=1)
+    assert scored.train_rows == 120 and scored.mape < 3.0 and scored.kendall > 0.8 and 0.5 <= scored.coverage <= 1.0
+    perplexity = holdout.score(bench, "perplexity", None, seed=1)
+    assert perplexity.train_rows + perplexity.test_rows == 120  # every 4th row has no perplexity

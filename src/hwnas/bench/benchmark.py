@@ -63,11 +63,16 @@ class FitSummary:
     cv_kendall: float
 
 
-def settings_for(metric: str) -> FitSettings:
-    """Supernet quality depends on which layer is how wide (positions); hardware costs add up per block kind."""
+def settings_for(metric: str, *, user_device: bool = False) -> FitSettings:
+    """How a (metric, device)'s surrogate is fitted. Supernet quality depends on which layer is how wide (per-position
+    columns refine the per-block counts); hardware costs add up per block kind, refined by hinges in the model's size
+    (power does not add up). The refining blocks take the cross-validated penalty, the base ones next to none, which
+    thousands of table rows support; a user's device has a few dozen measured archs, so every column is penalised."""
     if metric in catalog.QUALITY_METRICS:
         return FitSettings(blocks=("counts", "layers"), loss="l2", shrunk=("layers",))
-    return FitSettings(blocks=("counts", "analytic"), loss="l1")
+    if user_device:
+        return FitSettings(blocks=("counts", "analytic", "hinges"), loss="l1")
+    return FitSettings(blocks=("counts", "analytic", "hinges"), loss="l1", shrunk=("hinges",))
 
 
 def _table_path(scale: str) -> Path:
@@ -153,7 +158,7 @@ class Benchmark:
         else:
             arrays = encode(archs, self.space, self.grid)
             result = answer(
-                self._source(metric, device),
+                self.source(metric, device),
                 arrays,
                 lambda rest: self._model_input(metric, device, rest),
                 mode=mode,
@@ -191,7 +196,10 @@ class Benchmark:
         return Answer(values, bounds[0], bounds[1], np.ones(len(made), dtype=bool))
 
     # data and surrogates ---------------------------------------------------------------------------------------
-    def _source(self, metric: str, device: str | None) -> Source:
+    def _settings(self, metric: str, device: str | None) -> FitSettings:
+        return settings_for(metric, user_device=device in self._user)
+
+    def source(self, metric: str, device: str | None) -> Source:
         """The measured values of (metric, device): a table column, or a user device's CSV (read once)."""
         if (metric, device) not in self._sources:
             if device is not None and device in self._user and metric == userdev.METRIC:
@@ -208,13 +216,13 @@ class Benchmark:
 
     def _model_input(self, metric: str, device: str | None, rest: ArchArrays) -> tuple[Surrogate, np.ndarray]:
         model, _ = self._surrogate(metric, device)
-        return model, features(rest, self.grid, settings_for(metric).blocks)
+        return model, features(rest, self.grid, self._settings(metric, device).blocks)
 
     def _surrogate(self, metric: str, device: str | None) -> tuple[Surrogate, FitSummary]:
         """The (metric, device)'s surrogate: memoised, else from the cache, else fitted now and cached."""
         if (metric, device) in self._models:
             return self._models[(metric, device)]
-        source, settings = self._source(metric, device), settings_for(metric)
+        source, settings = self.source(metric, device), self._settings(metric, device)
         key = CacheKey(self.scale, metric, device, source.sha256, FEATURE_VERSION, settings)
         cached = self._store.load(key)
         if cached is not None:

@@ -1,8 +1,8 @@
 """The surrogate cache: each fitted (scale, metric, device) as ``<metric>--<device>.npz`` (arrays only, read back
 with ``allow_pickle=False``, so loading runs no code) beside a ``.json`` of what it was fitted on and how.
 
-The JSON's ``key`` (scale, metric, device, the SHA-256 of the data fitted, the feature version and the fit
-settings) must equal the wanted one for the arrays to be used: a changed table, a re-added user device, a new
+The JSON's ``key`` (scale, metric, device, the SHA-256 of the data fitted, the feature and surrogate versions and
+the fit settings) must equal the wanted one for the arrays to be used: a changed table, a re-added user device, a new
 feature version or other fit settings make a miss, and the caller refits and overwrites. Unreadable or partial
 files are misses too (both files are written atomically, the arrays first, so a torn pair never matches).
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hwnas.bench.surrogate import FitReport, FitSettings, Surrogate
+from hwnas.bench.surrogate import SURROGATE_VERSION, FitReport, FitSettings, Surrogate
 from hwnas.core.errors import DataError
 from hwnas.core.files import atomic_path, write_json_atomic
 
@@ -51,6 +51,7 @@ class CacheKey:
             "device": self.device,
             "data_sha256": self.data_sha256,
             "feature_version": self.feature_version,
+            "surrogate_version": SURROGATE_VERSION,
             "settings": self.settings.to_dict(),
         }
 
