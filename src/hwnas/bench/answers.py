@@ -7,7 +7,8 @@ surrogate) so the rules of an answer read in one place:
   spread, e.g. perplexity or a single run, the interval is the value itself and a draw returns it);
 - every other arch gets the surrogate: its mean, its calibrated interval, a draw from its predictive distribution;
 - ``sample`` uses ONE uniform number per arch from ``numpy.random.default_rng(seed)`` in query order (normal draws
-  by the inverse CDF), so the same seed gives the same values, and a value depends on the arch's position only.
+  by the inverse CDF), so the same seed gives the same values, and a value depends on the arch's position only;
+  with one seed per arch, each arch's number is the first of its own seed's stream (independent of the batch).
 """
 
 from __future__ import annotations
@@ -51,13 +52,20 @@ def _normal_quantile(p: np.ndarray | float) -> np.ndarray:
     return np.asarray(ndtri(p), dtype=np.float64)
 
 
+def _uniforms(seed: int | tuple[int, ...], n: int) -> np.ndarray:
+    """[n] U(0, 1): from one seed in query order, or the first number of each arch's own seed."""
+    if isinstance(seed, tuple):
+        return np.array([np.random.default_rng(s).random() for s in seed], dtype=np.float64)
+    return np.random.default_rng(seed).random(n)
+
+
 def answer(
     source: Source,
     archs: ArchArrays,
     surrogate: Callable[[ArchArrays], tuple[Surrogate, np.ndarray]],
     *,
     mode: str,
-    seed: int,
+    seed: int | tuple[int, ...],
     level: float,
 ) -> Answer:
     """Answer ``archs`` from ``source`` where they are its rows, else from ``surrogate(rest)`` -> (model, design)."""
@@ -74,7 +82,7 @@ def answer(
     rest = ~exact
     model, design = surrogate(archs.take(np.flatnonzero(rest))) if rest.any() else (None, None)
     if mode == "sample":
-        uniform = np.random.default_rng(seed).random(n)  # [n], one per arch in query order
+        uniform = _uniforms(seed, n)  # [n], one per arch
         values = np.maximum(mean + spread * _normal_quantile(uniform), 0.0)
         if model is not None and design is not None:
             values[rest] = model.draw(design, uniform[rest])

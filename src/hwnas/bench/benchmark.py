@@ -7,7 +7,8 @@ table once, answers archs that are rows of it exactly and every other arch from 
 table's as latency devices. What each metric means, its column and unit: :mod:`hwnas.bench.catalog`.
 
 Modes: ``mean`` (deterministic, draws nothing), ``interval`` (the central ``level`` interval, calibrated),
-``sample`` (one seeded draw per arch; ``seed=None`` means seed 0, never an unseeded draw). See
+``sample`` (one seeded draw per arch; ``seed=None`` means seed 0, never an unseeded draw; one seed per arch makes
+each arch's draw depend on its own seed alone, not on its position in the batch). See
 :mod:`hwnas.bench.answers` for how exact rows and surrogate answers are made.
 """
 
@@ -148,11 +149,12 @@ class Benchmark:
         device: str | None = None,
         *,
         mode: str = "mean",
-        seed: int | None = None,
+        seed: int | Sequence[int] | None = None,
         level: float = 0.8,
     ) -> QueryResult:
         """``metric`` of every arch (Arch objects of :attr:`space`, or mappings in HW-GPT-Bench's keys)."""
-        self._check(metric, device, mode, level, seed)
+        drawn = _seeds(seed, len(archs))
+        self._check(metric, device, mode, level, seed if isinstance(seed, int | np.integer) else None)
         if metric in catalog.ANALYTIC_METRICS:
             result = self._counted(archs, metric, mode)
         else:
@@ -162,7 +164,7 @@ class Benchmark:
                 arrays,
                 lambda rest: self._model_input(metric, device, rest),
                 mode=mode,
-                seed=0 if seed is None else seed,
+                seed=drawn,
                 level=level,
             )
         return QueryResult(result.values, result.low, result.high, result.exact, metric, device,
@@ -259,6 +261,19 @@ class Benchmark:
         self._models.pop((userdev.METRIC, name), None)
         self._sources.pop((userdev.METRIC, name), None)
         return record
+
+
+def _seeds(seed: int | Sequence[int] | np.ndarray | None, n: int) -> int | tuple[int, ...]:
+    """Mode sample's seed: one for the batch (None: 0; checked by ``_check``), or one per arch, each a
+    non-negative integer."""
+    if seed is None or isinstance(seed, int | np.integer):
+        return 0 if seed is None else int(seed)
+    if not isinstance(seed, Sequence | np.ndarray):
+        raise ConfigError(f"seed {seed!r} must be a non-negative integer, or one per arch")
+    values = list(seed)
+    if len(values) != n or not all(isinstance(s, int | np.integer) and s >= 0 for s in values):
+        raise ConfigError(f"seed: give one non-negative integer per arch ({n}), or a single seed")
+    return tuple(int(s) for s in values)
 
 
 def _spread(std: np.ndarray | None) -> np.ndarray | None:
