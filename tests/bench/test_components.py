@@ -50,8 +50,8 @@ class FakeBenchmark:
         if metric == "params":
             return _Result(np.full(len(archs), np.nan))
         values = embed * (1 + self.devices.index(str(device)))
-        if mode == "sample":
-            values = values + np.random.default_rng(seed).normal(size=len(archs))
+        if mode == "sample":  # one seed per arch, as the evaluator gives them
+            values = values + np.array([np.random.default_rng(s).normal() for s in seed])
         return _Result(values)
 
 
@@ -164,6 +164,24 @@ def bench_cache(data_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkey
     cache = tmp_path_factory.getbasetemp() / "bench-cache"  # shared by this session's tests: one fit per surrogate
     monkeypatch.setenv("HWNAS_CACHE_DIR", str(cache))
     return cache
+
+
+def test_per_arch_seeds_make_each_draw_independent_of_the_batch(bench_cache: Path) -> None:
+    from hwnas.bench.benchmark import Benchmark
+
+    bench = Benchmark("gpt-s")
+    archs, seeds = _archs(6, seed=3), [11, 12, 13, 14, 15, 2**40]
+    together = bench.query(archs, "latency", "h100", mode="sample", seed=seeds).values
+    alone = [
+        bench.query([a], "latency", "h100", mode="sample", seed=s).values[0] for a, s in zip(archs, seeds, strict=True)
+    ]
+    assert list(together) == alone
+    backwards = bench.query(archs[::-1], "latency", "h100", mode="sample", seed=seeds[::-1]).values
+    assert list(backwards) == alone[::-1]
+    assert not np.array_equal(together, bench.query(archs, "latency", "h100", mode="sample", seed=3).values)
+    for bad in ([1, 2], [-1] * 6, 1.5):
+        with pytest.raises(ConfigError, match="non-negative integer"):
+            bench.query(archs, "latency", "h100", mode="sample", seed=bad)  # type: ignore[arg-type]
 
 
 def test_the_registered_evaluator_answers_table_rows_exactly(bench_cache: Path) -> None:

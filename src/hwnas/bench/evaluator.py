@@ -100,7 +100,7 @@ class BenchEvaluator:
         return [self._answer(self._memo[arch.arch_id]) for arch in archs]
 
     def _query(self, archs: list[Arch]) -> list[dict[str, float]]:
-        """Every reported metric of ``archs``: one batched query per (metric, device) (one per arch to sample)."""
+        """Every reported metric of ``archs``: one batched query per (metric, device)."""
         rows: list[dict[str, float]] = [{} for _ in archs]
         for metric, device in self.queries:
             name = metric_name(metric, device)
@@ -112,11 +112,8 @@ class BenchEvaluator:
         if self.options.mode == "mean":
             return self.benchmark.query(archs, metric, device, mode="mean").values  # [n]
         name, seed = metric_name(metric, device), self.options.seed
-        draws = [
-            self.benchmark.query([arch], metric, device, mode="sample", seed=arch_seed(seed, arch, name))
-            for arch in archs
-        ]
-        return np.concatenate([draw.values for draw in draws])  # [n]
+        seeds = [arch_seed(seed, arch, name) for arch in archs]  # one per arch: its draw ignores the batch
+        return self.benchmark.query(archs, metric, device, mode="sample", seed=seeds).values  # [n]
 
     @staticmethod
     def _answer(values: dict[str, float]) -> dict[str, float] | Outcome:
