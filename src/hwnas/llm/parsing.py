@@ -10,7 +10,8 @@ the prediction. The rules, in order:
 2. Numbers that are not answers are set aside: list markers (``1.`` / ``2)`` opening a line), indices (``Model 3``,
    ``#2``, ``layer 4``), counts (``10 training instances``, ``6 layers``) and values under a label that names
    neither the metric nor an answer (``encoder layer num: 6``, an echoed hyperparameter; ``value:`` / ``answer:``
-   are answer labels, so a JSON answer cut short still counts). A number glued to letters (``BLEU4``, ``BLEU-4``, ``SmolLM2``) is part of a name.
+   are answer labels, so a JSON answer cut short still counts). A number glued to letters (``BLEU4``, ``BLEU-4``,
+   ``SmolLM2``) is part of a name.
 3. A number tied to an answer word ("I estimate 25.66", "Answer: 25.66") or else to the metric ("BLEU ... is 25.66",
    "BLEU: 25.66", or on the line after "... BLEU ... is:") wins; the first of the most strongly tied numbers is the
    answer, and it must be in the plausible range (a tied 150 is a failed answer, not a reason to pick another).
