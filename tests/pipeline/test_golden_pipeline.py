@@ -84,9 +84,11 @@ def run_summary(root: Path) -> dict[str, Any]:
 
 
 def _same(got: Any, want: Any, where: str = "summary") -> None:
-    """Equal, floats to 1e-9 relative (another CPU's BLAS may differ in the last bits)."""
+    """Equal, floats to 1e-5 relative: another CPU's BLAS rounds differently, and training carries that on (an AMD
+    EPYC gave a valid loss 1e-7 relative off the Intel Xeon's golden value); a changed behaviour moves losses, BLEU
+    and latencies by far more, and archs, ids and counts must match exactly."""
     if isinstance(want, float) and isinstance(got, float):
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{where}: {got!r} != {want!r}"
+        assert got == pytest.approx(want, rel=1e-5, abs=1e-9), f"{where}: {got!r} != {want!r}"
     elif isinstance(want, dict) and isinstance(got, dict):
         assert list(got) == list(want), f"{where}: keys {list(got)} != {list(want)}"
         for key in want:
