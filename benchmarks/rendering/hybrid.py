@@ -4,6 +4,7 @@ figures they hold."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +184,11 @@ def _labeller(found: list[HybridRun]) -> str:
     size = f", a {' / '.join(sizes)}-parameter model" if sizes else ""
     distinct = [float(run.labelling["labels"]["distinct"]) for run in found]
     taus = [run.labelling["result"]["fit_on_demonstrations"]["kendall"] for run in found]
+    finite = [t for t in taus if t is not None and math.isfinite(t)]
+    undefined = len(taus) - len(finite)
+    tau_text = _span(finite, 2, signed=True) if finite else "undefined"
+    if undefined:
+        tau_text += f" (undefined in {undefined} of {len(taus)} runs: constant labels or predictions)"
     weak = (
         "A predictor fitted on so few distinct values orders the population by little more than noise, so the LLM "
         "row's first phase is close to random steering: it measures the schedule with an uninformed phase 1, not "
@@ -191,7 +197,7 @@ def _labeller(found: list[HybridRun]) -> str:
     varied = "Labels this varied can steer phase 1: compare the LLM row with the supernet-BLEU reference."
     return (
         f"- The labeller: {', '.join(models)}{size}. Its labels took {_span(distinct, 0)} distinct values per run, "
-        f"and the model distilled from them ranked the demonstrations at Kendall tau {_span(taus, 2, signed=True)}. "
+        f"and the model distilled from them ranked the demonstrations at Kendall tau {tau_text}. "
         f"{weak if max(distinct) <= WEAK_LABELS else varied}"
     )
 
