@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import hat, hybrid, llm, predictors, quickstart, repeatability
+from rendering import bench, hat, hybrid, llm, predictors, quickstart, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -31,4 +31,6 @@ BLOCKS: dict[str, Section] = {
     "llm-distill": llm.llm_distill,
     "hybrid-runs": hybrid.hybrid_history,
     "quickstart-times": quickstart.quickstart_times,
+    "bench-surrogates": bench.bench_surrogates,
+    "bench-surrogates-summary": bench.bench_surrogates_summary,
 }
