@@ -16,8 +16,8 @@ dropped), queried in one batch for latency and energy on the H100, one thread, a
 in modes mean and interval; ``Benchmark.query`` takes no pre-encoded arrays, so the time of encoding the dicts
 alone is reported (what a pre-encoded path could save). Median of ``--repeats`` timings, with the load average.
 
-Time on this 2-core machine under another benchmark's load (one job): ~15 min per split seed for hwnas + LightGBM
-over the 117 pairs, and ~40 min per seed of HW-GPT-Bench's recipe (4,000 epochs x 8 MLPs, ~10 ms per step).
+Time: 46 min with ``--jobs 2`` on a 2-core machine that another benchmark kept at a 1-min load of ~2 (2026-12-03):
+~5 min of throughput (sampling 3 x 10^5 archs), ~20 min for the 12 pairs with HW-GPT-Bench's recipe, ~20 the rest.
 
     python benchmarks/bench_surrogates.py                          # full: 3 scales, seeds 0,1,2, recipe on seed 0
     python benchmarks/bench_surrogates.py --scales gpt-s --pairs latency/h100,perplexity --hwgpt-seeds 0

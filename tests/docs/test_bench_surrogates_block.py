@@ -64,7 +64,7 @@ def test_blocks_name_the_losing_pairs_and_skip_smoke_files(result: dict[str, Any
     docs, readme = "\n".join(bench.bench_surrogates()), "\n".join(bench.bench_surrogates_summary())
     for text in (docs, readme):
         assert "**1 of 2**" in text
-        assert "LightGBM has the lower MAPE on: gpt-s power/v100 (hwnas 1.85% vs 1.8%, l1-log-500" in text
+        assert "LightGBM has the lower MAPE on: gpt-s power/v100 (hwnas 1.850% vs 1.800%, l1-log-500" in text
         assert "Coverage outside 75%-85%: gpt-s power/v100 (85.5%)" in text
         assert "bench_surrogates-20990101T000000Z.json" in text  # the newest full result, not the smoke one
-    assert "| power | v100 | 2,000 | 1.85% ± 0.14 | 1.8% ± 0 (l1-log-500) | **LightGBM** |" in docs
+    assert "| power | v100 | 2,000 | 1.85 ± 0.14% | 1.8 ± 0% (l1-log-500) | **LightGBM** |" in docs
