@@ -168,3 +168,13 @@ def test_the_screen_decides_and_leaves_undecidable_archs_to_the_caller() -> None
     assert (screen.verdict(small), screen.verdict(large)) == (False, None)
     screen.verdict(small)
     assert failing.calls == 2 and screen.known(small) == {0: {"x": 1.0}} and screen.known(large) == {}
+
+
+def test_the_screen_answers_a_batch_in_one_call_with_the_same_verdicts() -> None:
+    small, large = SPACE.smallest(), SPACE.largest()
+    failing = _Answers(lambda archs: [{"x": 1.0} if a is small else Outcome(error="no") for a in archs])
+    screen = ConstraintScreen([Constraint("x", ">=", 0.5)], [failing])
+    assert screen.verdicts([small, large, small]) == [True, None, True]
+    assert failing.calls == 1  # one batch; the verdicts then come from the memo
+    assert screen.verdicts([large, small]) == [None, True] and failing.calls == 1
+    assert screen.known(small) == {0: {"x": 1.0}} and screen.known(large) == {}

@@ -14,8 +14,9 @@ from hwnas.core.objectives import Constraint
 
 class ConstraintScreen:
     """Checks archs against the ``constraints`` that the screening evaluators answer: the cheap ones of
-    ``evaluators`` (all of them with ``cheap_only=False``). Only the evaluators those constraints need run, one arch
-    at a time, and their metrics are kept per arch, so each is computed once and can be reused by the evaluation.
+    ``evaluators`` (all of them with ``cheap_only=False``). Only the evaluators those constraints need run, on one
+    arch (:meth:`verdict`) or a batch (:meth:`verdicts`, one call per evaluator), and their metrics are kept per arch,
+    so each is computed once and can be reused by the evaluation.
 
     ``constraints`` on metrics no screening evaluator reports are left out (:attr:`constraints` holds the rest):
     they are checked after the full evaluation."""
@@ -42,6 +43,27 @@ class ConstraintScreen:
                 found[index] = dict(outcome.metrics)
             self._memo[arch.arch_id] = found if len(found) == len(self.gates) else None
         return self._memo[arch.arch_id]
+
+    def prime(self, archs: Sequence[Arch]) -> None:
+        """Compute the gates' metrics of every arch not seen yet, each gate asked once for the whole batch: the same
+        memo :meth:`metrics_by_evaluator` fills one arch at a time (an arch whose gate fails is asked no further)."""
+        pending = list({a.arch_id: a for a in archs if a.arch_id not in self._memo}.values())
+        found: dict[str, dict[int, dict[str, float]]] = {a.arch_id: {} for a in pending}
+        for index, evaluator in self.gates:
+            for arch, outcome in zip(pending, evaluate_outcomes(evaluator, pending), strict=True):
+                if outcome.ok:
+                    found[arch.arch_id][index] = dict(outcome.metrics)
+                else:
+                    self._memo[arch.arch_id] = None
+            pending = [a for a in pending if a.arch_id not in self._memo]
+        for arch in pending:
+            self._memo[arch.arch_id] = found[arch.arch_id]
+
+    def verdicts(self, archs: Sequence[Arch]) -> list[bool | None]:
+        """:meth:`verdict` of every arch, the gates asked once per batch."""
+        if self.constraints:
+            self.prime(archs)
+        return [self.verdict(arch) for arch in archs]
 
     def known(self, arch: Arch) -> dict[int, dict[str, float]]:
         """The gates' metrics of ``arch`` computed so far, by evaluator position (computes nothing)."""

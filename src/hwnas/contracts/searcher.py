@@ -9,6 +9,7 @@ the same archs (that is how ``--resume`` works).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
@@ -20,7 +21,34 @@ from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
 
 FeasibleFn: TypeAlias = Callable[[Arch], bool]
-"""Answers whether an arch meets the CHEAP constraints (those computable without an expensive evaluation)."""
+"""Answers whether an arch meets the CHEAP constraints (those computable without an expensive evaluation). The one
+a search loop gives its searcher is a :class:`Feasibility`, which also answers many archs at once."""
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """A :data:`FeasibleFn` that can also screen a batch: ``one(arch)`` and ``many(archs)`` give the same verdicts,
+    but ``many`` asks the screening evaluators once for the whole batch (a benchmark lookup costs about as much for
+    one arch as for a hundred)."""
+
+    one: Callable[[Arch], bool]
+    batch: Callable[[Sequence[Arch]], list[bool]]
+
+    def __call__(self, arch: Arch) -> bool:
+        return self.one(arch)
+
+    def many(self, archs: Sequence[Arch]) -> list[bool]:
+        return self.batch(archs)
+
+
+def feasible_many(feasible: FeasibleFn, archs: Sequence[Arch]) -> list[bool]:
+    """The verdict of ``feasible`` on every arch, in one batch where it can screen batches (:class:`Feasibility`),
+    else one arch at a time."""
+    many = getattr(feasible, "many", None)
+    verdicts = list(many(archs)) if callable(many) else [feasible(arch) for arch in archs]
+    if len(verdicts) != len(archs):
+        raise ValueError(f"feasibility returned {len(verdicts)} verdicts for {len(archs)} archs")
+    return verdicts
 
 
 @runtime_checkable

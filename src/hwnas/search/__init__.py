@@ -4,7 +4,7 @@ registries live in :mod:`hwnas.contracts`; the names below are re-exported for c
 
 from __future__ import annotations
 
-from hwnas.search.base import FeasibleFn, Rescorable, Searcher, draw_feasible
+from hwnas.search.base import Feasibility, FeasibleFn, Rescorable, Searcher, draw_feasible, draw_feasible_many
 from hwnas.search.config import SearchConfig, build_config, load_config_file
 from hwnas.search.evaluator import (
     AnalyticEvaluator,
@@ -28,6 +28,7 @@ from hwnas.search.seeding import SeededSearcher, load_init_archs
 __all__ = [
     "AnalyticEvaluator",
     "Evaluator",
+    "Feasibility",
     "FeasibleFn",
     "Outcome",
     "PhaseSpec",
@@ -44,6 +45,7 @@ __all__ = [
     "build_config",
     "build_evaluator",
     "draw_feasible",
+    "draw_feasible_many",
     "evaluator_names",
     "execute",
     "fitness_direction",

@@ -73,6 +73,10 @@ class EvaluationService:
         evaluation fails visibly as a failed record instead of being silently redrawn."""
         return self.screen.verdict(arch) is not False
 
+    def cheap_feasible_many(self, archs: Sequence[Arch]) -> list[bool]:
+        """:meth:`is_cheap_feasible` of a batch, its screening evaluators asked once for all of them."""
+        return [verdict is not False for verdict in self.screen.verdicts(archs)]
+
     def evaluate(self, archs: Sequence[Arch]) -> Batch:
         included: list[Arch] = []
         spent = False

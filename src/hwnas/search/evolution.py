@@ -20,7 +20,7 @@ from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import accept_all, draw_feasible
+from hwnas.search.base import accept_all, draw_feasible_many
 from hwnas.search.ranking import rank_records
 
 
@@ -64,10 +64,10 @@ class EvolutionSearcher:
 
     def ask(self, n: int) -> list[Arch]:
         if not self.parent_records:
-            return [self._draw(lambda: self.space.sample(self.rng), "random arch") for _ in range(n)]
-        mutants = [self._draw(self._mutant, "mutant") for _ in range(self.mutation_size)]
-        children = [self._draw(self._child, "crossover child") for _ in range(self.crossover_size)]
-        return mutants + children
+            return self._draw(lambda: self.space.sample(self.rng), n, "random arch")
+        return self._draw(self._mutant, self.mutation_size, "mutant") + self._draw(
+            self._child, self.crossover_size, "crossover child"
+        )
 
     def tell(self, records: Sequence[Record]) -> None:
         pool: dict[str, Record] = {}
@@ -84,8 +84,8 @@ class EvolutionSearcher:
         self.parent_records = []
         self.tell(records)
 
-    def _draw(self, propose: Callable[[], Arch], what: str) -> Arch:
-        return draw_feasible(propose, self.feasible, max_tries=self.max_retries, what=what)
+    def _draw(self, propose: Callable[[], Arch], n: int, what: str) -> list[Arch]:
+        return draw_feasible_many(propose, self.feasible, n, max_tries=self.max_retries, what=what)
 
     def _mutant(self) -> Arch:
         parent = self.parent_records[int(self.rng.integers(len(self.parent_records)))].arch

@@ -16,7 +16,7 @@ from hwnas.contracts.record import Record
 from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import accept_all, draw_feasible
+from hwnas.search.base import accept_all, draw_feasible_many, feasible_many
 from hwnas.search.ranking import rank_records
 
 
@@ -49,7 +49,7 @@ class LocalSearcher:
             self.restarts += 1
         self.current = None
         propose = lambda: self.space.sample(self.rng)  # noqa: E731
-        return [draw_feasible(propose, self.feasible, max_tries=self.max_retries, what="random arch") for _ in range(n)]
+        return draw_feasible_many(propose, self.feasible, n, max_tries=self.max_retries, what="random arch")
 
     def tell(self, records: Sequence[Record]) -> None:
         self.tried.update(r.arch.arch_id for r in records)
@@ -73,6 +73,7 @@ class LocalSearcher:
 
     def _untried_neighbors(self, arch: Arch) -> list[Arch]:
         """Feasible one-move neighbors not evaluated yet, shuffled so ties do not always favour the first gene."""
-        candidates = [a for a in self.space.neighbors(arch) if a.arch_id not in self.tried and self.feasible(a)]
+        untried = [a for a in self.space.neighbors(arch) if a.arch_id not in self.tried]
+        candidates = [a for a, ok in zip(untried, feasible_many(self.feasible, untried), strict=True) if ok]
         order = self.rng.permutation(len(candidates))
         return [candidates[int(i)] for i in order]

@@ -24,7 +24,7 @@ from hwnas import __version__
 from hwnas.contracts.executor import EXECUTORS, Executor
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConstraintError, DataError
-from hwnas.search.base import Searcher
+from hwnas.search.base import Feasibility, Searcher
 from hwnas.search.config import SearchConfig
 from hwnas.search.journal import Journal
 from hwnas.search.outcome import build_result, build_timings
@@ -106,8 +106,9 @@ def _start(
         scheduled=bool(config.fitness_schedule),
     )
     rng = np.random.default_rng(np.random.SeedSequence(config.seed))
-    searcher = plan.searcher_class.from_config(plan.space, config, rng=rng, feasible=phased.is_cheap_feasible)
-    seeded = SeededSearcher(searcher, plan.init_archs, feasible=phased.is_cheap_feasible) if plan.init_archs else None
+    feasible = Feasibility(phased.is_cheap_feasible, phased.cheap_feasible_many)
+    searcher = plan.searcher_class.from_config(plan.space, config, rng=rng, feasible=feasible)
+    seeded = SeededSearcher(searcher, plan.init_archs, feasible=feasible) if plan.init_archs else None
     return _Run(plan, seeded or searcher, phased, journal, state, on_iteration, seeded=seeded)
 
 

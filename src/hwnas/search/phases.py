@@ -134,6 +134,9 @@ class PhasedEvaluation:
     def is_cheap_feasible(self, arch: Arch) -> bool:
         return self.current.is_cheap_feasible(arch)
 
+    def cheap_feasible_many(self, archs: Sequence[Arch]) -> list[bool]:
+        return self.current.cheap_feasible_many(archs)
+
     def counts(self) -> dict[str, int]:
         """Counts summed over the phases."""
         total: dict[str, int] = {}

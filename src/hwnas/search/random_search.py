@@ -11,7 +11,7 @@ from hwnas.contracts.record import Record
 from hwnas.contracts.searcher import FeasibleFn, SearchSettings
 from hwnas.core.arch import Arch
 from hwnas.core.space import SearchSpace
-from hwnas.search.base import accept_all, draw_feasible
+from hwnas.search.base import accept_all, draw_feasible_many
 
 
 class RandomSearcher:
@@ -33,7 +33,7 @@ class RandomSearcher:
 
     def ask(self, n: int) -> list[Arch]:
         propose = lambda: self.space.sample(self.rng)  # noqa: E731
-        return [draw_feasible(propose, self.feasible, max_tries=self.max_retries, what="random arch") for _ in range(n)]
+        return draw_feasible_many(propose, self.feasible, n, max_tries=self.max_retries, what="random arch")
 
     def tell(self, records: Sequence[Record]) -> None:
         """Random search learns nothing."""

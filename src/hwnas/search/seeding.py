@@ -18,7 +18,7 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, InvalidArchError
 from hwnas.core.space import SearchSpace
 from hwnas.encodings.hat_yaml import from_hat_yaml, is_hat_yaml
-from hwnas.search.base import FeasibleFn, Searcher
+from hwnas.search.base import FeasibleFn, Searcher, feasible_many
 from hwnas.search.records import Record
 
 
@@ -96,7 +96,7 @@ class SeededSearcher:
             return self.searcher.ask(n)
         self._seeded = True
         unique = list({a.arch_id: a for a in self.seeds}.values())
-        kept = [a for a in unique if self.feasible(a)]
+        kept = [a for a, ok in zip(unique, feasible_many(self.feasible, unique), strict=True) if ok]
         self.counts |= {"used": len(kept), "duplicates": len(self.seeds) - len(unique)}
         self.counts["infeasible"] = len(unique) - len(kept)
         return kept + (self.searcher.ask(n - len(kept)) if len(kept) < n else [])
