@@ -109,3 +109,36 @@ def test_an_added_device_is_listed_queried_and_searched(tmp_path: Path) -> None:
     best = json.loads((run / "result.json").read_text())["best"]
     assert set(best["metrics"]) == {"perplexity", "latency_mine", "latency_h100"}
     assert best["metrics"]["latency_mine"] > 0
+
+
+def test_a_shipped_device_is_listed_queried_and_its_name_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A device made by add-device and copied into the package's measured folder works for every user, without
+    their cache; its name cannot be added over."""
+    from hwnas.bench import devices
+
+    out = tmp_path / "mine.csv"
+    _run("bench", "measure", "--space", "gpt-s", "--n", "1", *TINY, "--out", str(out))
+    archs = _extend(out, MIN_DEVICE_ROWS + 2)
+    added = _run("bench", "add-device", "lab_cpu", "--space", "gpt-s", "--from", str(out), "--json").stdout
+    made = Path(json.loads(added)["added"]["csv"])
+    shipped = tmp_path / "measured"
+    shipped.mkdir()
+    for suffix in (".csv", ".json"):
+        (shipped / f"gpt-s_lab_cpu{suffix}").write_bytes(made.with_suffix(suffix).read_bytes())
+    monkeypatch.setattr(devices, "SHIPPED", shipped)
+    monkeypatch.setenv("HWNAS_CACHE_DIR", str(tmp_path / "fresh-cache"))  # another user: nothing added
+
+    (listed,) = json.loads(_run("bench", "list", "--space", "gpt-s", "--json").stdout)
+    assert (listed["shipped_devices"], listed["user_devices"]) == (["lab_cpu"], [])
+    assert "lab_cpu+" in _run("bench", "list", "--space", "gpt-s").stdout
+    assert devices.shipped_devices("gpt-m") == []  # a device belongs to its scale
+
+    jsonl = tmp_path / "archs.jsonl"
+    jsonl.write_text("".join(json.dumps(a.to_dict()) + "\n" for a in archs[:2]))
+    args = ["bench", "query", "--space", "gpt-s", "--metric", "latency", "--device", "lab_cpu", "--archs", str(jsonl)]
+    assert json.loads(_run(*args, "--json").stdout) == pytest.approx([_flops_ms(a) for a in archs[:2]])
+
+    refused = CliRunner().invoke(app, ["bench", "add-device", "lab_cpu", "--space", "gpt-s", "--from", str(out)])
+    assert refused.exit_code == 2 and "measured and shipped by hwnas" in refused.stderr

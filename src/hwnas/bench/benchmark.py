@@ -110,7 +110,9 @@ class Benchmark:
         self._store = SurrogateStore(self.cache_dir / "surrogates")
         self._models: dict[tuple[str, str | None], tuple[Surrogate, FitSummary]] = {}
         self._sources: dict[tuple[str, str | None], Source] = {}
-        self._user = {d.name: d for d in userdev.list_devices(self.cache_dir, scale)}
+        self._shipped = {d.name: d for d in userdev.shipped_devices(scale)}
+        added = [d for d in userdev.list_devices(self.cache_dir, scale) if d.name not in self._shipped]
+        self._user = {**self._shipped, **{d.name: d for d in added}}
 
     def _has(self, column: catalog.Column) -> bool:
         values = self._table.metrics[column.mean]
@@ -124,7 +126,20 @@ class Benchmark:
 
     @property
     def user_devices(self) -> tuple[str, ...]:
+        """Measured-latency devices beyond the table's: those hwnas ships (:attr:`shipped_devices`) and those added
+        with :meth:`add_device`."""
         return tuple(sorted(self._user))
+
+    @property
+    def shipped_devices(self) -> tuple[str, ...]:
+        """Devices the hwnas project measured and ships with the package (latency only)."""
+        return tuple(sorted(self._shipped))
+
+    def device_record(self, name: str) -> userdev.UserDevice:
+        """The record (rows, provenance files) of a shipped or added device."""
+        if name not in self._user:
+            raise UnknownNameError(f"measured device of benchmark {self.scale}", name, list(self.user_devices))
+        return self._user[name]
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -255,7 +270,13 @@ class Benchmark:
     def add_device(self, name: str, csv_path: str | Path) -> userdev.UserDevice:
         """Add the latencies of a ``hwnas bench measure`` CSV as device ``name`` (persisted under the cache dir)."""
         record = userdev.add_device(
-            self.cache_dir, self.space, self.grid, name, csv_path, reserved=catalog.TABLE_DEVICES
+            self.cache_dir,
+            self.space,
+            self.grid,
+            name,
+            csv_path,
+            reserved=catalog.TABLE_DEVICES,
+            shipped=self.shipped_devices,
         )
         self._user[name] = record
         self._models.pop((userdev.METRIC, name), None)

@@ -8,6 +8,10 @@ The stored CSV is the benchmark's own, self-contained form of the measurements: 
 records the provenance: the source file and its SHA-256, the collection sidecar's device and settings, when.
 A device is then a latency device of its scale like the table's: its rows answer exactly, a surrogate fitted on
 them answers every other arch.
+
+Devices the project measured itself ship with the package in the same form, as ``bench/measured/<scale>_<name>.csv``
++ ``.json`` (made by ``hwnas bench add-device`` and copied there; :func:`shipped_devices`). Their names are taken
+like the table's: adding a device of that name is refused.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ FORMAT = "hwnas.bench-device/1"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MIN_DEVICE_ROWS = 10  # the surrogate's 5-fold cross-validation needs a few rows per fold
 METRIC = "latency"  # what a measured CSV holds (ms, one forward pass of the scale's batch)
+SHIPPED = Path(__file__).resolve().parent / "measured"  # devices measured by the hwnas project (package data)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class UserDevice:
     source: str
     source_sha256: str
     added: str
+    shipped: bool = False  # measured by the hwnas project and installed with it (not in the user's cache)
 
 
 def device_folder(cache: Path, scale: str) -> Path:
@@ -54,34 +60,59 @@ def device_folder(cache: Path, scale: str) -> Path:
 
 
 def list_devices(cache: Path, scale: str) -> list[UserDevice]:
-    """The devices added to ``scale``, by name; a pair whose JSON is unreadable is skipped."""
+    """The devices the user added to ``scale``, by name; a pair whose JSON is unreadable is skipped."""
+    return _read_folder(device_folder(cache, scale), scale, shipped=False)
+
+
+def shipped_devices(scale: str, folder: Path | None = None) -> list[UserDevice]:
+    """The devices of ``scale`` the hwnas project measured and ships (:data:`SHIPPED`), by name."""
+    return _read_folder(SHIPPED if folder is None else folder, scale, shipped=True)
+
+
+def _read_folder(folder: Path, scale: str, *, shipped: bool) -> list[UserDevice]:
+    """Every (csv, json) device pair of ``scale`` in ``folder``; the paths are where the files are now (a stored
+    record's own paths are where they were made)."""
     found = []
-    for meta in sorted(device_folder(cache, scale).glob("*.json")):
+    for meta in sorted(folder.glob("*.json")):
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("format") == FORMAT and meta.with_suffix(".csv").is_file():
-            found.append(UserDevice(**{k: data[k] for k in UserDevice.__dataclass_fields__}))
-    return found
+        stored = meta.with_suffix(".csv")
+        if not (isinstance(data, dict) and data.get("format") == FORMAT and stored.is_file()):
+            continue
+        if data.get("scale") != scale:
+            continue
+        fields = {k: data[k] for k in UserDevice.__dataclass_fields__ if k not in ("csv", "meta", "shipped")}
+        found.append(UserDevice(**fields, csv=str(stored), meta=str(meta), shipped=shipped))
+    return sorted(found, key=lambda d: d.name)
 
 
-def check_name(name: str, reserved: tuple[str, ...]) -> None:
+def check_name(name: str, reserved: tuple[str, ...], shipped: tuple[str, ...] = ()) -> None:
     if not NAME.match(name):
         raise ConfigError(f"device name {name!r}: use letters, digits, '_', '.', '-' (starting with a letter)")
     if name in reserved:
         raise ConfigError(f"device name {name!r} is a device of HW-GPT-Bench's table; choose another name")
+    if name in shipped:
+        raise ConfigError(f"device name {name!r} is a device measured and shipped by hwnas; choose another name")
 
 
 def add_device(
-    cache: Path, space: SearchSpace, grid: Grid, name: str, csv_path: str | Path, *, reserved: tuple[str, ...]
+    cache: Path,
+    space: SearchSpace,
+    grid: Grid,
+    name: str,
+    csv_path: str | Path,
+    *,
+    reserved: tuple[str, ...],
+    shipped: tuple[str, ...] = (),
 ) -> UserDevice:
     """Store the latencies of ``csv_path`` (a collected forward-pass CSV of ``space``) as device ``name``;
     adding a name again replaces it."""
     from hwnas.hardware import load_latency_csv
     from hwnas.hardware.dataset_files import read_sidecar
 
-    check_name(name, reserved)
+    check_name(name, reserved, shipped)
     source = Path(csv_path)
     dataset = load_latency_csv(source)
     where = f"device CSV {str(source)!r}"
@@ -108,7 +139,8 @@ def add_device(
     )
     sidecar = read_sidecar(source) or {}
     provenance = {k: sidecar[k] for k in ("device", "settings", "notes") if k in sidecar}
-    write_json_atomic(stored.with_suffix(".json"), {"format": FORMAT, **record.__dict__, "collected": provenance})
+    fields = {k: v for k, v in record.__dict__.items() if k != "shipped"}
+    write_json_atomic(stored.with_suffix(".json"), {"format": FORMAT, **fields, "collected": provenance})
     return record
 
 

@@ -66,9 +66,14 @@ def describe(bench: Benchmark) -> dict[str, Any]:
     """One scale's metrics (unit, devices) and the devices its user measured (``hwnas bench add-device``)."""
     from hwnas.bench.catalog import unit_of
 
-    user = set(bench.user_devices)
+    user, shipped = set(bench.user_devices) - set(bench.shipped_devices), set(bench.shipped_devices)
     metrics = [{"metric": m, "unit": unit_of(m), "devices": list(bench.metric_devices(m))} for m in bench.metrics]
-    return {"space": bench.scale, "metrics": metrics, "user_devices": [d for d in bench.devices if d in user]}
+    return {
+        "space": bench.scale,
+        "metrics": metrics,
+        "shipped_devices": [d for d in bench.devices if d in shipped],
+        "user_devices": [d for d in bench.devices if d in user],
+    }
 
 
 @bench_app.command("list")
@@ -77,19 +82,22 @@ def list_benchmarks(
     space: str | None = typer.Option(None, "--space", help="gpt-s, gpt-m or gpt-l (default: all three)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The benchmark's spaces, their metrics (with units) and each metric's devices; * marks devices you measured."""
+    """The benchmark's spaces, their metrics (with units) and each metric's devices; * marks devices you measured,
+    + those hwnas measured and ships."""
     entries = [describe(open_benchmark(scale)) for scale in scales(space)]
     if as_json:
         print_json(entries)
         return
     for entry in entries:
         typer.echo(f"{entry['space']}:")
-        user = set(entry["user_devices"])
+        mark = {d: "*" for d in entry["user_devices"]} | {d: "+" for d in entry["shipped_devices"]}
         for row in entry["metrics"]:
-            devices = ", ".join(f"{d}*" if d in user else d for d in row["devices"]) or "(device-free)"
+            devices = ", ".join(f"{d}{mark.get(d, '')}" for d in row["devices"]) or "(device-free)"
             typer.echo(f"  {row['metric']} [{row['unit']}]: {devices}")
     if any(entry["user_devices"] for entry in entries):
         typer.echo("* measured by you (hwnas bench add-device)")
+    if any(entry["shipped_devices"] for entry in entries):
+        typer.echo("+ measured by the hwnas project, shipped with it (provenance: docs/bench.md)")
 
 
 @bench_app.command("fit")

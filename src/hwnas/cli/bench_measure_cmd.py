@@ -118,10 +118,11 @@ def add_device(
 ) -> None:
     """Add a device you measured (`hwnas bench measure`) to the benchmark: queried and searched like the table's."""
     from hwnas.bench.catalog import TABLE_DEVICES
-    from hwnas.bench.devices import check_name
+    from hwnas.bench.devices import check_name, shipped_devices
 
-    check_name(name, TABLE_DEVICES)
-    check_measured(from_csv, scales(space)[0])
+    scale = scales(space)[0]
+    check_name(name, TABLE_DEVICES, tuple(d.name for d in shipped_devices(scale)))
+    check_measured(from_csv, scale)
     bench = open_benchmark(space)
     added = bench.add_device(name, from_csv)
     summary = {"space": bench.scale, "device": name, "from": str(from_csv), "added": _plain(added)}
