@@ -71,16 +71,18 @@ def _per_layer(path: Path, line: int, column: str, cell: str, n_layer: int) -> t
     return values
 
 
-def _floats(path: Path, header: list[str], rows: list[list[str]], column: str) -> np.ndarray:
-    at = header.index(column)
-    out = np.empty(len(rows))
-    for i, row in enumerate(rows):
-        cell = row[at]
+def _floats(path: Path, column: str, cells: tuple[str, ...]) -> np.ndarray:
+    """One metric column as floats ('' is NaN): numpy parses it whole; a bad cell is then found for the message."""
+    try:
+        return np.array([cell or "nan" for cell in cells], dtype=np.float64)
+    except ValueError:
+        pass
+    for i, cell in enumerate(cells):
         try:
-            out[i] = float(cell) if cell != "" else np.nan
+            float(cell or "nan")
         except ValueError as exc:
             raise DataError(f"{str(path)!r} line {i + 2} column {column!r} is {cell!r}; need a number") from exc
-    return out
+    raise AssertionError("unreachable: numpy refused a column every cell of which parses")
 
 
 def read_hwgptbench_csv(path: str | Path, *, scale: str = "?") -> HwGptBenchTable:
@@ -96,6 +98,7 @@ def read_hwgptbench_csv(path: str | Path, *, scale: str = "?") -> HwGptBenchTabl
     if short is not None:
         raise DataError(f"{str(path)!r} line {short + 2} has {len(body[short])} cells; the header has {len(header)}")
     at = {c: header.index(c) for c in _ARCH_COLUMNS}
+    columns = dict(zip(header, zip(*body, strict=True), strict=True)) if body else {c: () for c in header}
     ints = {c: np.array([int(r[at[c]]) for r in body], dtype=np.int64) for c in ("arch_id", "embed_dim", "n_layer")}
     layers = ints["n_layer"]
     return HwGptBenchTable(
@@ -108,7 +111,7 @@ def read_hwgptbench_csv(path: str | Path, *, scale: str = "?") -> HwGptBenchTabl
             _per_layer(path, i + 2, "mlp_ratio", r[at["mlp_ratio"]], int(layers[i])) for i, r in enumerate(body)
         ),
         bias=np.array([r[at["bias"]] == "1" for r in body]),
-        metrics={c: _floats(path, header, body, c) for c in header if c not in _ARCH_COLUMNS},
+        metrics={c: _floats(path, c, columns[c]) for c in header if c not in _ARCH_COLUMNS},
     )
 
 
