@@ -33,4 +33,5 @@ BLOCKS: dict[str, Section] = {
     "quickstart-times": quickstart.quickstart_times,
     "bench-surrogates": bench.bench_surrogates,
     "bench-surrogates-summary": bench.bench_surrogates_summary,
+    "bench-shipped-devices": bench.bench_shipped_devices,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rendering.common import newest_first, percent, relative
+from rendering.common import ROOT, load, newest_first, percent, relative
 
 TABLE_HEADER = [
     "| metric | device | held out | hwnas MAPE | LightGBM MAPE | lower | Kendall tau (hwnas / LightGBM) "
@@ -195,5 +195,47 @@ def bench_surrogates_summary() -> list[str]:
             f"{archs:,} new archs, latency and energy, one thread; goal "
             f"{data['goals']['throughput_archs_per_s']:,.0f}: {_goal_met(data)}) on {_machine(data)} with a 1-min "
             f"load of {load_low:.1f}-{load_high:.1f}."
+        )
+    return [*lines, ""]
+
+
+SHIPPED = ROOT / "src" / "hwnas" / "bench" / "measured"
+
+
+def bench_shipped_devices() -> list[str]:
+    """The devices hwnas ships (src/hwnas/bench/measured/*.json), each with its raw measurement's provenance: the
+    workload, the machine, when, the load while measuring and the latencies' range."""
+    import csv
+    import statistics
+
+    metas = sorted(SHIPPED.glob("*.json"))
+    if not metas:
+        return ["(No device shipped yet: see `benchmarks/ship_bench_device.py`.)", ""]
+    lines = [
+        "| device | space | archs | workload | machine | measured (UTC) | 1-min load (median / max) "
+        "| CPU contention (max) | latency, ms (min - max) | raw data |",
+        "|---|---|---:|---|---|---|---|---:|---|---|",
+    ]
+    for meta_path in metas:
+        meta = load(meta_path)
+        raw = ROOT / meta["source"]
+        sidecar = load(raw.with_suffix(".json"))
+        settings, info = sidecar["settings"], sidecar["device_info"]
+        with raw.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        loads = [float(r["load_1m"]) for r in rows]
+        contention = max(float(r["contention"]) for r in rows)
+        latency = [float(r["latency_mean"]) for r in rows]
+        sessions = sidecar["sessions"]
+        when = f"{sessions[0]['started'][:16].replace('T', ' ')} - {sessions[-1].get('finished', '?')[:16][11:]}"
+        workload = (
+            f"batch {settings['batch']} x {settings['seq_len']} tokens, {settings['dtype']}, {settings['threads']} "
+            f"thread, {settings['warmup']} warm-up + {settings['runs']} timed passes, {settings['estimator']}"
+        )
+        machine = f"{info['cpu_model']}, {info['cpu_count']} cores, torch {info['torch']}"
+        lines.append(
+            f"| `{meta['name']}` | {meta['scale']} | {meta['rows']} | {workload} | {machine} | {when} "
+            f"| {statistics.median(loads):.2f} / {max(loads):.2f} | {contention:.1%} "
+            f"| {min(latency):.0f} - {max(latency):.0f} | `{meta['source']}` |"
         )
     return [*lines, ""]
