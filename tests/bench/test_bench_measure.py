@@ -142,3 +142,19 @@ def test_a_shipped_device_is_listed_queried_and_its_name_is_taken(
 
     refused = CliRunner().invoke(app, ["bench", "add-device", "lab_cpu", "--space", "gpt-s", "--from", str(out)])
     assert refused.exit_code == 2 and "measured and shipped by hwnas" in refused.stderr
+
+
+def test_the_device_hwnas_ships_answers_its_rows_exactly() -> None:
+    """The committed gpt-s CPU device (src/hwnas/bench/measured/): listed, marked shipped, its rows exact."""
+    from hwnas.bench.benchmark import Benchmark
+
+    bench = Benchmark("gpt-s")
+    assert "cpu_epyc_2vcpu" in bench.shipped_devices and "cpu_epyc_2vcpu" in bench.metric_devices("latency")
+    record = bench.device_record("cpu_epyc_2vcpu")
+    assert record.shipped and record.rows >= 300
+    with open(record.csv, encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    layers = {k: [int(v) for v in row[k].split("-")] for k in ("n_head", "mlp_ratio")}
+    arch = {"embed_dim": int(row["embed_dim"]), "n_layer": int(row["n_layer"]), **layers, "bias": row["bias"] == "1"}
+    answer = bench.query([arch], "latency", "cpu_epyc_2vcpu")
+    assert answer.exact[0] and answer.values[0] == pytest.approx(float(row["lat_ms_mean"]))
