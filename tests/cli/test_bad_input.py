@@ -46,6 +46,7 @@ QUICK = "quickstart --smoke --quiet"
 DEAD = "--llm-base-url {dead_url} --llm-model m --llm-retries 3 --llm-backoff 5"
 BQ = "bench query --space gpt-s"
 BS = "search --space gpt-s --evaluator bench --objective perplexity:min"
+BR = "bench run --problem gpt-s-perplexity-latency-h100"
 
 # fmt: off
 CASES = [
@@ -102,6 +103,10 @@ CASES = [
     _c("bench-measure-not-a-scale", "bench measure --space tiny --n 2 --out m.csv", "known: gpt-l, gpt-m, gpt-s"),
     _c("bench-add-device-no-sidecar", "bench add-device mine --space gpt-s --from bad.csv", "no provenance sidecar"),
     _c("bench-add-device-table-name", "bench add-device h100 --space gpt-s --from bad.csv", "is a device of"),
+    _c("bench-run-unknown-problem", "bench run --problem gpt-s-speed --out s", "unknown problem 'gpt-s-speed'"),
+    _c("bench-run-unknown-algorithm", f"{BR} --algorithms random,annealing --out s", "'annealing' is not a searcher"),
+    _c("bench-run-budget-beyond", f"{BR} --evaluations 50 --budgets 100 --out s", "budget 100 is outside 1..50"),
+    _c("bench-run-bad-algorithm-opt", f"{BR} --algorithm-opt parents=3 --out s", "expected ALGORITHM.KEY=VALUE"),
     _c("search-bench-unknown-device", f"{BS} --evaluator-opt bench.devices=tpu --out r", "has no device 'tpu'"),
     _c("search-bench-without-devices", f"{BS} --out r", "metric 'latency' is per device; give devices"),
     _c("search-bench-other-space", f"{SEARCH} --evaluator bench --out r", "HW-GPT-Bench's spaces (gpt-s"),

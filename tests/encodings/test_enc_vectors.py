@@ -8,8 +8,11 @@ import pytest
 from hwnas.core.arch import Arch
 from hwnas.core.errors import InvalidArchError
 from hwnas.encodings import (
+    choice_counts,
+    from_index_vector,
     from_one_hot,
     from_padded_vector,
+    index_vector,
     one_hot,
     one_hot_column_names,
     padded_column_names,
@@ -123,3 +126,18 @@ def test_bad_vectors_name_the_position() -> None:
     hot[one_hot_column_names(space).index("decoder_ende_attention_heads[2]=4")] = 0.0
     with pytest.raises(InvalidArchError, match=r"decoder_ende_attention_heads\[2\]"):
         from_one_hot(hot, space)
+
+
+@pytest.mark.parametrize("space_name", builtin_names())
+def test_index_vector_round_trip_within_bounds(space_name: str, sample_archs: Sampler) -> None:
+    """The integer genome of the genetic searchers: one option index per position, inside 0..count-1."""
+    space = get_space(space_name)
+    counts = choice_counts(space)
+    assert counts.shape == (len(padded_column_names(space)),) and np.all(counts >= 1)
+    for arch in sample_archs(space):
+        genome = index_vector(arch, space)
+        assert genome.dtype == np.int64 and np.all((genome >= 0) & (genome < counts))
+        assert from_index_vector(genome, space) == arch
+        assert from_index_vector(genome.astype(float), space) == arch  # pymoo hands back floats
+    with pytest.raises(InvalidArchError, match="integers"):
+        from_index_vector(np.full(len(counts), 0.5), space)

@@ -88,7 +88,8 @@ def test_seeded_run_resumes_identically(tmp_path: Path, counting: CountingEvalua
 
 @pytest.mark.parametrize("name", searcher_names())
 def test_the_wrapper_seeds_every_registered_searcher(name: str) -> None:
-    config = SearchConfig(space=SPACE.name, objectives=["width:max"], population=12, parents=4)
+    searcher = {"name": name, "options": {"parents": 4} if name == "evolution" else {}}
+    config = SearchConfig(space=SPACE.name, objectives=["width:max"], population=12, searcher=searcher)
     rng = np.random.default_rng(0)
     inner = get_searcher_class(name).from_config(SPACE, config, rng=rng, feasible=small_decoder)
     seeds = [a for a in _light(40, seed=2) if small_decoder(a)][:3]

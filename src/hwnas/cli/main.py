@@ -35,6 +35,7 @@ def _register() -> None:
     from hwnas.cli import (
         bench_cmd,
         bench_measure_cmd,
+        bench_run_cmd,
         collect_cmd,
         data_cmd,
         latency_cmd,
@@ -61,6 +62,7 @@ def _register() -> None:
     llmgen_cmd.register_generate(llmpp_cmd.llmpp_app)
     bench_cmd.register(app)
     bench_measure_cmd.register_measure(bench_cmd.bench_app)
+    bench_run_cmd.register_run(bench_cmd.bench_app)
 
 
 _register()

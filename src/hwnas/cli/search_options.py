@@ -86,10 +86,10 @@ FLAG_TO_KEY = {
 def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict[str, Any]) -> dict[str, Any]:
     """The config layer the flags given make (None: not given)."""
     layer = {k: None if v == [] else v for k, v in run.items()} | shorthands
-    layer["searcher"] = _block(components["searcher"], _pairs(components["searcher_opt"], "--searcher-opt"))
-    layer["executor"] = _block(components["executor"], _pairs(components["executor_opt"], "--executor-opt"))
+    layer["searcher"] = _block(components["searcher"], key_values(components["searcher_opt"], "--searcher-opt"))
+    layer["executor"] = _block(components["executor"], key_values(components["executor_opt"], "--executor-opt"))
     evaluator_options: dict[str, dict[str, Any]] = {}
-    for name_key, value in _pairs(components["evaluator_opt"], "--evaluator-opt").items():
+    for name_key, value in key_values(components["evaluator_opt"], "--evaluator-opt").items():
         name, dot, key = name_key.rpartition(".")
         if not dot or not name or not key:
             raise ConfigError(f"--evaluator-opt {name_key}=...: expected NAME.KEY=VALUE, e.g. supernet.device=cpu")
@@ -119,7 +119,7 @@ def _block(name: str | None, options: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": name, "options": options}
 
 
-def _pairs(items: list[str] | None, flag: str) -> dict[str, Any]:
+def key_values(items: list[str] | None, flag: str) -> dict[str, Any]:
     """``KEY=VALUE`` items; values read as YAML scalars (5, 0.3, true, null) or kept as text."""
     pairs: dict[str, Any] = {}
     for item in items or []:

@@ -16,8 +16,11 @@ from hwnas.encodings.hat_yaml import from_arch_info, from_hat_yaml, hat_yaml_map
 from hwnas.encodings.ncode import from_ncode, ncode_legend, ncode_length, to_ncode
 from hwnas.encodings.registry import encoder_names, get_encoder, register_encoder
 from hwnas.encodings.vectors import (
+    choice_counts,
+    from_index_vector,
     from_one_hot,
     from_padded_vector,
+    index_vector,
     one_hot,
     one_hot_column_names,
     padded_column_names,
@@ -27,10 +30,12 @@ from hwnas.encodings.vectors import (
 __all__ = [
     "HAT_FEATURE_NAMES",
     "HAT_FEATURE_NORM",
+    "choice_counts",
     "encoder_names",
     "from_arch_info",
     "from_graph",
     "from_hat_yaml",
+    "from_index_vector",
     "from_ncode",
     "from_one_hot",
     "from_padded_vector",
@@ -39,6 +44,7 @@ __all__ = [
     "hat_features_from_row",
     "hat_features_normalised",
     "hat_yaml_mapping",
+    "index_vector",
     "is_hat_yaml",
     "ncode_legend",
     "ncode_length",

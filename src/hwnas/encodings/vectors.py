@@ -109,3 +109,22 @@ def from_one_hot(vec: Sequence[float] | np.ndarray, space: SearchSpace) -> Arch:
         return slot.label, block.tolist(), "a block with exactly one 1 (the chosen option) and 0 elsewhere"
 
     return arch_from_indices(indices, space, explain=explain)
+
+
+def choice_counts(space: SearchSpace) -> np.ndarray:
+    """[positions] how many options each position of :func:`index_vector` has (its indices run 0..count-1)."""
+    return np.array([len(slot.gene.choices) for slot in slots(space)], dtype=np.int64)
+
+
+def index_vector(arch: Arch, space: SearchSpace) -> np.ndarray:
+    """The chosen option's index at every position (0 at layers the arch does not use): the integer genome of
+    genetic algorithms. Not one-to-one: archs ignore their unused layers, so several vectors decode to one arch."""
+    return np.array([0 if i is None else i for i in choice_indices(arch, space)], dtype=np.int64)
+
+
+def from_index_vector(vec: Sequence[int] | np.ndarray, space: SearchSpace) -> Arch:
+    """Inverse of :func:`index_vector` (entries at unused layers are ignored; others must be valid indices)."""
+    values = np.asarray(vec).ravel()
+    if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+        raise InvalidArchError(space.name, "(index vector)", list(values), "integers")
+    return arch_from_indices([int(v) for v in values], space)

@@ -1,5 +1,5 @@
-"""What the search package implements, registered by name: the searchers (evolution, random, local), the
-``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
+"""What the search package implements, registered by name: the searchers (evolution, random, local, nsga2, morea),
+the ``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
 module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
 
 from __future__ import annotations
@@ -18,6 +18,18 @@ SEARCHERS.register(
     "random",
     "hwnas.search.random_search:RandomSearcher",
     summary="uniform random archs that meet the cheap constraints (the baseline every searcher must beat)",
+)
+SEARCHERS.register(
+    "nsga2",
+    "hwnas.search.nsga2:NSGA2Searcher",
+    options="hwnas.search.nsga2:NSGA2Options",
+    summary="NSGA-II (pymoo): integer genome, SBX + polynomial mutation, rank-and-crowding survival (multi-objective)",
+)
+SEARCHERS.register(
+    "morea",
+    "hwnas.search.morea:MOREASearcher",
+    options="hwnas.search.morea:MOREAOptions",
+    summary="MO-REA: aging evolution, tournament parents by Pareto rank and crowding, one-decision mutations",
 )
 SEARCHERS.register(
     "local",
