@@ -49,6 +49,14 @@ def write_table(path: Path, archs: list[Arch], *, shift: float = 0.0) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_shipped_devices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's devices only: the device hwnas ships is tested in test_bench_measure.py."""
+    from hwnas.bench import devices
+
+    monkeypatch.setattr(devices, "SHIPPED", tmp_path / "no-shipped-devices")
+
+
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Arch]]:
     archs = _archs(160, seed=0)
