@@ -116,6 +116,19 @@ def llm_distill() -> list[str]:
         "",
         f"Labels: {labels}. Time: {data['wall_s'] / 60:.0f} min for {answers['answered']} answers "
         f"({answers['cached']} from the cache), median {answers.get('median_s', float('nan')):.1f} s per answer, on "
-        f"{where}.",
+        f"{where}{_reused(data)}.",
         "",
     ]
+
+
+def _reused(data: dict[str, Any]) -> str:
+    """A resumed run's time covers only the labels it asked for: say how many came from an earlier session."""
+    rows = data["result"].get("labels", [])
+    reused = sum(int(r.get("already_labelled", 0)) for r in rows)
+    if not reused:
+        return ""
+    total = sum(int(r.get("labels_usable", 0)) + int(r.get("labels_failed", 0)) for r in rows)
+    return (
+        f"; a resumed run: {reused} of the {total} labels were already in its folder from an earlier session, so "
+        "this time covers the rest"
+    )
