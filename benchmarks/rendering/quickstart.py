@@ -103,7 +103,8 @@ def quickstart_loaded() -> list[str]:
     left = ", ".join(default["left_behind"]) or "nothing"
     lines = [
         f"**Under a competing load** ({data['load_procs']} busy loops on {data['machine'].get('cpu_count')} cores, "
-        f"load average {data['load_average_with_load'][0]:.1f}; `{data['mode']}` quickstart; `{path.name}`):",
+        f"1-min load average {data['load_average_with_load'][0]:.1f} as they started, before it ramps up; "
+        f"`{data['mode']}` quickstart; `{path.name}`):",
         "",
         f"- `{' '.join(default['command'])}`: exit {default['exit_code']} after {duration(default['wall_s'])}, "
         f"saying `{default['last_stderr_line']}`; left behind: {left}.",
