@@ -45,7 +45,7 @@ class MOREASearcher:
         if sample_size > population:
             raise ConfigError(f"sample_size ({sample_size}) must be <= population ({population})")
         self.space, self.rng, self.feasible, self.max_retries = space, rng, feasible, max_retries
-        self.sample_size = sample_size
+        self.sample_size, self.population = sample_size, population
         self.members: deque[Record] = deque(maxlen=population)
 
     @classmethod
@@ -59,8 +59,8 @@ class MOREASearcher:
         )  # fmt: skip
 
     def ask(self, n: int) -> list[Arch]:
-        if self.members.maxlen is not None and len(self.members) < self.members.maxlen:
-            missing = min(n, self.members.maxlen - len(self.members))  # fewer when seeds fill the rest
+        if len(self.members) < self.population:
+            missing = min(n, self.population - len(self.members))  # fewer when seeds fill the rest
             propose = lambda: self.space.sample(self.rng)  # noqa: E731
             return draw_feasible_many(propose, self.feasible, missing, max_tries=self.max_retries, what="random arch")
         return draw_feasible_many(self._child, self.feasible, n, max_tries=self.max_retries, what="MO-REA child")

@@ -126,13 +126,11 @@ def attainment(fronts: Sequence[np.ndarray], levels: Sequence[int] | None = None
     return surfaces
 
 
-def normalised_front(problem: Problem, evaluations: Sequence[Evaluation]) -> np.ndarray:
-    """The run's final feasible front in the problem's normalised units (for :func:`attainment`)."""
-    front = pareto_front(problem, evaluations)
+def normalised_front(problem: Problem, front: Sequence[dict[str, Any]]) -> np.ndarray:
+    """A :func:`pareto_front` (real units) in the problem's normalised units (for :func:`attainment`)."""
     if not front:
         return np.zeros((0, len(problem.objectives)))
-    runs = [{run_metric(name): value for name, value in f["objectives"].items()} for f in front]
-    return problem.normalise(runs)
+    return problem.normalise([{run_metric(name): value for name, value in f["objectives"].items()} for f in front])
 
 
 def _dominated(point: np.ndarray, front: np.ndarray) -> bool:

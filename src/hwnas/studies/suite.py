@@ -30,7 +30,7 @@ from hwnas.core.files import check_writable, write_json_atomic
 from hwnas.search.config import build_config
 from hwnas.search.loop import plan_search, run_search
 from hwnas.studies.problem import Problem
-from hwnas.studies.scoring import aggregate, attainment, normalised_front, read_evaluations, run_summary
+from hwnas.studies.scoring import aggregate, attainment, normalised_front, run_summary
 
 SUITE_FILE = "suite.json"
 SUMMARY_FILE = "summary.json"
@@ -144,18 +144,18 @@ def run_suite(
         "settings": settings.to_dict(),
         "budgets": list(budgets),
         "table": aggregate(runs, budgets),
-        "attainment": _attainment(problem, out, runs) if len(problem.objectives) == 2 else None,
+        "attainment": _attainment(problem, runs) if len(problem.objectives) == 2 else None,
         "runs": [run for algorithm in settings.algorithms for run in runs[algorithm]],
     }
     write_json_atomic(out / SUMMARY_FILE, result)
     return result
 
 
-def _attainment(problem: Problem, out: Path, runs: Mapping[str, Sequence[dict[str, Any]]]) -> dict[str, Any]:
+def _attainment(problem: Problem, runs: Mapping[str, Sequence[dict[str, Any]]]) -> dict[str, Any]:
     """Per algorithm: the best, median and worst attainment surfaces of its seeds' final fronts (normalised)."""
     surfaces = {}
     for algorithm, summaries in runs.items():
-        fronts = [normalised_front(problem, read_evaluations(out / s["run_dir"])) for s in summaries]
+        fronts = [normalised_front(problem, s["front"]) for s in summaries]  # the fronts already scored
         surfaces[algorithm] = {str(k): v for k, v in attainment([np.asarray(f) for f in fronts]).items()}
     return surfaces
 
