@@ -8,6 +8,7 @@ endpoint is a closed localhost port, and every command must refuse its input bef
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -107,6 +108,17 @@ CASES = [
     _c("bench-run-unknown-algorithm", f"{BR} --algorithms random,annealing --out s", "'annealing' is not a searcher"),
     _c("bench-run-budget-beyond", f"{BR} --evaluations 50 --budgets 100 --out s", "budget 100 is outside 1..50"),
     _c("bench-run-bad-algorithm-opt", f"{BR} --algorithm-opt parents=3 --out s", "expected ALGORITHM.KEY=VALUE"),
+    _c("bench-compare-missing", "bench compare nosuch", "result 'nosuch' does not exist"),
+    _c("bench-compare-not-a-suite", "bench compare emptydir", "'emptydir' is not a suite folder (no suite.json"),
+    _c("bench-compare-invalid-json", "bench compare bad.jsonl", "'bad.jsonl' is not valid JSON"),
+    _c("bench-compare-not-a-summary", "bench compare other.json", "is not a suite summary of `hwnas bench run`"),
+    _c("bench-compare-unfinished", "bench compare unfinished", "the suite did not finish; rerun `hwnas bench run`"),
+    _c("bench-compare-other-settings", "bench compare suite-a suite-b",
+       "in both 'suite-a/summary.json' and 'suite-b/summary.json' with different settings (evaluations 10 vs 20)"),
+    _c("bench-compare-budget-beyond", "bench compare suite-a --budgets 5,50", "budget 50 is not available"),
+    _c("bench-compare-out-under-a-file", "bench compare suite-a --out afile/c", "'afile' is a file, not a folder"),
+    _c("report-suite-unfinished", "report unfinished", "has no summary.json: the suite did not finish; rerun"),
+    _c("report-suite-folder-is-a-file", "report suite-a", "report folder 'suite-a/report' must be a folder"),
     _c("search-bench-unknown-device", f"{BS} --evaluator-opt bench.devices=tpu --out r", "has no device 'tpu'"),
     _c("search-bench-without-devices", f"{BS} --out r", "metric 'latency' is per device; give devices"),
     _c("search-bench-other-space", f"{SEARCH} --evaluator bench --out r", "HW-GPT-Bench's spaces (gpt-s"),
@@ -147,6 +159,38 @@ CASES = [
 # fmt: on
 
 
+def _suite_summary(evaluations: int) -> dict[str, object]:
+    """A small summary.json of `hwnas bench run` (random, two seeds) on a 2-D problem."""
+    problem = {
+        "name": "p",
+        "space": "gpt-s",
+        "objectives": ["perplexity:min", "latency@h100:min"],
+        "bounds": {"perplexity": [20.0, 40.0], "latency@h100": [4.0, 12.0]},
+        "reference": [1.1, 1.1],
+    }
+    settings = {
+        "problem": "p",
+        "algorithms": ["random"],
+        "seeds": [0, 1],
+        "evaluations": evaluations,
+        "population": 5,
+        "budgets": [evaluations],
+        "options": {},
+    }
+    runs = [
+        {
+            "algorithm": "random",
+            "seed": seed,
+            "run_dir": f"random/seed-{seed}",
+            "front": [],
+            "hypervolume": [0.1 * (seed + 1)] * evaluations,
+        }
+        for seed in (0, 1)
+    ]
+    return {"problem": problem, "settings": settings, "budgets": [evaluations], "table": {}, "attainment": {},
+            "runs": runs}  # fmt: skip
+
+
 def _write_inputs(folder: Path) -> None:
     """The bad (and the few good) files the cases name, in the case's working directory."""
     texts = {
@@ -161,6 +205,12 @@ def _write_inputs(folder: Path) -> None:
         "full/kept.txt": "a run folder that is not empty\n",
         "run/pipeline.yaml": "space: tiny\n",  # a pipeline run whose report/ is taken by a file
         "run/report": "not a folder\n",
+        "other.json": '{"a": 1}\n',  # JSON, but not a suite summary
+        "suite-a/suite.json": json.dumps({"settings": _suite_summary(10)["settings"]}),  # a finished suite...
+        "suite-a/summary.json": json.dumps(_suite_summary(10)),
+        "suite-a/report": "not a folder\n",  # ...whose report/ is taken by a file
+        "suite-b/summary.json": json.dumps(_suite_summary(20)),  # random again, with other settings
+        "unfinished/suite.json": json.dumps({"settings": _suite_summary(10)["settings"]}),  # killed: no summary
     }
     for name, text in texts.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)

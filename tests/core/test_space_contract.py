@@ -153,3 +153,13 @@ def test_layer_count_change_keeps_per_layer_genes_consistent() -> None:
     ):
         child = space.crossover(a, b, rng)
         assert len(child["decoder_ffn_embed_dim"]) == child["decoder_layer_num"]  # type: ignore[arg-type]
+
+
+def test_a_random_neighbor_is_the_neighbor_the_same_draw_picks(space: SearchSpace) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        arch = space.sample(rng)
+        state = np.random.default_rng(11)
+        neighbors = space.neighbors(arch)
+        expected = neighbors[int(state.integers(len(neighbors)))]
+        assert space.random_neighbor(arch, np.random.default_rng(11)) == expected

@@ -20,7 +20,7 @@ SPACE = get_space("hat-wmt14ende")
 
 
 def _make(name: str, seed: int, feasible: object = small_decoder) -> Searcher:
-    sizes = {"parents": 4, "mutation_size": 5, "crossover_size": 5} if name == "evolution" else {}
+    sizes = {"parents": 4, "mutation_size": 5, "crossover_size": 5} if name.startswith("evolution") else {}
     searcher = {"name": name, "options": sizes}
     config = SearchConfig(space=SPACE.name, objectives=["width:max"], population=12, searcher=searcher)
     return get_searcher_class(name).from_config(SPACE, config, rng=np.random.default_rng(seed), feasible=feasible)  # type: ignore[arg-type]
@@ -36,8 +36,10 @@ def _run(searcher: Searcher, rounds: int, n: int = 12) -> list[list[str]]:
 
 
 def test_registry_has_the_three_builtins() -> None:
-    assert {"evolution", "random", "local", "nsga2", "morea"} <= set(searcher_names())
-    with pytest.raises(UnknownNameError, match="known: evolution, local, morea, nsga2, random"):
+    assert {"evolution", "evolution-rs", "random", "local", "pareto-local", "nsga2", "morea", "ehvi"} <= set(
+        searcher_names()
+    )
+    with pytest.raises(UnknownNameError, match="known: ehvi, evolution, evolution-rs, local, morea, nsga2"):
         get_searcher_class("genetic")
 
 

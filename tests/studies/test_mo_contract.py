@@ -20,6 +20,7 @@ from hwnas.studies.scoring import hypervolume_trace, read_evaluations
 from hwnas.studies.suite import SuiteSettings, run_config
 
 EVALUATIONS = 60
+SHORTER = {"ehvi": (16, {"startup": 6})}  # BO: a few seconds per proposal on 2 cores, so fewer evaluations
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,9 @@ def cache(data_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch:
 
 
 def _config(problem: Problem, name: str, out: Path, seed: int = 0):  # type: ignore[no-untyped-def]
-    settings = SuiteSettings(problem=problem.name, algorithms=(name,), seeds=(seed,), evaluations=EVALUATIONS,
-                             population=10)  # fmt: skip
+    evaluations, options = SHORTER.get(name, (EVALUATIONS, {}))
+    settings = SuiteSettings(problem=problem.name, algorithms=(name,), seeds=(seed,), evaluations=evaluations,
+                             population=10, options={name: options} if options else {})  # fmt: skip
     return run_config(problem, settings, name, seed, out)
 
 
@@ -51,7 +53,8 @@ def test_a_searcher_keeps_the_multi_objective_contract(name: str, problem: Probl
     assert (tmp_path / "again" / "result.json").read_text() == result  # same seed, same run
 
     evaluations = read_evaluations(full)
-    assert len(evaluations) == EVALUATIONS
+    budget = SHORTER.get(name, (EVALUATIONS, {}))[0]
+    assert len(evaluations) == budget
     cap = problem.parsed_constraints()[0].value
     assert all(e.metrics["latency_h100"] <= cap for e in evaluations)  # screened before evaluation
     trace = hypervolume_trace(problem, evaluations)
@@ -66,5 +69,5 @@ def test_a_searcher_keeps_the_multi_objective_contract(name: str, problem: Probl
     before = len(read_evaluations(killed))
     outcome = run_search(resolve_config({"out": str(killed), "resume": True}))
     assert (killed / "result.json").read_text() == result
-    assert outcome.new_evaluations == EVALUATIONS - before
-    assert json.loads(result)["counts"]["evaluations"] == EVALUATIONS
+    assert outcome.new_evaluations == budget - before
+    assert json.loads(result)["counts"]["evaluations"] == budget

@@ -34,6 +34,7 @@ def _register() -> None:
     # Imported here so that `hwnas --help` stays fast and each module stays independent.
     from hwnas.cli import (
         bench_cmd,
+        bench_compare_cmd,
         bench_measure_cmd,
         bench_run_cmd,
         collect_cmd,
@@ -63,6 +64,7 @@ def _register() -> None:
     bench_cmd.register(app)
     bench_measure_cmd.register_measure(bench_cmd.bench_app)
     bench_run_cmd.register_run(bench_cmd.bench_app)
+    bench_compare_cmd.register_compare(bench_cmd.bench_app)
 
 
 _register()

@@ -149,14 +149,19 @@ def quickstart_cmd(
 
 @friendly_errors
 def report_cmd(
-    run_dir: Path = typer.Argument(..., help="A pipeline run directory."),
+    run_dir: Path = typer.Argument(..., help="A pipeline run directory, or a suite folder of `hwnas bench run`."),
     quiet: bool = _QUIET,
 ) -> None:
-    """(Re)write RUN_DIR/report: report.md, summary.json and the PNGs."""
+    """(Re)write RUN_DIR/report: report.md, summary.json and the PNGs (of a suite: report.md and the hypervolume,
+    attainment and front PNGs)."""
     from hwnas.core.errors import DataError
     from hwnas.pipeline.runner import CONFIG_FILE, is_run_dir
     from hwnas.report import build_report
+    from hwnas.studies.results import is_suite_folder
 
+    if run_dir.is_dir() and is_suite_folder(run_dir):
+        _suite_report(run_dir, quiet)
+        return
     if run_dir.is_dir() and not is_run_dir(run_dir):
         raise DataError(
             f"{str(run_dir)!r} is not a pipeline run directory (no {CONFIG_FILE}, no stage marker); "
@@ -164,3 +169,17 @@ def report_cmd(
         )
     report = build_report(run_dir)
     _print_summary(run_dir, report, quiet)
+
+
+def _suite_report(suite_dir: Path, quiet: bool) -> None:
+    """A suite folder of `hwnas bench run`: its table, then the report path."""
+    from hwnas.report import build_suite_report
+    from hwnas.studies.results import table_lines
+
+    written = build_suite_report(suite_dir)
+    if not quiet:
+        for line in table_lines(written.entry):
+            typer.echo(line)
+        typer.echo(f"figures: {', '.join(str(p) for p in written.figures.values())}")
+        typer.echo("report: ", nl=False)
+    typer.echo(str(written.report))

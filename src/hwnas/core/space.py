@@ -177,22 +177,36 @@ class SearchSpace:
 
     def neighbors(self, arch: Arch) -> list[Arch]:
         """Every arch one decision away. Adding a layer copies the last layer's per-layer values."""
+        return [self._moved(arch, move) for move in self._moves(arch)]
+
+    def random_neighbor(self, arch: Arch, rng: np.random.Generator) -> Arch | None:
+        """One of :meth:`neighbors`, uniformly at random (one draw from ``rng``), without building the others;
+        None when the arch has no neighbour."""
+        moves = self._moves(arch)
+        return self._moved(arch, moves[int(rng.integers(len(moves)))]) if moves else None
+
+    def _moves(self, arch: Arch) -> list[tuple[Gene, int | None, Scalar]]:
+        """The one-decision moves of :meth:`neighbors`, in its order: (gene, layer or None, new value)."""
         self.validate(arch)
-        out: list[Arch] = []
+        moves: list[tuple[Gene, int | None, Scalar]] = []
         for g in self.genes:
             if g.per_layer is None:
-                for choice in g.choices:
-                    if choice != arch[g.name] or type(choice) is not type(arch[g.name]):
-                        out.append(self._with_scalar(arch, g, choice))
-            else:
-                layers = arch[g.name]
-                assert isinstance(layers, tuple)
-                for i, current in enumerate(layers):
-                    for choice in g.choices:
-                        if choice != current:
-                            new = (*layers[:i], choice, *layers[i + 1 :])
-                            out.append(self.make({**arch.genes, g.name: new}))
-        return out
+                current = arch[g.name]
+                moves.extend((g, None, c) for c in g.choices if c != current or type(c) is not type(current))
+                continue
+            layers = arch[g.name]
+            assert isinstance(layers, tuple)
+            for i, value in enumerate(layers):
+                moves.extend((g, i, c) for c in g.choices if c != value)
+        return moves
+
+    def _moved(self, arch: Arch, move: tuple[Gene, int | None, Scalar]) -> Arch:
+        gene, layer, value = move
+        if layer is None:
+            return self._with_scalar(arch, gene, value)
+        layers = arch[gene.name]
+        assert isinstance(layers, tuple)
+        return self.make({**arch.genes, gene.name: (*layers[:layer], value, *layers[layer + 1 :])})
 
     def _with_scalar(self, arch: Arch, gene: Gene, value: Scalar) -> Arch:
         genes = dict(arch.genes)

@@ -1,8 +1,11 @@
-"""The evaluator this package implements, registered into the one evaluator registry with its options:
-``supernet`` (validation loss of each subnet with the supernet's weights, HAT's search fitness). Only pydantic is
-imported here: torch loads when the evaluator is built."""
+"""The evaluators this package implements, registered into the one evaluator registry with their options:
+``supernet`` (validation loss of each subnet with the supernet's weights, HAT's search fitness) and
+``accuracy-model`` (an accuracy metric predicted by a saved predictor, default the one shipped for the space;
+cheap). Only pydantic is imported here: torch loads when an evaluator is built."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -36,3 +39,22 @@ def supernet(space: SearchSpace, options: SupernetOptions) -> Evaluator:
 
 
 EVALUATORS.register("supernet", supernet, options=SupernetOptions, summary=supernet.__doc__ or "")
+
+
+class AccuracyModelOptions(Options):
+    model: str | None = Field(None, description="saved predictor file (default: the one shipped for the space)")
+    metric: str = Field("bleu_pred", min_length=1, description="the metric's name in the run")
+    direction: Literal["max", "min"] = Field("max", description="whether higher (max) or lower values are better")
+
+
+def accuracy_model(space: SearchSpace, options: AccuracyModelOptions) -> Evaluator:
+    """An accuracy metric (default: BLEU) predicted by a saved predictor (default: the one shipped); cheap."""
+    from hwnas.evaluate.predicted import make_accuracy_model_evaluator
+
+    evaluator: Evaluator = make_accuracy_model_evaluator(space, **options.model_dump())
+    return evaluator
+
+
+EVALUATORS.register(
+    "accuracy-model", accuracy_model, options=AccuracyModelOptions, summary=accuracy_model.__doc__ or ""
+)

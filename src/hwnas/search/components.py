@@ -1,4 +1,5 @@
-"""What the search package implements, registered by name: the searchers (evolution, random, local, nsga2, morea),
+"""What the search package implements, registered by name: the searchers (evolution, evolution-rs, random, local,
+pareto-local, nsga2, morea, ehvi),
 the ``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
 module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
 
@@ -13,6 +14,12 @@ SEARCHERS.register(
     "hwnas.search.evolution:EvolutionSearcher",
     options="hwnas.search.evolution:EvolutionOptions",
     summary="HAT's evolutionary search: the best parents kept, mutants and crossover children (constraint-aware)",
+)
+SEARCHERS.register(
+    "evolution-rs",
+    "hwnas.search.evolution:EvolutionSearcher",
+    options="hwnas.search.evolution:ScalarisedEvolutionOptions",
+    summary="HAT's evolution keeping parents by random scalarisations (one random weight vector per parent slot)",
 )
 SEARCHERS.register(
     "random",
@@ -30,6 +37,18 @@ SEARCHERS.register(
     "hwnas.search.morea:MOREASearcher",
     options="hwnas.search.morea:MOREAOptions",
     summary="MO-REA: aging evolution, tournament parents by Pareto rank and crowding, one-decision mutations",
+)
+SEARCHERS.register(
+    "pareto-local",
+    "hwnas.search.pareto_local:ParetoLocalSearcher",
+    options="hwnas.search.pareto_local:ParetoLocalOptions",
+    summary="Pareto local search: one-decision neighbours of every archive (non-dominated) arch, random restarts",
+)
+SEARCHERS.register(
+    "ehvi",
+    "hwnas.search.ehvi:EHVISearcher",
+    options="hwnas.search.ehvi:EHVIOptions",
+    summary="Bayesian optimisation (Optuna's GP sampler): log expected hypervolume improvement, noise-aware GP",
 )
 SEARCHERS.register(
     "local",

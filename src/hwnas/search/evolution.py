@@ -4,12 +4,20 @@ Generation 0 is ``population`` random archs. After each evaluation the best ``pa
 children are kept (one copy per arch); the next generation is ``mutation_size`` mutants of random parents (each
 decision redrawn with ``mutation_prob``) plus ``crossover_size`` uniform crossovers of two distinct random parents.
 Every candidate meets the cheap constraints: violators are redrawn, a bounded number of times.
+
+Selection of the parents, on several objectives: ``pareto`` (the default) keeps the best by the ranking every
+searcher shares (Pareto rank, then crowding distance); ``random-scalarisation`` is HAT's single-objective selection
+made multi-objective by random scalarisations (Paria et al., 2019): each parent slot draws its own weight vector
+(uniform on the simplex) and takes the best arch not chosen yet under the weighted Chebyshev distance to the ideal
+point (objectives min-max normalised over the pool), so one generation's parents spread over the whole front. The
+``evolution-rs`` searcher is this evolution with that selection. Infeasible and failed records follow the feasible
+ones in the shared ranking's order in both modes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -31,6 +39,17 @@ class EvolutionOptions(Options):
     mutation_size: int = Field(50, ge=0, description="mutants per generation")
     mutation_prob: float = Field(0.3, ge=0.0, le=1.0, description="per-decision mutation probability")
     crossover_size: int = Field(50, ge=0, description="crossover children per generation")
+    selection: Literal["pareto", "random-scalarisation"] = Field(
+        "pareto", description="how parents are kept on several objectives (see the module doc)"
+    )
+
+
+class ScalarisedEvolutionOptions(EvolutionOptions):
+    """HAT's evolution with random-scalarisation selection (the ``evolution-rs`` searcher)."""
+
+    selection: Literal["pareto", "random-scalarisation"] = Field(
+        "random-scalarisation", description="how parents are kept on several objectives (see the module doc)"
+    )
 
 
 class EvolutionSearcher:
@@ -44,10 +63,14 @@ class EvolutionSearcher:
         mutation_size: int = 50,
         mutation_prob: float = 0.3,
         crossover_size: int = 50,
+        selection: str = "pareto",
         max_retries: int = 1000,
     ) -> None:
         if parents < 1 or mutation_size < 0 or crossover_size < 0 or not 0.0 <= mutation_prob <= 1.0:
             raise ValueError("evolution needs parents >= 1, sizes >= 0 and 0 <= mutation_prob <= 1")
+        if selection not in ("pareto", "random-scalarisation"):
+            raise ValueError(f"selection must be 'pareto' or 'random-scalarisation', got {selection!r}")
+        self.selection = selection
         self.space, self.rng, self.feasible = space, rng, feasible
         self.parents, self.mutation_size, self.mutation_prob = parents, mutation_size, mutation_prob
         self.crossover_size, self.max_retries = crossover_size, max_retries
@@ -73,7 +96,11 @@ class EvolutionSearcher:
         pool: dict[str, Record] = {}
         for record in [*self.parent_records, *records]:
             pool.setdefault(record.arch.arch_id, record)
-        self.parent_records = rank_records(list(pool.values()))[: self.parents]
+        ranked = rank_records(list(pool.values()))
+        if self.selection == "pareto":
+            self.parent_records = ranked[: self.parents]
+        else:
+            self.parent_records = self._scalarised(ranked)[: self.parents]
 
     def retained(self) -> list[Arch]:
         return [r.arch for r in self.parent_records]
@@ -83,6 +110,26 @@ class EvolutionSearcher:
         metric)."""
         self.parent_records = []
         self.tell(records)
+
+    def _scalarised(self, ranked: list[Record]) -> list[Record]:
+        """Feasible records picked one parent slot at a time, each under its own random weights (module doc);
+        the rest in ``ranked``'s order behind them."""
+        feasible = [r for r in ranked if r.status == "ok"]
+        rest = [r for r in ranked if r.status != "ok"]
+        if len(feasible) < 2:
+            return ranked
+        points = np.array([r.objectives for r in feasible], dtype=float)
+        low, high = points.min(axis=0), points.max(axis=0)
+        scaled = (points - low) / np.where(high > low, high - low, 1.0)
+        free = np.ones(len(feasible), dtype=bool)
+        chosen: list[Record] = []
+        for _ in range(min(self.parents, len(feasible))):
+            weights = self.rng.dirichlet(np.ones(points.shape[1]))
+            score = np.where(free, (scaled * weights).max(axis=1), np.inf)
+            pick = int(np.argmin(score))  # ties: the better-ranked record
+            free[pick] = False
+            chosen.append(feasible[pick])
+        return chosen + [feasible[i] for i in np.flatnonzero(free)] + rest
 
     def _draw(self, propose: Callable[[], Arch], n: int, what: str) -> list[Arch]:
         return draw_feasible_many(propose, self.feasible, n, max_tries=self.max_retries, what=what)

@@ -72,5 +72,5 @@ class MOREASearcher:
         members = list(self.members)
         picked = self.rng.choice(len(members), size=self.sample_size, replace=False)
         parent = rank_records([members[int(i)] for i in sorted(picked)])[0].arch
-        moves = self.space.neighbors(parent)
-        return moves[int(self.rng.integers(len(moves)))] if moves else self.space.sample(self.rng)
+        child = self.space.random_neighbor(parent, self.rng)
+        return child if child is not None else self.space.sample(self.rng)

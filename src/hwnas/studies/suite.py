@@ -40,7 +40,8 @@ ROUNDS_PER_EVALUATION = 10  # iteration cap: a searcher re-asking known archs st
 def presets(population: int) -> dict[str, dict[str, Any]]:
     """Each built-in searcher's options for a round of ``population`` archs (see the module doc)."""
     half = max(1, population // 2)
-    return {"evolution": {"parents": max(2, population // 4), "mutation_size": half, "crossover_size": half}}
+    evolution = {"parents": max(2, population // 4), "mutation_size": half, "crossover_size": half}
+    return {"evolution": evolution, "evolution-rs": evolution}
 
 
 @dataclass(frozen=True)
