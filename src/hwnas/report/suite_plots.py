@@ -217,7 +217,7 @@ def front_figure(problem: Problem, runs: Mapping[str, Sequence[Mapping[str, Any]
             ax.legend(fontsize=7)
     what = "" if len(pairs) == 1 else f", {len(objectives)} objectives projected pairwise"
     fig.suptitle(
-        f"{problem.name}: final Pareto fronts, the non-dominated union of each algorithm's seeds (real units{what})",
+        f"{problem.name}: final Pareto fronts\nthe non-dominated union of each algorithm's seeds (real units{what})",
         fontsize=9,
     )
     return {"fronts": fronts, "pairs": pairs, "path": save_png(fig, path)}
