@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import bench, hat, hybrid, llm, predictors, quickstart, repeatability
+from rendering import bench, hat, hybrid, llm, mo_search, predictors, quickstart, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -34,4 +34,7 @@ BLOCKS: dict[str, Section] = {
     "bench-surrogates": bench.bench_surrogates,
     "bench-surrogates-summary": bench.bench_surrogates_summary,
     "bench-shipped-devices": bench.bench_shipped_devices,
+    "mo-search": mo_search.mo_search,
+    "mo-search-bo": mo_search.mo_search_bo,
+    "mo-search-summary": mo_search.mo_search_summary,
 }
