@@ -69,3 +69,17 @@ def test_bad_input_is_refused_before_any_work(fbnet) -> None:  # type: ignore[no
         run_transfer(fbnet, ["1080ti_1"], ["raspi4"], method="gnn-magic")
     with pytest.raises(ConfigError, match="fbnet only"):
         flops(help_table("nb201"), [], np.arange(3), np.ones(3))
+
+
+def test_option_counts_count_each_block_over_the_layers(fbnet) -> None:  # type: ignore[no-untyped-def]
+    from hwnas.fewshot.methods import opcount_ridge, option_counts
+
+    counts = option_counts(fbnet)
+    assert counts.shape == (5000, 9) and np.all(counts.sum(axis=1) == 22)
+    first = fbnet.archs[0]["block"]
+    assert counts[0, 8] == sum(b == "skip" for b in first)
+    # a target that is exactly a sum over layers is recovered from 20 samples
+    weights = np.linspace(1.0, 2.0, 9)
+    target = np.exp(counts @ weights / 22)
+    rows = np.arange(20)
+    assert spearman(target, opcount_ridge(fbnet, [], rows, target[rows])) > 0.99

@@ -9,7 +9,10 @@ The simple, strong baselines the published tables leave out (issue 16):
 - ``best-source``: the source device whose latencies rank the samples most like the target (tie-aware Spearman;
   ties go to the earlier source), scaled by a least-squares line;
 - ``ridge-transfer``: a ridge regression (penalty chosen by leave-one-out, scikit-learn's RidgeCV) from the
-  sources' log latencies (z-scored per source over the space) to the target's log latency, fitted on the samples.
+  sources' log latencies (z-scored per source over the space) to the target's log latency, fitted on the samples;
+- ``opcount-ridge``: the same ridge from how often each option of each decision occurs in the arch (FBNet: how
+  many layers use each of the 9 blocks; NB201: how many edges carry each op), no source device at all: latency on
+  a GPU is close to a sum over layers, so a few samples fit it.
 """
 
 from __future__ import annotations
@@ -79,11 +82,49 @@ def ridge_transfer(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, 
     return prediction
 
 
+def option_counts(table: SpaceTable) -> np.ndarray:
+    """[archs, options] how many times each option of each decision occurs in each arch (per-layer decisions
+    counted over the arch's layers)."""
+    from hwnas.spaces import get_space
+
+    space = get_space(table.space)
+    columns = [(gene.name, choice) for gene in space.genes if len(gene.choices) > 1 for choice in gene.choices]
+    counts = np.zeros((len(table.archs), len(columns)))
+    for i, arch in enumerate(table.archs):
+        for j, (name, choice) in enumerate(columns):
+            value = arch[name]
+            counts[i, j] = sum(v == choice for v in value) if isinstance(value, tuple) else float(value == choice)
+    return counts
+
+
+def opcount_ridge(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    from sklearn.linear_model import RidgeCV
+
+    if len(rows) < 2:
+        return np.full(len(table.archs), float(np.mean(values)))
+    features = _option_counts(table)
+    model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(features[rows], np.log(np.maximum(values, 1e-6)))
+    prediction: np.ndarray = np.exp(model.predict(features))
+    return prediction
+
+
+_COUNTS: dict[str, np.ndarray] = {}
+
+
+def _option_counts(table: SpaceTable) -> np.ndarray:
+    """:func:`option_counts`, computed once per space (a table is the same for every target and seed)."""
+    key = f"{table.space}:{len(table.archs)}"
+    if key not in _COUNTS:
+        _COUNTS[key] = option_counts(table)
+    return _COUNTS[key]
+
+
 METHODS: dict[str, Method] = {
     "flops": flops,
     "params": params,
     "best-source": best_source,
     "ridge-transfer": ridge_transfer,
+    "opcount-ridge": opcount_ridge,
 }
 
 
