@@ -176,21 +176,19 @@ def _figure(path: Path, prefix: str) -> list[str]:
 
 def mo_search() -> list[str]:
     """docs/search.md: the goals, which peer methods ran, every problem's table, the figure."""
-    found = _newest()
-    if found is None:
-        return NO_RESULT
-    path, data = found
-    lines = [_header(path, data), "", *goal_lines(data), *peer_lines(data), ""]
-    for name, problem in data["problems"].items():
-        lines += problem_table(name, problem)
-    return [*lines, *_figure(path, "../")]
+    return _every_table(_newest(), NO_RESULT)
 
 
 def mo_search_bo() -> list[str]:
     """docs/search.md: the run with the Bayesian-optimisation methods (a smaller budget, fewer seeds)."""
-    found = _newest("mo_search_bo")
+    missing = ["(No run with the BO methods yet: `python benchmarks/mo_search.py --kind bo ...`, see above.)"]
+    return _every_table(_newest("mo_search_bo"), missing)
+
+
+def _every_table(found: tuple[Path, dict[str, Any]] | None, missing: list[str]) -> list[str]:
+    """A result's goals, its peer notes, every problem's table and its figure (``missing`` without a result)."""
     if found is None:
-        return ["(No run with the BO methods yet: `python benchmarks/mo_search.py --kind bo ...`, see above.)"]
+        return missing
     path, data = found
     lines = [_header(path, data), "", *goal_lines(data), *peer_lines(data), ""]
     for name, problem in data["problems"].items():
