@@ -121,3 +121,14 @@ def write_result(name: str, data: dict[str, Any], out_dir: Path | None = None) -
     path = folder / f"{name}-{stamp}.json"
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+def portable_path(path: str | Path) -> str:
+    """A path as a result file records it: relative to the repository when inside it, else relative to the
+    current folder, so no machine's absolute paths end up in committed results."""
+    resolved = Path(path).resolve()
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(resolved.relative_to(root))
+    except ValueError:
+        return os.path.relpath(resolved)

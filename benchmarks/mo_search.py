@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_info, package_versions, write_result
+from common import machine_info, package_versions, portable_path, write_result
 from mo_search_peer import (
     DEFAULT_METHODS,
     METHODS,
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         "benchmark": "mo_search",
         "quick": bool(args.quick),
         "kind": args.kind,
-        "command": shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["mo_search.py", *argv]),
+        "command": shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["mo_search.py", *argv]),
         "machine": {**machine_info(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
         "versions": package_versions(VERSIONS),
         "settings": {
@@ -365,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
             "syne_tune_methods": args.syne_tune_methods,
             "max_repeat_streak": args.max_repeat_streak,
             "suggestions_per_evaluation": args.suggestions_per_evaluation,
-            "out": str(args.out),
+            "out": portable_path(args.out),
         },
         "syne_tune": {**facts, "methods": statuses},
         "goals": {"hypervolume": hv_goal(problems), "time": time_goal(problems, evaluations)},
