@@ -78,8 +78,8 @@ class _Widths:
 
 def test_a_family_registered_from_outside_is_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     space = SearchSpace.from_dict({"name": "mine", "family": "widths", "genes": {"width": {"choices": [2, 3]}}})
-    nb201 = SearchSpace.from_dict({"name": "cells", "family": "nb201", "genes": {"op": {"choices": ["a"]}}})
-    with pytest.raises(UnsupportedFamilyError, match=r"supported families: gpt, hat$"):
+    other = SearchSpace.from_dict({"name": "cells", "family": "other", "genes": {"op": {"choices": ["a"]}}})
+    with pytest.raises(UnsupportedFamilyError, match=r"supported families: fbnet, gpt, hat, nb201$"):
         analytic_metrics(space.smallest(), space)
     monkeypatch.setattr(FAMILIES, "_entries", dict(FAMILIES._entries))  # the registration ends with the test
     register_family(_Widths())  # type: ignore[arg-type]
@@ -89,5 +89,5 @@ def test_a_family_registered_from_outside_is_counted(monkeypatch: pytest.MonkeyP
         "flops": 18.0,
         "macs": 9.0,
     }
-    with pytest.raises(UnsupportedFamilyError, match=r"supported families: gpt, hat, widths$"):
-        analytic_metrics(nb201.smallest(), nb201)
+    with pytest.raises(UnsupportedFamilyError, match=r"supported families: fbnet, gpt, hat, nb201, widths$"):
+        analytic_metrics(other.smallest(), other)

@@ -9,12 +9,18 @@ import numpy as np
 import pytest
 
 from hwnas.core.errors import ConfigError, UnknownNameError
-from hwnas.fewshot.methods import best_source, flops
+from hwnas.fewshot.features import SourceBank, arch_features, index_matrix
+from hwnas.fewshot.methods import best_source, flops, opcount_ridge
+from hwnas.fewshot.model import FewShotOptions
 from hwnas.fewshot.protocol import run_transfer
-from hwnas.fewshot.samplers import get_sampler
+from hwnas.fewshot.samplers import SAMPLERS, get_sampler
 from hwnas.fewshot.tables import help_table
 from hwnas.fewshot.tasks import get_task
 from hwnas.predictors.metrics import spearman
+from hwnas.spaces import get_space
+
+NO_GNN = FewShotOptions(gnn=False)
+RIDGE = FewShotOptions(gnn=False, method="ridge-transfer")
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +28,25 @@ def fbnet(data_dir: Path):  # type: ignore[no-untyped-def]
     return help_table("fbnet")
 
 
+@pytest.fixture(scope="module")
+def features(fbnet):  # type: ignore[no-untyped-def]
+    """F0's sources, as features of every FBNet arch of the table."""
+    space = get_space("fbnet")
+    source = get_task("F0").source
+    bank = SourceBank.fit(space, source, index_matrix(fbnet.archs, space), fbnet.columns(source))
+    return arch_features(fbnet.archs, bank)
+
+
 def test_a_task_gives_both_spearmans_per_target_and_their_mean_the_same_for_the_same_seeds(fbnet) -> None:  # type: ignore[no-untyped-def]
     task = get_task("F0")
-    records = run_transfer(fbnet, task.source, task.target, samples=(5, 20), seeds=(0, 1), method="ridge-transfer")
+    records = run_transfer(
+        fbnet,
+        task.source,
+        task.target,
+        samples=(5, 20),
+        seeds=(0, 1),
+        options=FewShotOptions(gnn=False, method="ridge-transfer"),
+    )
     assert [(r["target"], r["samples"]) for r in records] == [
         *((t, 5) for t in task.target),
         ("mean", 5),
@@ -34,52 +56,57 @@ def test_a_task_gives_both_spearmans_per_target_and_their_mean_the_same_for_the_
     assert all(-1 <= r["spearman_all"] <= 1 and -1 <= r["spearman_unseen"] <= 1 for r in records)
     mean20 = records[-1]
     assert mean20["spearman_all"] == pytest.approx(np.mean([r["spearman_all"] for r in records[4:7]]))
-    again = run_transfer(fbnet, task.source, task.target, samples=(5, 20), seeds=(0, 1), method="ridge-transfer")
+    again = run_transfer(
+        fbnet,
+        task.source,
+        task.target,
+        samples=(5, 20),
+        seeds=(0, 1),
+        options=FewShotOptions(gnn=False, method="ridge-transfer"),
+    )
     assert [{k: v for k, v in r.items() if k != "cpu_s"} for r in again] == [
         {k: v for k, v in r.items() if k != "cpu_s"} for r in records
     ]
 
 
-@pytest.mark.parametrize("sampler", ["random", "source-kmeans"])
-def test_samplers_draw_distinct_rows_deterministically(fbnet, sampler: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("sampler", sorted(SAMPLERS))
+def test_samplers_draw_distinct_rows_deterministically(features, sampler: str) -> None:  # type: ignore[no-untyped-def]
     draw = get_sampler(sampler)
-    rows = draw(fbnet, get_task("F0").source, 10, 3)
-    assert len(set(rows.tolist())) == 10 and np.array_equal(rows, draw(fbnet, get_task("F0").source, 10, 3))
-    with pytest.raises(ConfigError, match="samples: 5001 requested, the fbnet table has 5000 archs"):
-        draw(fbnet, get_task("F0").source, 5001, 0)
+    rows = draw(features, 10, 3)
+    assert len(set(rows.tolist())) == 10 and np.array_equal(rows, draw(features, 10, 3))
+    with pytest.raises(ConfigError, match="samples: 5001 requested, the candidate archs number 5000"):
+        draw(features, 5001, 0)
 
 
-def test_the_baselines_rank_as_their_feature_does(fbnet) -> None:  # type: ignore[no-untyped-def]
+def test_the_baselines_rank_as_their_feature_does(fbnet, features) -> None:  # type: ignore[no-untyped-def]
     rows = np.arange(20)
-    target = fbnet.device("raspi4").latency
-    by_flops = flops(fbnet, [], rows, target[rows])
-    assert spearman(by_flops, flops(fbnet, [], rows[:5], target[rows[:5]])) == pytest.approx(1.0)  # a line keeps ranks
-    chosen = best_source(fbnet, ["fpga", "pixel3"], rows, target[rows])
-    expected = "pixel3" if spearman(target[rows], fbnet.device("pixel3").latency[rows]) > spearman(
-        target[rows], fbnet.device("fpga").latency[rows]) else "fpga"  # fmt: skip
-    assert spearman(chosen, fbnet.device(expected).latency) == pytest.approx(1.0)
+    target = np.log(fbnet.device("raspi4").latency)
+    train = features.take(rows)
+    by_flops = flops(train, target[rows], features)
+    assert spearman(by_flops, features.counts[:, 0]) == pytest.approx(1.0)  # a line keeps the FLOPs ranks
+    chosen = best_source(train, target[rows], features)
+    expected = int(np.argmax([spearman(target[rows], features.sources[rows, j]) for j in range(9)]))
+    assert spearman(chosen, features.sources[:, expected]) == pytest.approx(1.0)
 
 
 def test_bad_input_is_refused_before_any_work(fbnet) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UnknownNameError, match="device 'jetson'"):
-        run_transfer(fbnet, ["1080ti_1"], ["jetson"])
+        run_transfer(fbnet, ["1080ti_1"], ["jetson"], options=NO_GNN)
     with pytest.raises(ConfigError, match="none in both lists"):
-        run_transfer(fbnet, ["1080ti_1"], ["1080ti_1"])
-    with pytest.raises(UnknownNameError, match="few-shot method"):
-        run_transfer(fbnet, ["1080ti_1"], ["raspi4"], method="gnn-magic")
-    with pytest.raises(ConfigError, match="fbnet only"):
-        flops(help_table("nb201"), [], np.arange(3), np.ones(3))
+        run_transfer(fbnet, ["1080ti_1"], ["1080ti_1"], options=NO_GNN)
+    with pytest.raises(UnknownNameError, match="few-shot sampler"):
+        run_transfer(fbnet, ["1080ti_1"], ["raspi4"], options=NO_GNN, sampler="magic")
+    with pytest.raises(ConfigError, match="samples: 6000 requested"):
+        run_transfer(fbnet, ["1080ti_1"], ["raspi4"], samples=(5, 6000), options=NO_GNN)
 
 
-def test_option_counts_count_each_block_over_the_layers(fbnet) -> None:  # type: ignore[no-untyped-def]
-    from hwnas.fewshot.methods import opcount_ridge, option_counts
-
-    counts = option_counts(fbnet)
+def test_option_counts_count_each_block_over_the_layers(fbnet, features) -> None:  # type: ignore[no-untyped-def]
+    counts = features.options
     assert counts.shape == (5000, 9) and np.all(counts.sum(axis=1) == 22)
     first = fbnet.archs[0]["block"]
     assert counts[0, 8] == sum(b == "skip" for b in first)
     # a target that is exactly a sum over layers is recovered from 20 samples
     weights = np.linspace(1.0, 2.0, 9)
-    target = np.exp(counts @ weights / 22)
+    target = counts @ weights / 22
     rows = np.arange(20)
-    assert spearman(target, opcount_ridge(fbnet, [], rows, target[rows])) > 0.99
+    assert spearman(target, opcount_ridge(features.take(rows), target[rows], features)) > 0.99

@@ -81,9 +81,13 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_family_without_metrics(app: typer.Typer, tmp_path: Path) -> None:
-    path = _write(tmp_path, "arch.yaml", yaml.safe_dump(get_space("nb201").smallest().to_dict()))
-    result = runner.invoke(app, ["metrics", "nb201", str(path)])
-    assert result.exit_code == 2 and "has no analytic metrics" in result.stderr
+    space = _write(tmp_path, "cells.yaml", yaml.safe_dump(
+        {"name": "cells", "family": "cells", "genes": {"op": {"choices": ["a", "b"]}}}))  # fmt: skip
+    arch = _write(tmp_path, "arch.yaml", yaml.safe_dump({"space": "cells", "genes": {"op": "a"}}))
+    result = runner.invoke(app, ["metrics", str(space), str(arch)])
+    assert result.exit_code == 2 and "has no analytic metrics" in result.stderr, result.stderr
+    nb201 = _write(tmp_path, "nb201.yaml", yaml.safe_dump(get_space("nb201").smallest().to_dict()))
+    assert runner.invoke(app, ["metrics", "nb201", str(nb201)]).exit_code == 0
 
 
 def test_malformed_json_and_missing_file(app: typer.Typer, tmp_path: Path) -> None:

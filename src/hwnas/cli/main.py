@@ -39,6 +39,7 @@ def _register() -> None:
         bench_run_cmd,
         collect_cmd,
         data_cmd,
+        fewshot_cmd,
         latency_cmd,
         llm_cmd,
         llmgen_cmd,
@@ -57,6 +58,7 @@ def _register() -> None:
     train_cmd.register(app)
     latency_cmd.register(app)
     collect_cmd.register_collect(latency_cmd.latency_app)
+    fewshot_cmd.register(app)
     pipeline_cmd.register(app)
     llm_cmd.register(app)
     llmpp_cmd.register(app)

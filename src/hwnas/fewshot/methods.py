@@ -1,134 +1,164 @@
-"""Few-shot latency methods on an aligned :class:`~hwnas.fewshot.tables.SpaceTable`: each is told the source
-devices (every arch measured) and then, for a target device, the latencies of a few sampled archs; it returns a
-latency prediction for every arch of the table (rank is what the tasks score).
+"""Few-shot latency methods: each is fitted on a few target-device samples (their :class:`ArchFeatures` and log
+latencies) and predicts the log latency of other archs.
 
-The simple, strong baselines the published tables leave out (issue 16):
+The simple, strong baselines the published tables leave out (issue 16), and the stack that combines them:
 
-- ``flops`` / ``params``: the arch's FLOPs or parameter count as the prediction, scaled by a least-squares line on
-  the samples (FBNet: NASFLAT's proxy file; NB201 has no analytic counts in hwnas yet);
+- ``flops`` / ``params``: the arch's analytic count (its family's ``counts``), a line in log-log through the
+  samples;
 - ``best-source``: the source device whose latencies rank the samples most like the target (tie-aware Spearman;
-  ties go to the earlier source), scaled by a least-squares line;
-- ``ridge-transfer``: a ridge regression (penalty chosen by leave-one-out, scikit-learn's RidgeCV) from the
-  sources' log latencies (z-scored per source over the space) to the target's log latency, fitted on the samples;
-- ``opcount-ridge``: the same ridge from how often each option of each decision occurs in the arch (FBNet: how
-  many layers use each of the 9 blocks; NB201: how many edges carry each op), no source device at all: latency on
-  a GPU is close to a sum over layers, so a few samples fit it.
+  ties go to the earlier source), a line in log-log;
+- ``ridge-transfer``: ridge regression (penalty chosen by leave-one-out, scikit-learn's RidgeCV) from the sources'
+  log latencies to the target's;
+- ``opcount-ridge``: the same ridge from how often each option of each decision occurs in the arch, no source
+  device at all (latency on a GPU is close to a sum over layers, so a few samples fit it);
+- ``gnn``: the adapted GNN's score (:mod:`hwnas.fewshot.gnn`), a line through the samples;
+- ``stack`` (the default): every base available is scored by leave-one-out on the samples (each refitted without
+  the left-out sample, then the left-out one predicted); the bases' leave-one-out predictions are combined by
+  non-negative least squares (stacked generalisation), and the combination is applied to the bases fitted on
+  every sample. With fewer than :data:`STACK_MIN_SAMPLES` samples there is too little to weigh them by and the
+  stack is the mean of the ``flops`` (when the family has counts) and ``best-source`` predictions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from hwnas.core.errors import ConfigError, UnknownNameError
-from hwnas.fewshot.tables import SpaceTable
+from hwnas.fewshot.features import ArchFeatures
 from hwnas.predictors.metrics import spearman
 
-Method = Callable[[SpaceTable, Sequence[str], np.ndarray, np.ndarray], np.ndarray]
-"""(table, sources, sampled rows, their target latencies) -> predicted latency of every row."""
+Base = Callable[[ArchFeatures, np.ndarray, ArchFeatures], np.ndarray]
+"""(samples' features, their log latencies, features of the archs to predict) -> predicted log latencies."""
+
+STACK_MIN_SAMPLES = 5
+RIDGE_ALPHAS = np.logspace(-3, 3, 13)
 
 
-def arch_counts(table: SpaceTable, key: str) -> np.ndarray:
-    """[archs] FLOPs or params of every arch of the table (FBNet: NASFLAT's proxy file, looked up by op tuple)."""
-    if table.space != "fbnet":
-        raise ConfigError(f"few-shot method {key!r} needs arch {key} counts, which hwnas has for fbnet only so far")
-    from hwnas.data.tables import load_nasflat_zcp
-
-    proxies = load_nasflat_zcp()
-    from hwnas.spaces import get_space
-
-    blocks = get_space("fbnet").gene("block").choices
-    index = {b: i for i, b in enumerate(blocks)}
-    return np.array([proxies[tuple(index[b] for b in arch["block"])][key] for arch in table.archs], dtype=float)  # type: ignore[union-attr]
+def _line(x_train: np.ndarray, logy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x`` mapped by the least-squares line through the samples (their mean with one sample or a flat ``x``)."""
+    if len(logy) < 2 or np.ptp(x_train) == 0:
+        flat: np.ndarray = x - float(np.mean(x_train)) + float(np.mean(logy))
+        return flat
+    slope, intercept = np.polyfit(x_train, logy, 1)
+    return float(slope) * x + float(intercept)
 
 
-def _line(score: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``score`` mapped to latency by the least-squares line through the samples (a constant with one sample)."""
-    x = score[rows]
-    if len(rows) < 2 or np.ptp(x) == 0:
-        shifted: np.ndarray = score - score.mean() + float(np.mean(values))
-        return shifted
-    slope, intercept = np.polyfit(x, values, 1)
-    line: np.ndarray = float(slope) * score + float(intercept)
-    return line
+def _counts(features: ArchFeatures, column: int, name: str) -> np.ndarray:
+    if features.counts is None:
+        raise ConfigError(f"few-shot method {name!r} needs analytic counts, which this space's family lacks")
+    return features.counts[:, column]
 
 
-def flops(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return _line(arch_counts(table, "flops"), rows, values)
+def flops(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return _line(_counts(train, 0, "flops"), logy, _counts(archs, 0, "flops"))
 
 
-def params(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return _line(arch_counts(table, "params"), rows, values)
+def params(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return _line(_counts(train, 1, "params"), logy, _counts(archs, 1, "params"))
 
 
-def best_source(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    columns = table.columns(sources)
-    scores = [spearman(values, columns[rows, j]) for j in range(len(sources))]
-    ranked = [s if np.isfinite(s) else -np.inf for s in scores]
-    return _line(columns[:, int(np.argmax(ranked))], rows, values)
+def best_column(train: ArchFeatures, logy: np.ndarray) -> int:
+    """The source whose latencies rank the samples most like ``logy`` (the first one on a tie or with 1 sample)."""
+    scores = [spearman(logy, train.sources[:, j]) if len(logy) > 1 else 0.0 for j in range(train.sources.shape[1])]
+    return int(np.argmax([s if np.isfinite(s) else -np.inf for s in scores]))
 
 
-def ridge_transfer(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+def best_source(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    j = best_column(train, logy)
+    return _line(train.sources[:, j], logy, archs.sources[:, j])
+
+
+def _ridge(x_train: np.ndarray, logy: np.ndarray, x: np.ndarray) -> np.ndarray:
     from sklearn.linear_model import RidgeCV
 
-    logs = np.log(np.maximum(table.columns(sources), 1e-6))
-    spread = logs.std(axis=0)
-    features = (logs - logs.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
-    if len(rows) < 2:
-        return best_source(table, sources, rows, values)
-    model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(features[rows], np.log(np.maximum(values, 1e-6)))
-    prediction: np.ndarray = np.exp(model.predict(features))
+    if len(logy) < 3:
+        return np.full(len(x), float(np.mean(logy)))
+    prediction: np.ndarray = RidgeCV(alphas=RIDGE_ALPHAS).fit(x_train, logy).predict(x)
     return prediction
 
 
-def option_counts(table: SpaceTable) -> np.ndarray:
-    """[archs, options] how many times each option of each decision occurs in each arch (per-layer decisions
-    counted over the arch's layers)."""
-    from hwnas.spaces import get_space
-
-    space = get_space(table.space)
-    columns = [(gene.name, choice) for gene in space.genes if len(gene.choices) > 1 for choice in gene.choices]
-    counts = np.zeros((len(table.archs), len(columns)))
-    for i, arch in enumerate(table.archs):
-        for j, (name, choice) in enumerate(columns):
-            value = arch[name]
-            counts[i, j] = sum(v == choice for v in value) if isinstance(value, tuple) else float(value == choice)
-    return counts
+def ridge_transfer(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return _ridge(train.sources, logy, archs.sources)
 
 
-def opcount_ridge(table: SpaceTable, sources: Sequence[str], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    from sklearn.linear_model import RidgeCV
-
-    if len(rows) < 2:
-        return np.full(len(table.archs), float(np.mean(values)))
-    features = _option_counts(table)
-    model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(features[rows], np.log(np.maximum(values, 1e-6)))
-    prediction: np.ndarray = np.exp(model.predict(features))
-    return prediction
+def opcount_ridge(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return _ridge(train.options, logy, archs.options)
 
 
-_COUNTS: dict[str, np.ndarray] = {}
+def _everything(features: ArchFeatures) -> np.ndarray:
+    parts = [features.sources, features.options] + ([] if features.counts is None else [features.counts])
+    return np.concatenate(parts, axis=1)
 
 
-def _option_counts(table: SpaceTable) -> np.ndarray:
-    """:func:`option_counts`, computed once per space (a table is the same for every target and seed)."""
-    key = f"{table.space}:{len(table.archs)}"
-    if key not in _COUNTS:
-        _COUNTS[key] = option_counts(table)
-    return _COUNTS[key]
+def ridge_all(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return _ridge(_everything(train), logy, _everything(archs))
 
 
-METHODS: dict[str, Method] = {
+def gnn(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    if train.gnn is None or archs.gnn is None:
+        raise ConfigError("few-shot method 'gnn' needs a model pretrained with its GNN (gnn: true)")
+    return _line(train.gnn, logy, archs.gnn)
+
+
+BASES: dict[str, Base] = {
     "flops": flops,
     "params": params,
     "best-source": best_source,
     "ridge-transfer": ridge_transfer,
     "opcount-ridge": opcount_ridge,
+    "ridge-all": ridge_all,
+    "gnn": gnn,
 }
 
 
-def get_method(name: str) -> Method:
+def available_bases(features: ArchFeatures) -> list[str]:
+    """The bases ``features`` can feed (no counts: no flops/params; no GNN score: no gnn)."""
+    names = ["best-source", "ridge-transfer", "opcount-ridge", "ridge-all"]
+    if features.counts is not None:
+        names = ["flops", "params", *names]
+    if features.gnn is not None:
+        names.append("gnn")
+    return names
+
+
+def leave_one_out(base: Base, train: ArchFeatures, logy: np.ndarray) -> np.ndarray:
+    """[samples] each sample's prediction by ``base`` fitted on the other samples."""
+    out = np.empty(len(logy))
+    for i in range(len(logy)):
+        rest = np.delete(np.arange(len(logy)), i)
+        out[i] = base(train.take(rest), logy[rest], train.take(np.array([i])))[0]
+    return out
+
+
+def stack_weights(train: ArchFeatures, logy: np.ndarray) -> dict[str, float]:
+    """Non-negative weights (summing to 1) of the bases, from their leave-one-out predictions on the samples."""
+    from scipy.optimize import nnls
+
+    names = available_bases(train)
+    if len(logy) < STACK_MIN_SAMPLES:
+        chosen = [n for n in ("flops", "best-source") if n in names]
+        return {n: 1.0 / len(chosen) for n in chosen}
+    held_out = np.stack([leave_one_out(BASES[n], train, logy) for n in names], axis=1)
+    weights, _ = nnls(held_out, logy)
+    if weights.sum() <= 0:
+        return {"best-source": 1.0}
+    weights = weights / weights.sum()
+    return {n: float(w) for n, w in zip(names, weights, strict=True) if w > 0}
+
+
+def stack(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    weights = stack_weights(train, logy)
+    combined = sum(w * BASES[n](train, logy, archs) for n, w in weights.items())
+    return np.asarray(combined, dtype=np.float64)
+
+
+METHODS: dict[str, Base] = {**BASES, "stack": stack}
+DEFAULT_METHOD = "stack"
+
+
+def get_method(name: str) -> Base:
     if name not in METHODS:
         raise UnknownNameError("few-shot method", name, sorted(METHODS))
     return METHODS[name]

@@ -9,7 +9,13 @@ counter returns at least :data:`ANALYTIC_METRICS`, each in the convention of the
 numbers for that family, so its figures can be compared with the published ones:
 
 - ``hat`` (:mod:`hwnas.families.hat.counts`): HAT / LLM-PP, FLOPs = 2 x torchprofile MACs of one sentence;
-- ``gpt`` (:mod:`hwnas.families.gpt`): HW-GPT-Bench, DeepSpeed FlopsProfiler counts for one sequence.
+- ``gpt`` (:mod:`hwnas.families.gpt`): HW-GPT-Bench, DeepSpeed FlopsProfiler counts for one sequence;
+- ``nb201`` (:mod:`hwnas.families.nb201`): NAS-Bench-201's CIFAR-10 network, FLOPs as NAS-Bench-201 reports them
+  (conv and linear multiply-accumulates);
+- ``fbnet`` (:mod:`hwnas.families.fbnet`): the CIFAR-100 FBNet network of HW-NAS-Bench / NASFLAT, FLOPs as
+  NASFLAT's proxy file counts them (ptflops-style).
+
+FLOPs of different families follow different conventions, so compare them within a family only.
 
 Values are Python floats holding whole numbers (exact below 2**53).
 """
@@ -28,7 +34,7 @@ ANALYTIC_METRICS: tuple[str, ...] = ("params", "params_no_embed", "flops", "macs
 
 
 class UnsupportedFamilyError(HwnasError, ValueError):
-    """A space family has no analytic metrics (e.g. cell-based nb201 or fbnet)."""
+    """A space family has no analytic metrics (a family registered without counts)."""
 
     def __init__(self, space: str, family: str) -> None:
         self.space, self.family = space, family

@@ -13,6 +13,7 @@ from typing import Any
 
 from hwnas.contracts.predictor import Predictor
 from hwnas.contracts.registry import Registry
+from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
 from hwnas.predictors.base import BasePredictor, read_model_file
 
@@ -52,8 +53,16 @@ def make_predictor(name: str, **options: Any) -> BasePredictor:
     return cls(PREDICTORS.options(name, options))  # type: ignore[arg-type]  # the entry's model is cls.Options
 
 
+MODEL_KINDS: Registry[Any] = Registry("model-file kind")
+"""Loaders of model files that are not a fitted regressor (their header's ``kind``): ``(header, arrays, space) ->
+Predictor``. Built-ins are named by reference (imported on first use), so this layer does not import theirs."""
+MODEL_KINDS.register("fewshot", "hwnas.fewshot.model:load_fewshot", summary="few-shot latency model (hwnas fewshot)")
+
+
 def _read(path: str | Path) -> tuple[BasePredictor, dict[str, Any]]:
     header, arrays = read_model_file(path)
+    if "kind" in header:
+        raise ConfigError(f"{str(path)!r} is a {header['kind']!r} model, not a regressor")
     cls = get_predictor_class(str(header.get("name")))
     return cls.from_state(header["config"], header["facts"], arrays), header
 
@@ -68,5 +77,10 @@ def load_predictor(path: str | Path, *, space: SearchSpace | None = None) -> Pre
     format ``hwnas.predictor/1`` and 0.1's ``hwnas.latency-predictor/1``."""
     from hwnas.predictors.encoded import EncodedPredictor
 
+    header, arrays = read_model_file(path)
+    if "kind" in header:
+        loader = MODEL_KINDS.get(str(header["kind"]))
+        predictor: Predictor = loader(header, arrays, space)
+        return predictor
     regressor, header = _read(path)
     return EncodedPredictor.from_header(regressor, header, space=space)

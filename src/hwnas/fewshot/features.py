@@ -1,0 +1,155 @@
+"""What the few-shot methods know of an arch before the target device is measured: its latency on every source
+device, its analytic counts (FLOPs, params) when its family has them, and how often each option of each decision
+occurs in it.
+
+Source latencies come from a :class:`SourceBank`: the measured tables of the source devices (HELP's 27 devices
+per space, or the HAT space's CSVs, which measure different archs each). An arch a source measured gets its
+measured value; any other arch (an FBNet arch outside HELP's 5,000, a HAT arch a CSV lacks) gets that source's
+*fallback*: a ridge regression of log latency on the arch's one-hot encoding, fitted on everything the source
+measured (latency on a GPU is close to a sum over layers; on phones it is coarser, and the docs say so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwnas.contracts.family import family_of
+from hwnas.core.arch import Arch
+from hwnas.core.errors import DataError
+from hwnas.core.space import SearchSpace
+from hwnas.encodings._slots import choice_indices, slots
+from hwnas.encodings.vectors import choice_counts
+
+FALLBACK_ALPHA = 1.0
+"""Ridge penalty of a source's fallback model (one-hot features, log latency; thousands of rows, so the penalty
+hardly matters)."""
+
+
+def _key(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.int64).tobytes()
+
+
+def index_matrix(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
+    """[archs, positions] each arch's option index at every position, -1 at layers it does not use (the key a
+    bank looks archs up by)."""
+    width = len(slots(space))
+    rows = [[-1 if i is None else i for i in choice_indices(a, space)] for a in archs]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), width)
+
+
+def one_hot_matrix(indices: np.ndarray, space: SearchSpace) -> np.ndarray:
+    """[archs, options over positions] one-hot rows of :func:`index_matrix` rows (all zero at unused layers)."""
+    sizes = choice_counts(space)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    out = np.zeros((len(indices), int(sizes.sum()) + 1))  # the last column collects the unused layers
+    if len(indices):
+        columns = np.where(indices >= 0, offsets[None, :] + indices, out.shape[1] - 1)
+        out[np.arange(len(indices))[:, None], columns] = 1.0
+    return out[:, :-1]
+
+
+@dataclass(frozen=True)
+class SourceBank:
+    """The source devices' measurements (``latency`` [rows, sources] ms, NaN where a source did not measure the
+    arch of that row) and each source's fallback ridge (``coef`` [sources, one-hot width], ``intercept``)."""
+
+    space: SearchSpace
+    sources: tuple[str, ...]
+    keys: np.ndarray  # [rows, positions] int index vectors
+    latency: np.ndarray  # [rows, sources]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    @classmethod
+    def fit(cls, space: SearchSpace, sources: Sequence[str], keys: np.ndarray, latency: np.ndarray) -> SourceBank:
+        from sklearn.linear_model import Ridge
+
+        latency = np.asarray(latency, dtype=np.float64)
+        if latency.shape != (len(keys), len(sources)):
+            raise DataError(f"source latencies have shape {latency.shape}; expected ({len(keys)}, {len(sources)})")
+        features = one_hot_matrix(keys, space)
+        coef, intercept = np.zeros((len(sources), features.shape[1])), np.zeros(len(sources))
+        for j, name in enumerate(sources):
+            known = np.isfinite(latency[:, j])
+            if known.sum() < 2 or np.any(latency[known, j] <= 0):
+                raise DataError(f"source device {name!r}: needs 2 or more positive latencies, has {known.sum()}")
+            fit = Ridge(alpha=FALLBACK_ALPHA).fit(features[known], np.log(latency[known, j]))
+            coef[j], intercept[j] = fit.coef_, fit.intercept_
+        return cls(space, tuple(sources), keys.astype(np.int64), latency, coef, intercept)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """[archs, sources] ms: measured where the source measured the arch, its fallback elsewhere."""
+        rows = {_key(k): i for i, k in enumerate(self.keys)}
+        out: np.ndarray = np.exp(one_hot_matrix(keys, self.space) @ self.coef.T + self.intercept)
+        for i, key in enumerate(keys):
+            row = rows.get(_key(key))
+            if row is not None:
+                known = np.isfinite(self.latency[row])
+                out[i, known] = self.latency[row, known]
+        return out
+
+
+@dataclass(frozen=True)
+class ArchFeatures:
+    """Per-arch inputs of the few-shot methods, row-aligned with ``archs``."""
+
+    archs: tuple[Arch, ...]
+    sources: np.ndarray  # [archs, sources] log latency on each source, z-scored by the source's measured rows
+    counts: np.ndarray | None  # [archs, 2] log FLOPs, log params (None: the family has no analytic counts)
+    options: np.ndarray  # [archs, options] how often each option of each decision occurs
+    gnn: np.ndarray | None = None  # [archs] the adapted GNN's score for the target, when there is one
+
+    def take(self, rows: np.ndarray) -> ArchFeatures:
+        return ArchFeatures(
+            tuple(self.archs[int(i)] for i in rows),
+            self.sources[rows],
+            None if self.counts is None else self.counts[rows],
+            self.options[rows],
+            None if self.gnn is None else self.gnn[rows],
+        )
+
+
+def option_counts(keys: np.ndarray, space: SearchSpace) -> np.ndarray:
+    """[archs, options] how often each option of each multi-option decision occurs (per-layer decisions counted
+    over the layers; unused layers, whose index is a placeholder, are not counted)."""
+    columns: list[np.ndarray] = []
+    positions = slots(space)
+    for gene in space.genes:
+        if len(gene.choices) < 2:
+            continue
+        at = [p for p, slot in enumerate(positions) if slot.gene.name == gene.name]
+        for choice in range(len(gene.choices)):
+            columns.append((keys[:, at] == choice).sum(axis=1).astype(np.float64))
+    return np.stack(columns, axis=1) if columns else np.zeros((len(keys), 0))
+
+
+def arch_counts(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray | None:
+    """[archs, 2] log FLOPs and log params from the family's analytic counts, or None without counts."""
+    counter = family_of(space).counts
+    if counter is None:
+        return None
+    values = [counter(a, space) for a in archs]
+    return np.log(np.maximum(np.array([[v["flops"], v["params"]] for v in values], dtype=np.float64), 1.0))
+
+
+def arch_features(archs: Sequence[Arch], bank: SourceBank) -> ArchFeatures:
+    keys = index_matrix(archs, bank.space)
+    logs = np.log(bank.lookup(keys))
+    measured = np.log(bank.latency)
+    centre, spread = np.nanmean(measured, axis=0), np.nanstd(measured, axis=0)
+    sources = (logs - centre) / np.where(spread > 0, spread, 1.0)
+    return ArchFeatures(tuple(archs), sources, arch_counts(archs, bank.space), option_counts(keys, bank.space))
+
+
+__all__ = [
+    "ArchFeatures",
+    "SourceBank",
+    "arch_counts",
+    "arch_features",
+    "index_matrix",
+    "one_hot_matrix",
+    "option_counts",
+]
