@@ -122,6 +122,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="work folder (default: runs/mo_search; quick: temp)")
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results/ (quick: temp)")
     parser.add_argument("--plot", type=Path, default=None, help="only draw the HV plot of this result JSON")
+    parser.add_argument("--merge", type=Path, nargs="+", default=None, help="only merge these result JSONs (same "
+                        "settings but their problems, each problem in one file) into one result")  # fmt: skip
     parser.add_argument("--kind", choices=["main", "bo"], default="main", help="main: the side-by-side table "
                         "(mo_search-*.json); bo: a run with the BO methods at a smaller budget, rendered in its own "
                         "block (mo_search_bo-*.json)")  # fmt: skip
@@ -331,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
         data = json.loads(args.plot.read_text(encoding="utf-8"))
         print(plot(data, args.plot.with_name(args.plot.stem + "-hv.png")))
         return args.plot
+    if args.merge is not None:
+        return merge(args.merge, args.results_dir)
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -378,6 +382,54 @@ def main(argv: Sequence[str] | None = None) -> Path:
 
     plot(result, path.with_name(path.stem + "-hv.png"))
     _log(f"wrote {path} in {result['wall_s']:.0f} s")
+    return path
+
+
+MERGED_SAME = ("benchmark", "quick", "versions", "syne_tune", "notes")
+MERGED_SETTINGS_SAME = ("seeds", "bo_seeds", "budgets", "evaluations", "population", "hwnas_algorithms",
+                        "syne_tune_methods", "max_repeat_streak", "suggestions_per_evaluation")  # fmt: skip
+
+
+def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
+    """One result holding the problems of several runs made with the same settings (e.g. a long benchmark run in
+    parts); each part's command, machine and commit are kept under ``merged_from``, the goals are recomputed."""
+    parts = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    first = parts[0]
+    problems: dict[str, Any] = {}
+    for path, part in zip(paths, parts, strict=True):
+        for key in MERGED_SAME:
+            if part.get(key) != first.get(key):
+                raise SystemExit(f"{path}: {key} differs from {paths[0]}'s; only runs with the same settings merge")
+        for key in MERGED_SETTINGS_SAME:
+            if part["settings"].get(key) != first["settings"].get(key):
+                raise SystemExit(f"{path}: settings.{key} differs from {paths[0]}'s")
+        if part.get("kind", "main") != first.get("kind", "main"):
+            raise SystemExit(f"{path}: kind differs from {paths[0]}'s")
+        clash = set(problems) & set(part["problems"])
+        if clash:
+            raise SystemExit(f"{path}: problem(s) {sorted(clash)} are in two parts")
+        problems.update(part["problems"])
+    evaluations = first["settings"]["evaluations"]
+    result = {
+        **{key: first[key] for key in MERGED_SAME},
+        "kind": first.get("kind", "main"),
+        "command": shlex.join(["python", "benchmarks/mo_search.py", "--merge", *(p.name for p in paths)]),
+        "machine": first["machine"],
+        "merged_from": [
+            {"file": p.name, "command": part["command"], "machine": part["machine"], "wall_s": part["wall_s"],
+             "problems": list(part["problems"])} for p, part in zip(paths, parts, strict=True)
+        ],  # fmt: skip
+        "settings": {**first["settings"], "problems": list(problems)},
+        "goals": {"hypervolume": hv_goal(problems), "time": time_goal(problems, evaluations)},
+        "problems": problems,
+        "wall_s": sum(part["wall_s"] for part in parts),
+    }
+    kind = "mo_search" if result["kind"] == "main" else "mo_search_bo"
+    path = write_result(kind, result, results_dir)
+    from rendering.mo_search import plot
+
+    plot(result, path.with_name(path.stem + "-hv.png"))
+    _log(f"merged {len(paths)} results ({len(problems)} problems) into {path}")
     return path
 
 
