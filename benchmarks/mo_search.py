@@ -198,14 +198,16 @@ def run_hwnas(args: argparse.Namespace, problem: Problem, algorithm: str) -> lis
     runs = []
     for run in summary["runs"]:
         timed = walls.get(str(run["seed"]), {})
-        runs.append({
-            "seed": run["seed"],
-            "evaluations": run["evaluations"],
-            "hypervolume": run["hypervolume"],
-            "wall_s": timed.get("wall_s"),
-            "load_1min": timed.get("load_1min"),
-            "run_dir": str(Path(HWNAS) / algorithm / run["run_dir"]),
-        })  # fmt: skip
+        runs.append(
+            {
+                "seed": run["seed"],
+                "evaluations": run["evaluations"],
+                "hypervolume": run["hypervolume"],
+                "wall_s": timed.get("wall_s"),
+                "load_1min": timed.get("load_1min"),
+                "run_dir": str(Path(HWNAS) / algorithm / run["run_dir"]),
+            }
+        )
     return runs
 
 
@@ -224,20 +226,22 @@ def run_syne_tune(args: argparse.Namespace, problem: Problem, name: str) -> list
         path = _problem_folder(args, problem) / PEER / name / f"seed-{seed}.jsonl"
         run = run_peer(problem, method, seed, settings, path)
         trace = hypervolume_trace(problem, run.evaluations)
-        runs.append({
-            "seed": seed,
-            "evaluations": len(run.evaluations),
-            "hypervolume": [float(v) for v in trace],
-            "wall_s": run.wall_s,
-            "suggestions": run.suggestions,
-            "repeats": run.repeats,
-            "config_repeats": run.config_repeats,
-            "stop": run.stop,
-            "random_fallbacks": run.fallbacks,
-            "load_1min": run.load_1min,
-            "suggest_s": _spread(run.suggest_s),
-            "run_file": str(path.relative_to(_problem_folder(args, problem))),
-        })  # fmt: skip
+        runs.append(
+            {
+                "seed": seed,
+                "evaluations": len(run.evaluations),
+                "hypervolume": [float(v) for v in trace],
+                "wall_s": run.wall_s,
+                "suggestions": run.suggestions,
+                "repeats": run.repeats,
+                "config_repeats": run.config_repeats,
+                "stop": run.stop,
+                "random_fallbacks": run.fallbacks,
+                "load_1min": run.load_1min,
+                "suggest_s": _spread(run.suggest_s),
+                "run_file": str(path.relative_to(_problem_folder(args, problem))),
+            }
+        )
         _log(f"  syne-tune {name} seed {seed}: {len(run.evaluations)} evaluations ({run.suggestions} suggestions, "
              f"{run.repeats} repeats, stop: {run.stop}), HV {trace[-1] if len(trace) else 0:.4f}, {run.wall_s:.2f} s"
              + ("" if run.new else " (stored)"))  # fmt: skip
@@ -416,9 +420,15 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
         "command": shlex.join(["python", "benchmarks/mo_search.py", "--merge", *(p.name for p in paths)]),
         "machine": first["machine"],
         "merged_from": [
-            {"file": p.name, "command": part["command"], "machine": part["machine"], "wall_s": part["wall_s"],
-             "problems": list(part["problems"])} for p, part in zip(paths, parts, strict=True)
-        ],  # fmt: skip
+            {
+                "file": p.name,
+                "command": part["command"],
+                "machine": part["machine"],
+                "wall_s": part["wall_s"],
+                "problems": list(part["problems"]),
+            }
+            for p, part in zip(paths, parts, strict=True)
+        ],
         "settings": {**first["settings"], "problems": list(problems)},
         "goals": {"hypervolume": hv_goal(problems), "time": time_goal(problems, evaluations)},
         "problems": problems,

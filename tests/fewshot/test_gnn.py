@@ -82,7 +82,9 @@ def test_state_round_trip_predicts_identically_and_is_plain_json_and_numpy(table
     # a loaded pretrained model adapts like the original
     pre_header, pre_arrays = _pretrain(table).state()
     again = DeviceGnn.from_state(pre_header, pre_arrays).adapt(archs[:6], latency[:6, 0], seed=0)
-    assert np.array_equal(again.predict(archs), _pretrain(table).adapt(archs[:6], latency[:6, 0], seed=0).predict(archs))
+    assert np.array_equal(
+        again.predict(archs), _pretrain(table).adapt(archs[:6], latency[:6, 0], seed=0).predict(archs)
+    )
 
 
 def test_one_sample_adapts_to_a_copy_of_the_first_source_and_bad_input_is_refused(table) -> None:  # type: ignore[no-untyped-def]

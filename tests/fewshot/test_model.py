@@ -61,7 +61,7 @@ def test_adapting_is_deterministic_and_leaves_the_pretrained_model_alone(fbnet, 
 
 def test_bad_samples_and_sources_are_refused(fbnet, pretrained) -> None:  # type: ignore[no-untyped-def]
     archs = list(fbnet.archs[:3])
-    with pytest.raises(DataError, match="measured latency #2 is 0.0"):
+    with pytest.raises(DataError, match=r"measured latency #2 is 0\.0"):
         pretrained.adapt(DeviceId("cpu"), archs, [1.0, 0.0, 2.0])
     with pytest.raises(DataError, match="one or more measured archs"):
         pretrained.adapt(DeviceId("cpu"), archs, [1.0])
@@ -112,7 +112,7 @@ def test_measurement_csvs_are_read_or_refused_naming_the_line(fbnet, pretrained,
         bad.write_text(text)
         with pytest.raises(DataError, match=message):
             read_measurements(bad, space)
-    with pytest.raises(ConfigError, match="give a .jsonl path"):
+    with pytest.raises(ConfigError, match=r"give a \.jsonl path"):
         write_suggestions(archs, tmp_path / "archs.txt")
 
 
@@ -154,14 +154,35 @@ def test_tasks_and_run_on_the_command_line(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     records = json.loads(result.output)
     assert [r["target"] for r in records] == ["fpga", "raspi4", "eyeriss", "mean"]
-    assert all({"spearman_all", "spearman_unseen", "spearman_all_std", "spearman_unseen_std"} <= set(r) for r in records)
+    assert all(
+        {"spearman_all", "spearman_unseen", "spearman_all_std", "spearman_unseen_std"} <= set(r) for r in records
+    )
     for args, message in [
         (["--task", "N2"], "not in the public HELP tables"),
         (["--task", "F0", "--source", "pixel3"], "not both"),
-        (["--space", "fbnet", "--source", "pixel3", "--target", "jetson"], "device 'jetson'"),
+        (["--space", "fbnet", "--source", "pixel3", "--target", "jetson"], "device (target) 'jetson'"),
         (["--task", "F0", "--samples", "0"], "give integers >= 1"),
         (["--task", "F0", "--predictor", "magic"], "method"),
-        (["--space", "hat-wmt14ende", "--source", "a", "--target", "b"], "space with HELP latency tables"),
+        (["--space", "nas101", "--source", "a", "--target", "b"], "unknown few-shot space 'nas101'"),
+        (["--space", "hat-wmt14ende", "--source", "amd-epyc", "--target", "xeon"], "HAT's CSVs hold no archs"),
     ]:
         result = runner.invoke(app, ["fewshot", "run", *args, "--no-gnn"])
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_the_hat_space_transfers_from_hats_csvs_to_the_projects_own_dataset(data_dir: Path, tmp_path: Path) -> None:
+    from hwnas.fewshot.devices import pretrain
+    from hwnas.fewshot.tables import hat_devices
+
+    model = pretrain("hat-wmt14ende", ["raspberrypi", "xeon", "titanxp"])
+    assert model.gnn is None and len(model.pool(seed=3)) == 2000
+    own = hat_devices()["amd-epyc"]
+    assert own.archs is not None
+    archs, latency = list(own.archs), own.latency
+    adapted = model.adapt(DeviceId("cpu", "AMD EPYC"), archs[:20], latency[:20])
+    rest = adapted.predict(archs[20:])
+    assert spearman(rest, latency[20:]) > 0.9 and np.mean(np.abs(rest - latency[20:]) / latency[20:]) < 0.15
+    adapted.save(tmp_path / "hat.npz")
+    assert np.array_equal(load_predictor(tmp_path / "hat.npz").predict(archs[20:]), rest)
+    with pytest.raises(UnknownNameError, match="unknown hat-wmt14ende device \\(source\\) 'pixel3'"):
+        pretrain("hat-wmt14ende", ["pixel3"])

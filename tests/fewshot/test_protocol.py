@@ -33,7 +33,7 @@ def features(fbnet):  # type: ignore[no-untyped-def]
     """F0's sources, as features of every FBNet arch of the table."""
     space = get_space("fbnet")
     source = get_task("F0").source
-    bank = SourceBank.fit(space, source, index_matrix(fbnet.archs, space), fbnet.columns(source))
+    bank = SourceBank(space, source, index_matrix(fbnet.archs, space), fbnet.columns(source))
     return arch_features(fbnet.archs, bank)
 
 

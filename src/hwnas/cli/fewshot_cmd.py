@@ -69,10 +69,19 @@ def tasks(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     from hwnas.fewshot.tasks import TASKS
 
     if as_json:
-        print_json([
-            {"task": t.name, "space": t.space, "source": list(t.source), "target": list(t.target),
-             "public": t.public, "missing": list(t.missing)} for t in TASKS.values()
-        ])  # fmt: skip
+        print_json(
+            [
+                {
+                    "task": t.name,
+                    "space": t.space,
+                    "source": list(t.source),
+                    "target": list(t.target),
+                    "public": t.public,
+                    "missing": list(t.missing),
+                }
+                for t in TASKS.values()
+            ]
+        )
         return
     for t in TASKS.values():
         state = "runnable" if t.public else f"not runnable: needs {', '.join(t.missing)}"
@@ -82,7 +91,9 @@ def tasks(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 @fewshot_app.command("run")
 @friendly_errors
 def run(
-    space: str | None = typer.Option(None, "--space", help="nb201 or fbnet (HELP's tables); implied by --task."),
+    space: str | None = typer.Option(
+        None, "--space", help="nb201, fbnet (HELP's tables) or hat-wmt14ende; implied by --task."
+    ),
     task: str | None = typer.Option(None, "--task", help="A built-in task (see `hwnas fewshot tasks`), e.g. F3."),
     source: str | None = typer.Option(None, "--source", help="Source devices D1,D2,... (pretrained on)."),
     target: str | None = typer.Option(None, "--target", help="Target devices T1,T2,... (adapted to, scored)."),
@@ -92,50 +103,49 @@ def run(
         "stack",
         "--predictor",
         help="stack, flops, params, best-source, ridge-transfer, opcount-ridge, ridge-all or gnn.",
-    ),  # fmt: skip
+    ),
     sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     gnn: bool = typer.Option(True, "--gnn/--no-gnn", help="Pretrain the GNN (a base of the stack)."),
     as_json: bool = typer.Option(False, "--json", help="Print the records as JSON."),
 ) -> None:
     """Score a predictor on a transfer task: Spearman over all archs and over the unsampled ones, per target and
     sample size (mean and std over seeds), and their mean over the targets."""
-    from hwnas.fewshot.protocol import run_transfer
-    from hwnas.fewshot.tables import help_table
+    from hwnas.fewshot.devices import compare
 
     space, sources, targets = _devices(space, task, source, target)  # type: ignore[arg-type]
     sizes = _integers(samples, "--samples")
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: give 1 or more")
-    records = run_transfer(help_table(space), sources, targets, samples=sizes, seeds=range(seeds),
-                           options=_options(predictor, gnn), sampler=sampler)  # fmt: skip
+    options = _options(predictor, gnn)
+    records = compare(space, sources, targets, [predictor], samples=sizes, seeds=range(seeds), options=options,
+                      sampler=sampler)[predictor]  # fmt: skip
     if as_json:
         print_json(records)
         return
     for r in records:
         typer.echo(f"{r['target']:>16}  n={r['samples']:<3} spearman all {r['spearman_all']:.3f} "
-                   f"+-{r['spearman_all_std']:.3f}  unseen {r['spearman_unseen']:.3f} +-{r['spearman_unseen_std']:.3f}")  # fmt: skip
+                   f"+-{r['spearman_all_std']:.3f}  unseen {r['spearman_unseen']:.3f} +-{r['spearman_unseen_std']:.3f}"
+                   f"  MAPE unseen {r['mape_unseen']:.1%}")  # fmt: skip
 
 
 @fewshot_app.command("pretrain")
 @friendly_errors
 def pretrain(
-    space: str = typer.Option(..., "--space", help="nb201 or fbnet (HELP's tables)."),
-    source: str = typer.Option(..., "--source", help="Source devices D1,D2,... of the space's table."),
+    space: str = typer.Option(
+        ..., "--space", help="nb201, fbnet (HELP's tables) or hat-wmt14ende (HAT's CSVs and the project's own)."
+    ),
+    source: str = typer.Option(..., "--source", help="Source devices D1,D2,... of the space."),
     out: Path = typer.Option(..., "--out", help="Model file to write (npz + JSON; no pickles)."),
     predictor: str = typer.Option("stack", "--predictor", help="Method used once adapted (default stack)."),
     gnn: bool = typer.Option(True, "--gnn/--no-gnn", help="Pretrain the GNN (a base of the stack)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the GNN's pretraining and fine-tuning."),
 ) -> None:
     """Pretrain a few-shot model on source devices; prints what it holds as JSON."""
-    from hwnas.fewshot.model import FewShotPredictor
-    from hwnas.fewshot.tables import help_table
-    from hwnas.spaces import get_space
+    from hwnas.fewshot.devices import pretrain as pretrain_on
 
     options = _options(predictor, gnn, seed)
     check_writable(out, what="--out")
-    table = help_table(space)
-    sources = _names(source, "--source")
-    model = FewShotPredictor.pretrain(get_space(space), table.archs, table.columns(sources), sources, options)
+    model = pretrain_on(space, _names(source, "--source"), options)
     model.save(out)
     print_json({**model.describe(), "out": str(out)})
 
@@ -146,9 +156,7 @@ def suggest_cmd(
     model: Path = typer.Option(..., "--model", help="Model file of `hwnas fewshot pretrain`."),
     n: int = typer.Option(20, "--n", help="Archs to measure on the new device."),
     out: Path = typer.Option(..., "--out", help="archs.jsonl to write (+ a CSV to fill in and arch files beside)."),
-    sampler: str = typer.Option(
-        "source-kmeans", "--sampler", help="random, params, encoding-kmeans or source-kmeans."
-    ),  # fmt: skip
+    sampler: str = typer.Option("source-kmeans", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draw."),
 ) -> None:
     """Which archs to measure on the new device; writes them and a CSV (arch_file,latency_ms) to fill in."""
@@ -166,7 +174,7 @@ def adapt(
     model: Path = typer.Option(..., "--model", help="Model file of `hwnas fewshot pretrain`."),
     data: Path = typer.Option(
         ..., "--data", help="Measurements: `hwnas latency collect`'s CSV or arch_file,latency_ms rows."
-    ),  # fmt: skip
+    ),
     out: Path = typer.Option(..., "--out", help="Adapted model file (a latency model for `hwnas search`)."),
     device: str = typer.Option("cpu", "--device", help="The new device, kind or kind/hardware (recorded)."),
 ) -> None:

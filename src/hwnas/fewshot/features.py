@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ hardly matters)."""
 
 
 def _key(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype=np.int64).tobytes()
+    return np.ascontiguousarray(vector).tobytes()
 
 
 def index_matrix(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
@@ -51,44 +52,90 @@ def one_hot_matrix(indices: np.ndarray, space: SearchSpace) -> np.ndarray:
     return out[:, :-1]
 
 
-@dataclass(frozen=True)
+def bank_encoding(space: SearchSpace) -> str:
+    """How a bank keys archs: HAT's 10 averaged features for the ``hat`` family (HAT's CSVs carry nothing else),
+    the option index at every position otherwise."""
+    return "hat10-raw" if space.family == "hat" else "index"
+
+
+def bank_keys(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray:
+    """[archs, key width] the keys :class:`SourceBank` looks ``archs`` up by (see :func:`bank_encoding`)."""
+    if bank_encoding(space) == "index":
+        return index_matrix(archs, space)
+    from hwnas.predictors.dataset import encode_archs
+
+    return np.asarray(encode_archs(list(archs), space, "hat10-raw"), dtype=np.float64)
+
+
 class SourceBank:
-    """The source devices' measurements (``latency`` [rows, sources] ms, NaN where a source did not measure the
-    arch of that row) and each source's fallback ridge (``coef`` [sources, one-hot width], ``intercept``)."""
+    """The source devices' measurements: ``keys`` [rows, width] (:func:`bank_keys`) and ``latency`` [rows,
+    sources] ms, NaN where a source did not measure the arch of that row. Each source's fallback (for archs it did
+    not measure) is fitted on its rows when first needed: deterministic, so a bank read back from a model file
+    predicts exactly as the one written (the file holds the rows, not the fitted model)."""
 
-    space: SearchSpace
-    sources: tuple[str, ...]
-    keys: np.ndarray  # [rows, positions] int index vectors
-    latency: np.ndarray  # [rows, sources]
-    coef: np.ndarray
-    intercept: np.ndarray
-
-    @classmethod
-    def fit(cls, space: SearchSpace, sources: Sequence[str], keys: np.ndarray, latency: np.ndarray) -> SourceBank:
-        from sklearn.linear_model import Ridge
-
+    def __init__(self, space: SearchSpace, sources: Sequence[str], keys: np.ndarray, latency: np.ndarray) -> None:
         latency = np.asarray(latency, dtype=np.float64)
+        keys = np.asarray(keys, dtype=np.int64 if bank_encoding(space) == "index" else np.float64)
         if latency.shape != (len(keys), len(sources)):
             raise DataError(f"source latencies have shape {latency.shape}; expected ({len(keys)}, {len(sources)})")
-        features = one_hot_matrix(keys, space)
-        coef, intercept = np.zeros((len(sources), features.shape[1])), np.zeros(len(sources))
         for j, name in enumerate(sources):
             known = np.isfinite(latency[:, j])
             if known.sum() < 2 or np.any(latency[known, j] <= 0):
                 raise DataError(f"source device {name!r}: needs 2 or more positive latencies, has {known.sum()}")
-            fit = Ridge(alpha=FALLBACK_ALPHA).fit(features[known], np.log(latency[known, j]))
-            coef[j], intercept[j] = fit.coef_, fit.intercept_
-        return cls(space, tuple(sources), keys.astype(np.int64), latency, coef, intercept)
+        self.space, self.sources, self.keys, self.latency = space, tuple(sources), keys, latency
+        self._fallbacks: list[Any] | None = None
+        self._rows: dict[bytes, int] | None = None
+
+    @classmethod
+    def from_tables(cls, space: SearchSpace, tables: dict[str, tuple[np.ndarray, np.ndarray]]) -> SourceBank:
+        """A bank of sources measured on different archs: ``{source: (keys, latency)}``, rows merged by key."""
+        rows: dict[bytes, int] = {}
+        keys: list[np.ndarray] = []
+        for source_keys, _ in tables.values():
+            for key in source_keys:
+                if _key(key) not in rows:
+                    rows[_key(key)] = len(keys)
+                    keys.append(key)
+        latency = np.full((len(keys), len(tables)), np.nan)
+        for j, (source_keys, values) in enumerate(tables.values()):
+            for key, value in zip(source_keys, values, strict=True):
+                latency[rows[_key(key)], j] = value
+        return cls(space, list(tables), np.array(keys), latency)
+
+    def _inputs(self, keys: np.ndarray) -> np.ndarray:
+        return one_hot_matrix(keys, self.space) if bank_encoding(self.space) == "index" else np.asarray(keys)
+
+    def _fallback(self) -> list[Any]:
+        if self._fallbacks is None:
+            from sklearn.ensemble import HistGradientBoostingRegressor
+            from sklearn.linear_model import Ridge
+
+            inputs = self._inputs(self.keys)
+            models = []
+            for j in range(len(self.sources)):
+                known = np.isfinite(self.latency[:, j])
+                model = (Ridge(alpha=FALLBACK_ALPHA) if bank_encoding(self.space) == "index"
+                         else HistGradientBoostingRegressor(random_state=0))  # fmt: skip
+                models.append(model.fit(inputs[known], np.log(self.latency[known, j])))
+            self._fallbacks = models
+        return self._fallbacks
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """[archs, sources] ms: measured where the source measured the arch, its fallback elsewhere."""
-        rows = {_key(k): i for i, k in enumerate(self.keys)}
-        out: np.ndarray = np.exp(one_hot_matrix(keys, self.space) @ self.coef.T + self.intercept)
+        if self._rows is None:
+            self._rows = {_key(k): i for i, k in enumerate(self.keys)}
+        out = np.full((len(keys), len(self.sources)), np.nan)
         for i, key in enumerate(keys):
-            row = rows.get(_key(key))
+            row = self._rows.get(_key(key))
             if row is not None:
-                known = np.isfinite(self.latency[row])
-                out[i, known] = self.latency[row, known]
+                out[i] = self.latency[row]
+        missing = ~np.isfinite(out)
+        if missing.any():
+            inputs = self._inputs(keys)
+            for j, model in enumerate(self._fallback()):
+                at = np.flatnonzero(missing[:, j])
+                if at.size:
+                    out[at, j] = np.exp(model.predict(inputs[at]))
         return out
 
 
@@ -137,7 +184,7 @@ def arch_counts(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray | None:
 
 def arch_features(archs: Sequence[Arch], bank: SourceBank) -> ArchFeatures:
     keys = index_matrix(archs, bank.space)
-    logs = np.log(bank.lookup(keys))
+    logs = np.log(bank.lookup(keys if bank_encoding(bank.space) == "index" else bank_keys(archs, bank.space)))
     measured = np.log(bank.latency)
     centre, spread = np.nanmean(measured, axis=0), np.nanstd(measured, axis=0)
     sources = (logs - centre) / np.where(spread > 0, spread, 1.0)

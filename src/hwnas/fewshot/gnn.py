@@ -118,7 +118,7 @@ class _Encoder:
             self.op_names, self._op_index = tuple(names), {name: i for i, name in enumerate(names)}
         elif tuple(names) != self.op_names:
             raise DataError(f"{self.space.name}: graph op names changed between archs ({names} vs {self.op_names})")
-        ops = np.asarray(onehot).argmax(axis=1).astype(np.int64)
+        ops: np.ndarray = np.asarray(onehot).argmax(axis=1).astype(np.int64)
         self.topologies.setdefault(len(ops), np.asarray(adjacency, dtype=np.float32))
         if not np.array_equal(self.topologies[len(ops)], adjacency):
             raise DataError(f"{self.space.name}: graph topology differs between archs with {len(ops)} nodes")
@@ -320,7 +320,7 @@ class DeviceGnn:
         import torch
 
         net, scope, target = self.net, self.options.adapt_scope, len(self.sources)
-        params: list[torch.nn.Parameter] = [net.hw_embed.weight]
+        params: list[torch.Tensor] = [net.hw_embed.weight]
         if scope == "head":
             params += [*net.head.parameters(), *(net.extra.parameters() if net.extra is not None else ())]
         elif scope == "all":
@@ -451,7 +451,9 @@ class DeviceGnn:
         scores: np.ndarray = self._forward(tensors, None, device).double().cpu().numpy()
         return scores
 
-    def _loss(self, tensors: dict[str, torch.Tensor], where: np.ndarray, device: int, values: np.ndarray) -> torch.Tensor:
+    def _loss(
+        self, tensors: dict[str, torch.Tensor], where: np.ndarray, device: int, values: np.ndarray
+    ) -> torch.Tensor:
         import torch
 
         scores = self._forward(tensors, where, device)

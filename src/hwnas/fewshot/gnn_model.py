@@ -26,7 +26,9 @@ class DeviceGnnNet(nn.Module):
         self.backward_msg = nn.ModuleList(nn.Linear(hidden, hidden, bias=False) for _ in range(layers))
         self.hw_layer = nn.ModuleList(nn.Linear(hidden, hidden, bias=False) for _ in range(layers))
         self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
-        self.extra = nn.Sequential(nn.Linear(n_extra, hidden), nn.ReLU(), nn.Linear(hidden, hidden)) if n_extra else None
+        self.extra = (
+            nn.Sequential(nn.Linear(n_extra, hidden), nn.ReLU(), nn.Linear(hidden, hidden)) if n_extra else None
+        )
         width = hidden * (3 if n_extra else 2)
         self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 

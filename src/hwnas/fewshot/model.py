@@ -26,12 +26,13 @@ from hwnas.contracts.predictor import Capability, DeviceId
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.space import SearchSpace
-from hwnas.fewshot.features import ArchFeatures, SourceBank, arch_features, index_matrix
+from hwnas.fewshot.features import ArchFeatures, SourceBank, arch_features, bank_encoding, bank_keys, index_matrix
 from hwnas.fewshot.gnn import GnnOptions
 from hwnas.fewshot.methods import METHODS, get_method, stack_weights
 from hwnas.predictors.base import MODEL_FORMAT, read_model_file, write_model_file
 
 KIND = "fewshot"
+POOL_SIZE = 2000
 Method = Literal["stack", "flops", "params", "best-source", "ridge-transfer", "opcount-ridge", "ridge-all", "gnn"]
 
 
@@ -91,9 +92,9 @@ class FewShotPredictor:
         options = options or FewShotOptions()
         if not sources or len(set(sources)) != len(sources):
             raise ConfigError(f"source devices: give one or more distinct names; got {list(sources)}")
-        bank = SourceBank.fit(space, sources, index_matrix(archs, space), latency)
-        if options.method == "gnn" and not options.gnn:
-            raise ConfigError("method 'gnn' needs gnn: true")
+        bank = SourceBank(space, sources, bank_keys(archs, space), latency)
+        if options.method == "gnn" and not (options.gnn and _has_graph(space)):
+            raise ConfigError(f"method 'gnn' needs gnn: true and a space whose family has graphs ({space.name!r})")
         network = None
         if options.gnn and _has_graph(space):
             from hwnas.fewshot.gnn import DeviceGnn
@@ -103,9 +104,19 @@ class FewShotPredictor:
             )
         return cls(bank, options, network)
 
-    def pool(self) -> list[Arch]:
-        """The archs the source devices measured (the candidates :func:`hwnas.fewshot.user.suggest` draws from)."""
-        return [_arch(row, self.space) for row in self.bank.keys]
+    def pool(self, seed: int = 0) -> list[Arch]:
+        """The candidates :func:`hwnas.fewshot.user.suggest` draws from: the archs the source devices measured, or
+        (a bank keyed by HAT's features, which do not name archs) :data:`POOL_SIZE` distinct archs of the space
+        sampled with ``seed``."""
+        if bank_encoding(self.space) == "index":
+            return [_arch(row, self.space) for row in self.bank.keys]
+        rng = np.random.default_rng(seed)
+        drawn: dict[Arch, None] = {}
+        for _ in range(20 * POOL_SIZE):
+            drawn[self.space.sample(rng)] = None
+            if len(drawn) == POOL_SIZE:
+                break
+        return list(drawn)
 
     def static_features(self, archs: Sequence[Arch]) -> ArchFeatures:
         """What the methods read of ``archs`` that no target changes: compute it once per pretrained model and
@@ -114,12 +125,27 @@ class FewShotPredictor:
             self.space.validate(arch)
         return arch_features(archs, self.bank)
 
-    def features(self, archs: Sequence[Arch]) -> ArchFeatures:
-        return self._complete(self.static_features(archs))
+    @classmethod
+    def from_bank(cls, bank: SourceBank, options: FewShotOptions | None = None) -> FewShotPredictor:
+        """A model over sources measured on different archs (e.g. HAT's CSVs, keyed by HAT's features): no GNN,
+        which needs the archs themselves."""
+        options = options or FewShotOptions()
+        if options.method == "gnn":
+            raise ConfigError("method 'gnn' needs sources measured on archs (a GNN reads graphs, not features)")
+        return cls(bank, options.model_copy(update={"gnn": False}))
 
-    def _complete(self, features: ArchFeatures) -> ArchFeatures:
-        """``features`` with the adapted GNN's score for the target, when there is one."""
-        if self.gnn is None or self.target is None:
+    def features(self, archs: Sequence[Arch]) -> ArchFeatures:
+        return self.complete(self.static_features(archs))
+
+    def with_method(self, method: str) -> FewShotPredictor:
+        """This model predicting by another method of :mod:`hwnas.fewshot.methods` (same bank, GNN, samples)."""
+        get_method(method)  # an unknown name is refused here, naming the methods
+        options = self.options.model_copy(update={"method": method})
+        return FewShotPredictor(self.bank, options, self.gnn, target=self.target, samples=self.samples)
+
+    def complete(self, features: ArchFeatures) -> ArchFeatures:
+        """``features`` with the adapted GNN's score for the target, when there is one (and not there yet)."""
+        if self.gnn is None or self.target is None or features.gnn is not None:
             return features
         return _with_gnn(features, self.gnn.predict(list(features.archs)))
 
@@ -130,7 +156,9 @@ class FewShotPredictor:
                             f"{len(values)} values")  # fmt: skip
         bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
         if bad.size:
-            raise DataError(f"measured latency #{bad[0] + 1} is {float(values[bad[0]])!r}; need a finite number > 0 (ms)")
+            raise DataError(
+                f"measured latency #{bad[0] + 1} is {float(values[bad[0]])!r}; need a finite number > 0 (ms)"
+            )
         for arch in archs:
             self.space.validate(arch)
         network = None
@@ -155,7 +183,7 @@ class FewShotPredictor:
     def predict_features(self, features: ArchFeatures) -> np.ndarray:
         """Latency in ms of the archs whose :meth:`static_features` these are."""
         train, logy = self._train()
-        return np.exp(get_method(self.options.method)(train, logy, self._complete(features)))
+        return np.exp(get_method(self.options.method)(train, logy, self.complete(features)))
 
     def predict(self, archs: Sequence[Arch]) -> np.ndarray:
         if not archs:
@@ -193,12 +221,7 @@ class FewShotPredictor:
             "sources": list(self.bank.sources),
             "device": None if self.target is None else self.target.to_dict(),
         }
-        arrays = {
-            "bank_keys": self.bank.keys,
-            "bank_latency": self.bank.latency,
-            "bank_coef": self.bank.coef,
-            "bank_intercept": self.bank.intercept,
-        }
+        arrays = {"bank_keys": self.bank.keys, "bank_latency": self.bank.latency}
         if self.samples is not None:
             arrays["sample_keys"], arrays["sample_values"] = self.samples
         if self.gnn is not None:
@@ -219,8 +242,7 @@ def load_fewshot(
         raise ConfigError(f"the few-shot model was pretrained on space {fitted!r}, not {space.name!r}")
     try:
         space = space or get_space(fitted)
-        bank = SourceBank(space, tuple(header["sources"]), arrays["bank_keys"], arrays["bank_latency"],
-                          arrays["bank_coef"], arrays["bank_intercept"])  # fmt: skip
+        bank = SourceBank(space, tuple(header["sources"]), arrays["bank_keys"], arrays["bank_latency"])
         options = FewShotOptions.model_validate(header["options"])
         network = None
         if "gnn" in header:

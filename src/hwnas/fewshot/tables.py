@@ -9,6 +9,7 @@ directly. A device is (space, name, latencies).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +20,7 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, UnknownNameError
 from hwnas.data.help_pt import help_devices, load_help_archs, load_help_latency
 from hwnas.families.nb201 import from_string
+from hwnas.predictors.dataset import LatencyDataset
 from hwnas.spaces import get_space
 
 HELP_NAMES = {"nb201": "nasbench201", "fbnet": "fbnet"}  # hwnas space -> HELP's folder
@@ -88,3 +90,26 @@ def _folder(space: str) -> str:
     if space not in HELP_NAMES:
         raise UnknownNameError("space with HELP latency tables", space, help_spaces())
     return HELP_NAMES[space]
+
+
+HAT_SPACE = "hat-wmt14ende"
+HAT_DEVICES = ("raspberrypi", "xeon", "titanxp")  # HAT's published WMT'14 En-De latency CSVs
+
+
+def hat_devices() -> dict[str, LatencyDataset]:
+    """The HAT space's devices: HAT's three CSVs (10 averaged features per row, no archs; rows whose encoder
+    latency is over 3x the median dropped, HAT's Raspberry Pi file has ~100 such artefacts) and every dataset the
+    project ships for the space (with archs), named by their hardware (e.g. ``amd-epyc``)."""
+    from hwnas.hardware import load_latency_csv
+    from hwnas.hardware.embedded import embedded_datasets
+    from hwnas.predictors.dataset import drop_encoder_artefacts, hat_dataset
+
+    devices = {name: drop_encoder_artefacts(hat_dataset(name)) for name in HAT_DEVICES}
+    for dataset in embedded_datasets():
+        if dataset.space == HAT_SPACE:
+            devices[_slug(dataset.hardware)] = load_latency_csv(dataset.csv_path)
+    return devices
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

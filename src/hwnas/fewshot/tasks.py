@@ -52,36 +52,88 @@ _P = _NB201_PRIVATE
 TASKS: dict[str, Task] = {
     t.name: t
     for t in (
-        _t("N0", "nb201", "1080ti_1 1080ti_32 1080ti_256 silver_4114 silver_4210r samsung_a50 pixel3 essential_ph_1 "
-           "samsung_s7", "titan_rtx_256 gold_6226 fpga pixel2 raspi4 eyeriss"),
-        _t("N1", "nb201", f"{_P['tpu']} eyeriss {_P['a612']} {_P['a640']} pixel3",
-           "1080ti_1 titan_rtx_32 titanxp_1 2080ti_32 titan_rtx_1", f"{_P['tpu']} {_P['a612']} {_P['a640']}"),
-        _t("N2", "nb201", "1080ti_1 1080ti_32 titanx_32 titanxp_1 titanxp_32",
-           f"{_P['jetson']} {_P['tpu']} {_P['h685']} {_P['h690']} pixel3",
-           f"{_P['jetson']} {_P['tpu']} {_P['h685']} {_P['h690']}"),
-        _t("N3", "nb201", f"{_P['gtx']} {_P['jetson']} eyeriss {_P['h685']} {_P['a640']}",
-           "1080ti_1 2080ti_1 titanxp_1 2080ti_32 titanxp_32", f"{_P['gtx']} {_P['jetson']} {_P['h685']} {_P['a640']}"),
-        _t("N4", "nb201", f"{_P['i7']} {_P['jetson32']} {_P['tpu']} eyeriss {_P['k485']} {_P['h685']} {_P['h690']} "
-           f"{_P['a612']} {_P['a640']} pixel2", "1080ti_1 2080ti_1 titan_rtx_1",
-           f"{_P['i7']} {_P['jetson32']} {_P['tpu']} {_P['k485']} {_P['h685']} {_P['h690']} {_P['a612']} {_P['a640']}"),
-        _t("N5", "nb201", "titan_rtx_1 titan_rtx_32 titanxp_1 2080ti_1 titanx_1 1080ti_1 titanx_32 titanxp_32 "
-           "2080ti_32 1080ti_32 gold_6226 samsung_s7 silver_4114 gold_6240 silver_4210r samsung_a50 pixel2",
-           f"eyeriss {_P['gtx']} {_P['tpu']}", f"{_P['gtx']} {_P['tpu']}"),
-        _t("F0", "fbnet", "1080ti_1 1080ti_32 1080ti_64 silver_4114 silver_4210r samsung_a50 pixel3 essential_ph_1 "
-           "samsung_s7", "fpga raspi4 eyeriss"),
-        _t("F1", "fbnet", "2080ti_1 essential_ph_1 silver_4114 titan_rtx_1 titan_rtx_32",
-           "eyeriss fpga raspi4 samsung_a50 samsung_s7"),
-        _t("F2", "fbnet", "essential_ph_1 gold_6226 gold_6240 pixel3 raspi4",
-           "1080ti_1 1080ti_32 2080ti_32 titan_rtx_1 titanxp_1"),
-        _t("F3", "fbnet", "essential_ph_1 pixel2 pixel3 raspi4 samsung_s7",
-           "1080ti_1 1080ti_32 2080ti_1 titan_rtx_1 titan_rtx_32"),
-        _t("F4", "fbnet", "1080ti_64 2080ti_1 eyeriss gold_6226 gold_6240 raspi4 samsung_s7 silver_4210r titan_rtx_1 "
-           "titan_rtx_32", "1080ti_1 pixel2 essential_ph_1"),
-        _t("F5", "fbnet", "1080ti_1 1080ti_32 1080ti_64 2080ti_1 2080ti_32 2080ti_64 titan_rtx_1 titan_rtx_32 "
-           "titan_rtx_64 titanx_1 titanx_32 titanx_64 titanxp_1 titanxp_32 titanxp_64",
-           "gold_6226 essential_ph_1 samsung_s7 pixel2"),
+        _t(
+            "N0",
+            "nb201",
+            "1080ti_1 1080ti_32 1080ti_256 silver_4114 silver_4210r samsung_a50 pixel3 essential_ph_1 samsung_s7",
+            "titan_rtx_256 gold_6226 fpga pixel2 raspi4 eyeriss",
+        ),
+        _t(
+            "N1",
+            "nb201",
+            f"{_P['tpu']} eyeriss {_P['a612']} {_P['a640']} pixel3",
+            "1080ti_1 titan_rtx_32 titanxp_1 2080ti_32 titan_rtx_1",
+            f"{_P['tpu']} {_P['a612']} {_P['a640']}",
+        ),
+        _t(
+            "N2",
+            "nb201",
+            "1080ti_1 1080ti_32 titanx_32 titanxp_1 titanxp_32",
+            f"{_P['jetson']} {_P['tpu']} {_P['h685']} {_P['h690']} pixel3",
+            f"{_P['jetson']} {_P['tpu']} {_P['h685']} {_P['h690']}",
+        ),
+        _t(
+            "N3",
+            "nb201",
+            f"{_P['gtx']} {_P['jetson']} eyeriss {_P['h685']} {_P['a640']}",
+            "1080ti_1 2080ti_1 titanxp_1 2080ti_32 titanxp_32",
+            f"{_P['gtx']} {_P['jetson']} {_P['h685']} {_P['a640']}",
+        ),
+        _t(
+            "N4",
+            "nb201",
+            f"{_P['i7']} {_P['jetson32']} {_P['tpu']} eyeriss {_P['k485']} {_P['h685']} {_P['h690']} "
+            f"{_P['a612']} {_P['a640']} pixel2",
+            "1080ti_1 2080ti_1 titan_rtx_1",
+            f"{_P['i7']} {_P['jetson32']} {_P['tpu']} {_P['k485']} {_P['h685']} {_P['h690']} {_P['a612']} {_P['a640']}",
+        ),
+        _t(
+            "N5",
+            "nb201",
+            "titan_rtx_1 titan_rtx_32 titanxp_1 2080ti_1 titanx_1 1080ti_1 titanx_32 titanxp_32 "
+            "2080ti_32 1080ti_32 gold_6226 samsung_s7 silver_4114 gold_6240 silver_4210r samsung_a50 pixel2",
+            f"eyeriss {_P['gtx']} {_P['tpu']}",
+            f"{_P['gtx']} {_P['tpu']}",
+        ),
+        _t(
+            "F0",
+            "fbnet",
+            "1080ti_1 1080ti_32 1080ti_64 silver_4114 silver_4210r samsung_a50 pixel3 essential_ph_1 samsung_s7",
+            "fpga raspi4 eyeriss",
+        ),
+        _t(
+            "F1",
+            "fbnet",
+            "2080ti_1 essential_ph_1 silver_4114 titan_rtx_1 titan_rtx_32",
+            "eyeriss fpga raspi4 samsung_a50 samsung_s7",
+        ),
+        _t(
+            "F2",
+            "fbnet",
+            "essential_ph_1 gold_6226 gold_6240 pixel3 raspi4",
+            "1080ti_1 1080ti_32 2080ti_32 titan_rtx_1 titanxp_1",
+        ),
+        _t(
+            "F3",
+            "fbnet",
+            "essential_ph_1 pixel2 pixel3 raspi4 samsung_s7",
+            "1080ti_1 1080ti_32 2080ti_1 titan_rtx_1 titan_rtx_32",
+        ),
+        _t(
+            "F4",
+            "fbnet",
+            "1080ti_64 2080ti_1 eyeriss gold_6226 gold_6240 raspi4 samsung_s7 silver_4210r titan_rtx_1 titan_rtx_32",
+            "1080ti_1 pixel2 essential_ph_1",
+        ),
+        _t(
+            "F5",
+            "fbnet",
+            "1080ti_1 1080ti_32 1080ti_64 2080ti_1 2080ti_32 2080ti_64 titan_rtx_1 titan_rtx_32 "
+            "titan_rtx_64 titanx_1 titanx_32 titanx_64 titanxp_1 titanxp_32 titanxp_64",
+            "gold_6226 essential_ph_1 samsung_s7 pixel2",
+        ),
     )
-}  # fmt: skip
+}
 
 
 def get_task(name: str) -> Task:

@@ -81,7 +81,7 @@ def suggest(model: FewShotPredictor, n: int, *, seed: int = 0, sampler: str = "s
         from hwnas.core.errors import UnknownNameError
 
         raise UnknownNameError("few-shot sampler", sampler, sorted(SAMPLERS))
-    pool = model.pool()
+    pool = model.pool(seed)
     check_count(n, len(pool), f"the {model.space.name} archs the source devices measured")
     features = model.static_features(pool)
     rows = SAMPLERS[sampler](features, n, seed)
