@@ -123,7 +123,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results/ (quick: temp)")
     parser.add_argument("--plot", type=Path, default=None, help="only draw the HV plot of this result JSON")
     parser.add_argument("--merge", type=Path, nargs="+", default=None, help="only merge these result JSONs (same "
-                        "settings but their problems, each problem in one file) into one result")  # fmt: skip
+                        "settings but their problems; a problem in several files is taken from the last) into one result")  # fmt: skip
     parser.add_argument("--kind", choices=["main", "bo"], default="main", help="main: the side-by-side table "
                         "(mo_search-*.json); bo: a run with the BO methods at a smaller budget, rendered in its own "
                         "block (mo_search_bo-*.json)")  # fmt: skip
@@ -396,10 +396,12 @@ MERGED_SETTINGS_SAME = ("seeds", "bo_seeds", "budgets", "evaluations", "populati
 
 def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
     """One result holding the problems of several runs made with the same settings (e.g. a long benchmark run in
-    parts); each part's command, machine and commit are kept under ``merged_from``, the goals are recomputed."""
+    parts); each part's command, machine and commit are kept under ``merged_from``, the goals are recomputed. A
+    problem in several parts is taken from the last one given (listed under ``replaced``)."""
     parts = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     first = parts[0]
     problems: dict[str, Any] = {}
+    replaced: list[dict[str, str]] = []
     for path, part in zip(paths, parts, strict=True):
         for key in MERGED_SAME:
             if part.get(key) != first.get(key):
@@ -409,10 +411,10 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
                 raise SystemExit(f"{path}: settings.{key} differs from {paths[0]}'s")
         if part.get("kind", "main") != first.get("kind", "main"):
             raise SystemExit(f"{path}: kind differs from {paths[0]}'s")
-        clash = set(problems) & set(part["problems"])
-        if clash:
-            raise SystemExit(f"{path}: problem(s) {sorted(clash)} are in two parts")
-        problems.update(part["problems"])
+        for name in part["problems"]:
+            if name in problems:
+                replaced.append({"problem": name, "by": path.name})
+        problems.update(part["problems"])  # a later part's problem replaces an earlier one (e.g. re-timed)
     evaluations = first["settings"]["evaluations"]
     result = {
         **{key: first[key] for key in MERGED_SAME},
@@ -429,6 +431,7 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
             }
             for p, part in zip(paths, parts, strict=True)
         ],
+        "replaced": replaced,
         "settings": {**first["settings"], "problems": list(problems)},
         "goals": {"hypervolume": hv_goal(problems), "time": time_goal(problems, evaluations)},
         "problems": problems,

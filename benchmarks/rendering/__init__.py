@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import bench, hat, hybrid, llm, mo_search, predictors, quickstart, repeatability
+from rendering import bench, fewshot, hat, hybrid, llm, mo_search, predictors, quickstart, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -37,4 +37,6 @@ BLOCKS: dict[str, Section] = {
     "mo-search": mo_search.mo_search,
     "mo-search-bo": mo_search.mo_search_bo,
     "mo-search-summary": mo_search.mo_search_summary,
+    "fewshot": fewshot.fewshot,
+    "fewshot-summary": fewshot.fewshot_summary,
 }

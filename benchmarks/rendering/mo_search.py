@@ -132,7 +132,41 @@ def goal_lines(data: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"- Goal: {timing['goal']}: **{'met' if timing['met'] else 'not met'}**; slowest run per method: {slowest}."
         )
-    return lines
+    return [*lines, *replaced_lines(data)]
+
+
+def replaced_lines(data: Mapping[str, Any]) -> list[str]:
+    """A merged result's problems taken from a later part (a re-run), with what the part they replace recorded:
+    the runs that disagree are shown, not dropped."""
+    from rendering.common import RESULTS, load
+
+    out = []
+    parts = {p["file"]: p for p in data.get("merged_from", [])}
+    for entry in data.get("replaced", []):
+        name, by = entry["problem"], entry["by"]
+        earlier = [f for f, p in parts.items() if name in p["problems"] and f != by]
+        if not earlier or not (RESULTS / earlier[0]).is_file():
+            continue
+        old = load(RESULTS / earlier[0])["problems"][name]["methods"]
+        new = data["problems"][name]["methods"]
+        changed = []
+        for method, entry_new in new.items():
+            before = max((r["wall_s"] or 0.0) for r in old[method]["runs"])
+            after = max((r["wall_s"] or 0.0) for r in entry_new["runs"])
+            loads = [r["load_1min"] for r in old[method]["runs"] if r.get("load_1min") is not None]
+            if old[method]["table"] == entry_new["table"] and abs(before - after) > 0.5:
+                load = (
+                    f", 1-min load {min(loads):.1f}-{max(loads):.1f} on {data['machine'].get('cpu_count')} cores"
+                    if loads
+                    else ""
+                )
+                changed.append(f"{method.split(':', 1)[1]} slowest {_seconds(before)} s{load} -> {_seconds(after)} s")
+        if changed:
+            out.append(
+                f"- {name} was re-run in `{by}` (same hypervolumes, new wall-clock); its first run in "
+                f"`{earlier[0]}`: {'; '.join(changed)}."
+            )
+    return out
 
 
 def peer_lines(data: Mapping[str, Any]) -> list[str]:
