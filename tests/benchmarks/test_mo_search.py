@@ -284,3 +284,27 @@ def test_rendered_blocks_come_from_the_newest_full_result(tmp_path: Path, monkey
         "| p | ehvi 0.7400 / morea 0.7450 (-0.0050 (within SE)) | nsga2 0.8000 / morea 0.7900 (+0.0100 (within SE)) |"
         in readme
     )
+
+
+def test_parts_merge_into_one_result_and_a_rerun_part_replaces_its_problem(
+    quick: dict[str, Any], tmp_path: Path
+) -> None:
+    data = quick["data"]
+    a = {**data, "problems": {"p": data["problems"][PROBLEM]}, "settings": {**data["settings"], "problems": ["p"]}}
+    b = {**data, "problems": {"q": data["problems"][PROBLEM]}, "settings": {**data["settings"], "problems": ["q"]}}
+    rerun = json.loads(json.dumps(b))
+    for run in rerun["problems"]["q"]["methods"]["hwnas:random"]["runs"]:
+        run["wall_s"] = 0.5
+    paths = []
+    for name, part in (("a", a), ("b", b), ("c", rerun)):
+        paths.append(tmp_path / f"mo_search-{name}.json")
+        paths[-1].write_text(json.dumps(part))
+    merged = json.loads(mo_search.merge(paths, tmp_path / "out").read_text())
+    assert list(merged["problems"]) == ["p", "q"] and merged["settings"]["problems"] == ["p", "q"]
+    assert merged["replaced"] == [{"problem": "q", "by": "mo_search-c.json"}]
+    assert [p["file"] for p in merged["merged_from"]] == ["mo_search-a.json", "mo_search-b.json", "mo_search-c.json"]
+    assert merged["problems"]["q"]["methods"]["hwnas:random"]["runs"][0]["wall_s"] == 0.5
+    other = {**b, "settings": {**b["settings"], "budgets": [10]}}
+    paths[1].write_text(json.dumps(other))
+    with pytest.raises(SystemExit, match=r"settings\.budgets differs"):
+        mo_search.merge(paths, tmp_path / "out")

@@ -75,7 +75,7 @@ def test_bad_samples_and_sources_are_refused(fbnet, pretrained) -> None:  # type
 
 def test_a_saved_model_loads_as_a_latency_predictor_with_the_same_predictions(fbnet, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     space = get_space("fbnet")
-    options = FewShotOptions(gnn_options=TINY_GNN)  # type: ignore[arg-type]
+    options = FewShotOptions(gnn=True, gnn_options=TINY_GNN)  # type: ignore[arg-type]
     model = FewShotPredictor.pretrain(space, fbnet.archs, fbnet.columns(SOURCES), SOURCES, options)
     archs = list(fbnet.archs[:10])
     adapted = model.adapt(DeviceId("cpu", "raspi4"), archs, _measure(fbnet, archs))
@@ -186,3 +186,14 @@ def test_the_hat_space_transfers_from_hats_csvs_to_the_projects_own_dataset(data
     assert np.array_equal(load_predictor(tmp_path / "hat.npz").predict(archs[20:]), rest)
     with pytest.raises(UnknownNameError, match="unknown hat-wmt14ende device \\(source\\) 'pixel3'"):
         pretrain("hat-wmt14ende", ["pixel3"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_fewer_samples_than_the_stack_weighs_fall_back_to_flops_and_the_best_source(fbnet, pretrained, n: int) -> None:  # type: ignore[no-untyped-def]
+    archs = list(fbnet.archs[100 : 100 + n])
+    adapted = pretrained.adapt(DeviceId("cpu", "raspi4"), archs, _measure(fbnet, archs))
+    expected = {"flops": 1.0} if n == 1 else {"flops": 0.5, "best-source": 0.5}
+    assert adapted.describe()["stack_weights"] == expected
+    prediction = adapted.predict(list(fbnet.archs[:500]))
+    assert np.all(np.isfinite(prediction)) and np.all(prediction > 0)
+    assert spearman(prediction, fbnet.device("raspi4").latency[:500]) > 0.5

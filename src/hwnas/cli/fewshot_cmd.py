@@ -105,7 +105,7 @@ def run(
         help="stack, flops, params, best-source, ridge-transfer, opcount-ridge, ridge-all or gnn.",
     ),
     sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
-    gnn: bool = typer.Option(True, "--gnn/--no-gnn", help="Pretrain the GNN (a base of the stack)."),
+    gnn: bool = typer.Option(False, "--gnn/--no-gnn", help="Also pretrain the GNN (implied by --predictor gnn)."),
     as_json: bool = typer.Option(False, "--json", help="Print the records as JSON."),
 ) -> None:
     """Score a predictor on a transfer task: Spearman over all archs and over the unsampled ones, per target and
@@ -137,7 +137,7 @@ def pretrain(
     source: str = typer.Option(..., "--source", help="Source devices D1,D2,... of the space."),
     out: Path = typer.Option(..., "--out", help="Model file to write (npz + JSON; no pickles)."),
     predictor: str = typer.Option("stack", "--predictor", help="Method used once adapted (default stack)."),
-    gnn: bool = typer.Option(True, "--gnn/--no-gnn", help="Pretrain the GNN (a base of the stack)."),
+    gnn: bool = typer.Option(False, "--gnn/--no-gnn", help="Also pretrain the GNN (implied by --predictor gnn)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the GNN's pretraining and fine-tuning."),
 ) -> None:
     """Pretrain a few-shot model on source devices; prints what it holds as JSON."""

@@ -38,7 +38,7 @@ Method = Literal["stack", "flops", "params", "best-source", "ridge-transfer", "o
 
 class FewShotOptions(Options):
     method: Method = Field("stack", description="how the target's samples turn into predictions")
-    gnn: bool = Field(True, description="pretrain the device-conditioned GNN (a base of the stack)")
+    gnn: bool = Field(False, description="pretrain the device-conditioned GNN (always with method 'gnn')")
     gnn_options: GnnOptions = Field(default_factory=GnnOptions, description="the GNN's knobs (hwnas.fewshot.gnn)")
     seed: int = Field(0, ge=0, description="seed of the GNN's pretraining and fine-tuning")
 
@@ -93,10 +93,11 @@ class FewShotPredictor:
         if not sources or len(set(sources)) != len(sources):
             raise ConfigError(f"source devices: give one or more distinct names; got {list(sources)}")
         bank = SourceBank(space, sources, bank_keys(archs, space), latency)
-        if options.method == "gnn" and not (options.gnn and _has_graph(space)):
-            raise ConfigError(f"method 'gnn' needs gnn: true and a space whose family has graphs ({space.name!r})")
+        wants_gnn = options.gnn or options.method == "gnn"
+        if wants_gnn and not _has_graph(space):
+            raise ConfigError(f"the GNN needs a space whose family has graphs; {space.name!r} has none")
         network = None
-        if options.gnn and _has_graph(space):
+        if wants_gnn:
             from hwnas.fewshot.gnn import DeviceGnn
 
             network = DeviceGnn.pretrain(
