@@ -122,8 +122,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="work folder (default: runs/mo_search; quick: temp)")
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results/ (quick: temp)")
     parser.add_argument("--plot", type=Path, default=None, help="only draw the HV plot of this result JSON")
-    parser.add_argument("--merge", type=Path, nargs="+", default=None, help="only merge these result JSONs (same "
-                        "settings but their problems; a problem in several files is taken from the last) into one result")  # fmt: skip
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only merge these result JSONs (same "
+        "settings, other problems; a problem in several is taken from the last) into one result",
+    )
     parser.add_argument("--kind", choices=["main", "bo"], default="main", help="main: the side-by-side table "
                         "(mo_search-*.json); bo: a run with the BO methods at a smaller budget, rendered in its own "
                         "block (mo_search_bo-*.json)")  # fmt: skip

@@ -11,13 +11,15 @@ The simple, strong baselines the published tables leave out (issue 16), and the 
   log latencies to the target's;
 - ``opcount-ridge``: the same ridge from how often each option of each decision occurs in the arch, no source
   device at all (latency on a GPU is close to a sum over layers, so a few samples fit it);
+- ``ridge-all``: one ridge on the source latencies, option counts and analytic counts together;
 - ``gnn``: the adapted GNN's score (:mod:`hwnas.fewshot.gnn`), a line through the samples;
-- ``stack`` (the default): every base of :data:`STACK_BASES` available is scored by leave-one-out on the samples (each refitted without
-  the left-out sample, then the left-out one predicted); the bases' leave-one-out predictions are combined by
-  non-negative least squares (stacked generalisation), and the combination is applied to the bases fitted on
-  every sample. With fewer than :data:`STACK_MIN_SAMPLES` samples there is too little to weigh them by and the
-  stack is the mean of the ``flops`` (when the family has counts) and ``best-source`` predictions (with one
-  sample, ``flops`` alone where there are counts: one sample cannot tell which source ranks like the target).
+- ``stack`` (the default): every base of :data:`STACK_BASES` available is scored by leave-one-out on the samples
+  (each refitted without the left-out sample, then the left-out one predicted); the bases' leave-one-out
+  predictions are combined by non-negative least squares (stacked generalisation), and the combination is applied
+  to the bases fitted on every sample. With fewer than :data:`STACK_MIN_SAMPLES` samples there is too little to
+  weigh them by and the stack is the mean of the ``flops`` (when the family has counts) and ``best-source``
+  predictions (with one sample, ``flops`` alone where there are counts: one sample cannot tell which source
+  ranks like the target).
 """
 
 from __future__ import annotations
