@@ -17,6 +17,7 @@ Published numbers (typed from the papers, with their protocols: they are not rer
 
     python benchmarks/fewshot.py                      # N0, F0-F5, 5/10/20 samples, seeds 0-2 (~15-30 min)
     python benchmarks/fewshot.py --quick              # F0 only, 5/20 samples, one seed, no GNN (seconds)
+    python benchmarks/fewshot.py --kind samplers      # the default method with every sampler
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sampler", default="random")
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results/")
+    parser.add_argument(
+        "--kind",
+        choices=["main", "samplers"],
+        default="main",
+        help="main: every method with one "
+        "sampler; samplers: the default method with every sampler (fewshot_samplers-*.json)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.tasks, args.samples, args.seeds = args.tasks or "F0", "5,20", 1
@@ -223,11 +231,59 @@ def run_hat(args: argparse.Namespace, methods: list[str]) -> dict[str, Any]:
     }
 
 
+def run_samplers(args: argparse.Namespace) -> dict[str, Any]:
+    """The default method with each sampler, on every task (no GNN: the default does not use it)."""
+    from hwnas.fewshot.devices import compare
+    from hwnas.fewshot.model import FewShotOptions
+    from hwnas.fewshot.samplers import SAMPLERS
+    from hwnas.fewshot.tasks import get_task
+
+    out: dict[str, Any] = {}
+    for name in args.tasks:
+        task = get_task(name)
+        out[name] = {}
+        for sampler in SAMPLERS:
+            records = compare(
+                task.space,
+                task.source,
+                task.target,
+                [DEFAULT],
+                samples=args.samples,
+                seeds=range(args.seeds),
+                options=FewShotOptions(),
+                sampler=sampler,
+            )[DEFAULT]
+            out[name][sampler] = records
+            at = max(args.samples)
+            print(f"{name} {sampler}: @{at} {_at(records, at)['spearman_all']:.3f}", flush=True)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> Path:
     import torch
 
     args = parse_args(argv)
     torch.set_num_threads(1)
+    if args.kind == "samplers":
+        started = time.perf_counter()
+        result = {
+            "benchmark": "fewshot_samplers",
+            "quick": bool(args.quick),
+            "command": shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["fewshot.py", *argv]),
+            "machine": machine_info(),
+            "versions": package_versions(VERSIONS),
+            "settings": {
+                "tasks": args.tasks,
+                "samples": args.samples,
+                "seeds": list(range(args.seeds)),
+                "method": DEFAULT,
+            },
+            "tasks": run_samplers(args),
+        }
+        result["wall_s"] = time.perf_counter() - started
+        path = write_result("fewshot_samplers", result, args.results_dir)
+        print(f"wrote {path}")
+        return path
     methods = [m for m in METHODS if not (args.quick and m == "gnn")]
     started = time.perf_counter()
     tasks = {name: run_task(name, args, methods) for name in args.tasks}

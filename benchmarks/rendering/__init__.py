@@ -39,4 +39,5 @@ BLOCKS: dict[str, Section] = {
     "mo-search-summary": mo_search.mo_search_summary,
     "fewshot": fewshot.fewshot,
     "fewshot-summary": fewshot.fewshot_summary,
+    "fewshot-samplers": fewshot.fewshot_samplers,
 }

@@ -185,3 +185,29 @@ def fewshot() -> list[str]:
                              f"{r['mape_unseen']:.1%} |")  # fmt: skip
     lines += ["", *_hat_lines(data), ""]
     return lines
+
+
+def fewshot_samplers() -> list[str]:
+    """docs: the default method with every sampler (``fewshot.py --kind samplers``)."""
+    found = next(((relative(p), d) for p, d in newest_first("fewshot_samplers") if not d.get("quick")), None)
+    if found is None:
+        return ["(No sampler comparison yet: run `python benchmarks/fewshot.py --kind samplers`.)", ""]
+    path, data = found
+    tasks = list(data["tasks"])
+    samplers = list(next(iter(data["tasks"].values())))
+    lines = [
+        f"Samplers (`{path}`: the default method, {len(data['settings']['seeds'])} seeds; Spearman over all archs, "
+        "mean over the targets and seeds; the best per task in bold).",
+        "",
+    ]
+    for n in data["settings"]["samples"]:
+        lines += [f"| sampler (@{n} samples) | {' | '.join(tasks)} | FBNet mean |", "|---" * (len(tasks) + 2) + "|"]
+        best = {t: max(_value(data["tasks"][t][s], n) or -1 for s in samplers) for t in tasks}
+        for sampler in samplers:
+            values = [_value(data["tasks"][t][sampler], n) for t in tasks]
+            fbnet = [v for t, v in zip(tasks, values, strict=True) if t.startswith("F") and v is not None]
+            mean = sum(fbnet) / len(fbnet) if len(fbnet) == 6 else None
+            cells = [_cell(v, best[t]) for t, v in zip(tasks, values, strict=True)]
+            lines.append(f"| `{sampler}` | {' | '.join(cells)} | {_cell(mean)} |")
+        lines.append("")
+    return lines

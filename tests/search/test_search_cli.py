@@ -35,6 +35,8 @@ RUN_CLI = (
     "app()"
 )
 
+CELLS_SPACE = Path(__file__).resolve().parents[1] / "fixtures" / "cells-space.yaml"  # a family without counts
+
 
 def _app() -> typer.Typer:
     app = typer.Typer()
@@ -92,7 +94,7 @@ def test_config_file_with_flag_override_and_json_output(tmp_path: Path) -> None:
         (["--space", "hat-wmt14enfr", "--objective", "latency:min", "--device", "cpu"], "give --latency-model"),
         (["--space", "tiny", "--objective", "params:max", "--constraint", "flops=<1"], "malformed"),
         (["--space", "tiny", "--objective", "params:max", "--algorithm", "genetic"], "unknown searcher"),
-        (["--space", "nb201", "--objective", "params:max"], "has no analytic metrics"),
+        (["--space", str(CELLS_SPACE), "--objective", "params:max"], "has no analytic metrics"),
         (["--space", "tiny", "--objective", "params:max", "--mutation-prob", "2"], "'mutation_prob'"),
         (["--space", "tiny", "--fitness-schedule", "analytic:0-3"], "ends at iteration 3 but the run has"),
         (["--space", "tiny", "--fitness", "analytic", "--fitness-schedule", "analytic:0-"], "either fitness"),

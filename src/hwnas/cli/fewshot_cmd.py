@@ -156,7 +156,7 @@ def suggest_cmd(
     model: Path = typer.Option(..., "--model", help="Model file of `hwnas fewshot pretrain`."),
     n: int = typer.Option(20, "--n", help="Archs to measure on the new device."),
     out: Path = typer.Option(..., "--out", help="archs.jsonl to write (+ a CSV to fill in and arch files beside)."),
-    sampler: str = typer.Option("source-kmeans", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
+    sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draw."),
 ) -> None:
     """Which archs to measure on the new device; writes them and a CSV (arch_file,latency_ms) to fill in."""

@@ -22,7 +22,7 @@ from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import write_text_atomic
 from hwnas.core.space import SearchSpace
 from hwnas.fewshot.model import FewShotPredictor
-from hwnas.fewshot.samplers import SAMPLERS, check_count
+from hwnas.fewshot.samplers import DEFAULT_SAMPLER, SAMPLERS, check_count
 
 SUGGEST_COLUMNS = ("arch_file", "latency_ms")
 
@@ -75,7 +75,7 @@ def _read_arch_files(
     return archs, np.array(values)
 
 
-def suggest(model: FewShotPredictor, n: int, *, seed: int = 0, sampler: str = "source-kmeans") -> list[Arch]:
+def suggest(model: FewShotPredictor, n: int, *, seed: int = 0, sampler: str = DEFAULT_SAMPLER) -> list[Arch]:
     """``n`` archs to measure on the new device, drawn by ``sampler`` from the archs the sources measured."""
     if sampler not in SAMPLERS:
         from hwnas.core.errors import UnknownNameError
