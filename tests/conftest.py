@@ -59,3 +59,30 @@ def quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(load, "system_probe", QuietProbe)
     monkeypatch.setattr(busy, "CHECK_WINDOW_S", 0.0)
+
+
+class PoolPickingLLM:
+    """An offline LLM for searcher contract suites: answers one of the codes listed after "Candidates:" in the
+    prompt, chosen by a hash of the prompt (deterministic, not always the first); caches nothing."""
+
+    model = "test:pool-picker"
+    cacheable = False
+
+    def complete(self, request: object, *, timeout_s: float) -> str:
+        import hashlib
+        import re
+
+        text = request.messages[-1].content  # type: ignore[attr-defined]
+        codes = re.findall(r"\d+", text.split("Candidates:", 1)[-1])
+        if not codes:
+            return "no candidates"
+        return codes[int(hashlib.sha256(text.encode()).hexdigest(), 16) % len(codes)]
+
+
+@pytest.fixture
+def offline_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LLM-driven searchers built with default settings (``lm-searcher`` in a contract suite) ask PoolPickingLLM."""
+    from hwnas.llm.clients import CLIENTS
+
+    monkeypatch.setitem(CLIENTS, "test-pool-picker", lambda settings: PoolPickingLLM())
+    monkeypatch.setenv("HWNAS_LLM_CLIENT", "test-pool-picker")

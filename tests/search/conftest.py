@@ -26,6 +26,11 @@ def register_searcher_for_test(
     monkeypatch.setitem(SEARCHERS._entries, name, Entry(name, cls, options, ""))
 
 
+@pytest.fixture(autouse=True)
+def _offline_llm(offline_llm: None) -> None:
+    """Every searcher of the contract suites, lm-searcher included, runs offline (tests/conftest.py)."""
+
+
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEvaluator:
     """A CountingEvaluator registered as ``counting`` for this test only (every run of the test shares it)."""

@@ -36,10 +36,11 @@ def _run(searcher: Searcher, rounds: int, n: int = 12) -> list[list[str]]:
 
 
 def test_registry_has_the_three_builtins() -> None:
-    assert {"evolution", "evolution-rs", "random", "local", "pareto-local", "nsga2", "morea", "ehvi"} <= set(
-        searcher_names()
-    )
-    with pytest.raises(UnknownNameError, match="known: ehvi, evolution, evolution-rs, local, morea, nsga2"):
+    builtins = {"evolution", "evolution-rs", "random", "local", "pareto-local", "nsga2", "morea", "ehvi", "lm-searcher"}
+    assert builtins <= set(searcher_names())
+    with pytest.raises(
+        UnknownNameError, match="known: ehvi, evolution, evolution-rs, lm-searcher, local, morea, nsga2"
+    ):
         get_searcher_class("genetic")
 
 

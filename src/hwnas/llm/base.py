@@ -79,15 +79,27 @@ class LLMClient(Protocol):
     """One model behind one interface. ``model`` identifies it in cache keys and in recorded results (e.g.
     ``"openai:gpt-4o-mini@https://api.openai.com/v1"``, ``"embedded:SmolLM2-135M-Instruct-Q4_1"``).
 
-    Optional attributes the runner reads: ``max_concurrency`` (int), ``cacheable`` (bool, default True) and
+    Optional attributes the runner reads: ``max_concurrency`` (int), ``cacheable`` (bool, default True),
     ``structured_output`` (bool, default False: the client constrains its answer to a request's ``answer_schema``,
-    e.g. with a llama.cpp grammar or an endpoint's ``response_format``)."""
+    e.g. with a llama.cpp grammar or an endpoint's ``response_format``) and ``choice_scoring`` (bool, default False:
+    the client has ``score_choices(request, choices, *, timeout_s) -> list[float]``, the log-likelihood of each
+    choice as the whole answer to ``request``; a pick by it is always one of the choices)."""
 
     model: str
 
     def complete(self, request: Request, *, timeout_s: float) -> str:
         """The model's answer text. Raise on failure (the runner decides whether to retry)."""
         ...
+
+
+SCORING_SCHEMA_KEY = "x-hwnas-score-choices"
+
+
+def scoring_request(request: Request, choices: Sequence[str]) -> Request:
+    """The request whose cached "answer" is the JSON list of ``choices``' scores: the same messages and sampling,
+    keyed apart from the plain request (and from every other set of choices) by a marker schema."""
+    marker = json.dumps({SCORING_SCHEMA_KEY: list(choices)}, separators=(",", ":"))
+    return Request(request.messages, request.sampling, marker)
 
 
 def chat(*contents: tuple[Role, str]) -> tuple[Message, ...]:

@@ -71,6 +71,7 @@ class LlamaCppBackend:
 BackendFactory = Callable[..., Backend]
 BACKENDS: dict[str, BackendFactory] = {"transformers": _transformers_backend, "llama_cpp": LlamaCppBackend}
 CONSTRAINING_BACKENDS = frozenset({"llama_cpp"})  # backends that honour a request's answer_schema
+SCORING_BACKENDS = frozenset({"transformers"})  # backends with score_choices (log-likelihood of given answers)
 StructuredOutput = Literal["auto", "on", "off"]
 
 
@@ -118,6 +119,7 @@ class EmbeddedClient:
         self.location = require_gguf(gguf)
         self.backend_name = pick_backend(backend)
         self.structured_output = resolve_structured(structured_output, self.backend_name)
+        self.choice_scoring = self.backend_name in SCORING_BACKENDS
         self.threads = threads
         self.converted_root = Path(converted_root) if converted_root is not None else _default_converted_root()
         self.model = embedded_model_id(self.location.path, self.backend_name)
@@ -137,6 +139,7 @@ class EmbeddedClient:
             "backend": self.backend_name,
             "threads": self.threads,
             "structured_output": self.structured_output,
+            "choice_scoring": self.choice_scoring,
             "converted_copy": str(converted) if (converted / MARKER).is_file() else None,
         }
 
@@ -154,6 +157,14 @@ class EmbeddedClient:
     def complete(self, request: Request, *, timeout_s: float) -> str:
         with self._lock:
             return self._loaded().generate(request, timeout_s=timeout_s)
+
+    def score_choices(self, request: Request, choices: list[str], *, timeout_s: float) -> list[float]:
+        """Each choice's log-likelihood as the answer (backends of ``SCORING_BACKENDS`` only)."""
+        if not self.choice_scoring:
+            raise ConfigError(f"the embedded backend {self.backend_name!r} cannot score choices")
+        with self._lock:
+            backend = self._loaded()
+            return list(backend.score_choices(request, choices, timeout_s=timeout_s))  # type: ignore[attr-defined]
 
 
 def _default_converted_root() -> Path:

@@ -147,3 +147,43 @@ class TransformersBackend:
         if not finished and time.perf_counter() - start >= timeout_s:
             raise TimeoutError(f"embedded model: no complete answer within {timeout_s:g} s ({len(new_tokens)} tokens)")
         return text
+
+    def score_choices(self, request: Request, choices: list[str], *, timeout_s: float) -> list[float]:
+        """Sum of the log-probabilities of each choice's tokens, then the end of the message, as the assistant's
+        answer. The prompt runs once; each choice continues from its key/value cache, cut back after it."""
+        torch = self.torch
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        prompt = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )["input_ids"]
+        start, scores = time.perf_counter(), list[float]()
+        with torch_threads(torch, self.threads), torch.inference_mode():
+            out = self.model(input_ids=prompt, use_cache=True)
+            cache = getattr(out, "cache", None) or out.past_key_values
+            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            for choice in choices:
+                if time.perf_counter() - start >= timeout_s:
+                    raise TimeoutError(
+                        f"embedded model: {len(scores)} of {len(choices)} choices scored in {timeout_s:g} s"
+                    )
+                scores.append(self._choice_logprob(choice, first, cache))
+        return scores
+
+    @property
+    def _cache_arg(self) -> str:
+        """The forward argument of the key/value cache: ``cache`` in newer transformers, ``past_key_values`` before."""
+        import inspect
+
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+
+    def _choice_logprob(self, choice: str, first: Any, cache: Any) -> float:
+        torch = self.torch
+        ids = self.tokenizer(choice, add_special_tokens=False)["input_ids"] + [self.tokenizer.eos_token_id]
+        tokens = torch.tensor([ids])  # (1, n)
+        total = float(first[ids[0]])
+        if len(ids) > 1:
+            logits = self.model(input_ids=tokens[:, :-1], **{self._cache_arg: cache}, use_cache=True).logits[0]
+            logprobs = torch.log_softmax(logits.float(), dim=-1)  # (n-1, vocab)
+            total += float(logprobs.gather(1, tokens[0, 1:, None]).sum())
+            cache.crop(-(len(ids) - 1))  # back to the prompt alone (a negative crop removes tokens in every version)
+        return total

@@ -14,7 +14,7 @@ from typing import Any
 
 from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.files import append_json_lines, read_json_lines
-from hwnas.llm.base import LLMError, Request
+from hwnas.llm.base import LLMError, Request, scoring_request
 from hwnas.llm.cache import cache_entry
 
 
@@ -46,6 +46,7 @@ class ReplayClient:
     """Answers only from a replay file; an unrecorded request is an :class:`LLMError` (never a silent guess)."""
 
     cacheable = False  # the file already is a cache; copying it into the response cache would add nothing
+    choice_scoring = True  # recorded scores, or a recorded text read as "this choice and no other"
 
     def __init__(self, path: str | Path, *, model: str | None = None) -> None:
         self.path = Path(path)
@@ -75,6 +76,15 @@ class ReplayClient:
                 f"user message {_first_user_text(request)!r}); record it against a real model with --llm-record"
             )
         return str(entry["text"])
+
+    def score_choices(self, request: Request, choices: list[str], *, timeout_s: float) -> list[float]:
+        """Recorded scores when the file holds them (a run with a scoring model); otherwise the recorded answer
+        text: 0 for the choice it is (stripped), -inf for the others (all -inf when it is none of them)."""
+        recorded = self._entries.get(scoring_request(request, choices).cache_key(self.model))
+        if recorded is not None and recorded["model"] == self.model:
+            return [float(x) for x in json.loads(recorded["text"])]
+        text = self.complete(request, timeout_s=timeout_s).strip()
+        return [0.0 if text == choice else float("-inf") for choice in choices]
 
 
 def _answer_line(entry: dict[str, Any]) -> str:

@@ -12,7 +12,9 @@ a refused connection is a transient failure like any other (a server restarting 
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import random
 import threading
 import time
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from hwnas.core.errors import ConfigError
-from hwnas.llm.base import Completion, LLMClient, LLMError, Request, TransientLLMError
+from hwnas.llm.base import Completion, LLMClient, LLMError, Request, TransientLLMError, scoring_request
 from hwnas.llm.cache import ResponseCache
 from hwnas.llm.replay import Recorder
 
@@ -91,6 +93,33 @@ class Runner:
     def structured_output(self) -> bool:
         """Whether the client constrains answers to a request's ``answer_schema`` (see :class:`LLMClient`)."""
         return bool(getattr(self.client, "structured_output", False))
+
+    @property
+    def choice_scoring(self) -> bool:
+        """Whether the client scores a request's possible answers (``score_choices``, see :class:`LLMClient`)."""
+        return bool(getattr(self.client, "choice_scoring", False)) and callable(
+            getattr(self.client, "score_choices", None)
+        )
+
+    def score_choices(self, request: Request, choices: Sequence[str]) -> list[float] | LLMError:
+        """The client's log-likelihood of each choice as the answer to ``request``, through the same cache,
+        retries and time-outs as :meth:`run` (a failure comes back as its :class:`LLMError`). The scores are cached
+        as the JSON text of the request :func:`hwnas.llm.base.scoring_request` makes."""
+        if not self.choice_scoring:
+            return LLMError(f"{self.model}: the client cannot score choices")
+        keyed = scoring_request(request, choices)
+        hit = self._from_cache(keyed)
+        outcome: Outcome = (
+            hit if hit is not None else self._call(keyed, ask=lambda: self._scores_text(request, choices))
+        )
+        if isinstance(outcome, LLMError):
+            return outcome
+        scores = _read_scores(outcome.text, len(choices))
+        return scores if scores is not None else LLMError(f"{self.model}: scores {outcome.text[:60]!r} are unusable")
+
+    def _scores_text(self, request: Request, choices: Sequence[str]) -> str:
+        scores = self.client.score_choices(request, list(choices), timeout_s=self.timeout_s)  # type: ignore[attr-defined]
+        return json.dumps([float(x) for x in scores])
 
     def __repr__(self) -> str:
         return (
@@ -165,12 +194,13 @@ class Runner:
             self.recorder.record(self.model, request, entry["text"], elapsed_s=float(entry.get("elapsed_s", 0.0)))
         return Completion(entry["text"], self.model, cached=True, elapsed_s=time.perf_counter() - start)
 
-    def _call(self, request: Request) -> Outcome:
-        """Ask the client, retrying transient failures; store the answer before returning it."""
+    def _call(self, request: Request, ask: Callable[[], str] | None = None) -> Outcome:
+        """Ask the client (``ask``: another question than ``complete``, stored under ``request``), retrying
+        transient failures; store the answer before returning it."""
         start = time.perf_counter()
         for attempt in range(self.max_retries + 1):
             try:
-                text = self.client.complete(request, timeout_s=self.timeout_s)
+                text = ask() if ask is not None else self.client.complete(request, timeout_s=self.timeout_s)
             except RETRYABLE as exc:
                 if isinstance(exc, UNREACHABLE) and not self._reached:
                     reason = f"{_describe(exc)} (never reached in this run, so no prompt is retried)"
@@ -207,6 +237,20 @@ class Runner:
         with self._rng_lock:
             jitter = self._rng.random()
         return min(MAX_DELAY_S, self.backoff_s * (2.0**attempt) * (1.0 + jitter))
+
+
+def _read_scores(text: str, count: int) -> list[float] | None:
+    """``count`` scores from their JSON text (``-Infinity`` allowed: a choice the model cannot produce); None when
+    the text is not that."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != count:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v) for v in values):
+        return None
+    return [float(v) for v in values]
 
 
 def _describe(exc: BaseException) -> str:

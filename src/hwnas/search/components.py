@@ -1,5 +1,5 @@
 """What the search package implements, registered by name: the searchers (evolution, evolution-rs, random, local,
-pareto-local, nsga2, morea, ehvi),
+pareto-local, nsga2, morea, ehvi; lm-searcher, implemented in :mod:`hwnas.llm.lm_searcher`),
 the ``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
 module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
 
@@ -54,6 +54,12 @@ SEARCHERS.register(
     "local",
     "hwnas.search.local:LocalSearcher",
     summary="steepest-ascent hill climbing over one-decision moves, with random restarts",
+)
+SEARCHERS.register(
+    "lm-searcher",
+    "hwnas.llm.lm_searcher:LMSearcher",
+    options="hwnas.llm.lm_searcher:LMSearcherOptions",
+    summary="LM-Searcher: an LLM picks each trial from a pool of unseen NCode candidates, given the scored history",
 )
 EVALUATORS.register(
     "analytic",

@@ -124,6 +124,7 @@ def _finish(run: _Run, out: Path, history: list[dict[str, Any]], stopped: str) -
         history=history,
         stopped=stopped,
         init_counts=run.seeded.counts if run.seeded else None,
+        searcher_report=_searcher_report(run),
     )
     write_result(out, result.to_dict())
     if result.best is not None:  # an arch file every `--arch FILE` option reads (train, metrics, latency predict)
@@ -132,6 +133,13 @@ def _finish(run: _Run, out: Path, history: list[dict[str, Any]], stopped: str) -
     write_result(out, timings, TIMINGS_FILE)
     records = tuple(run.phased.current.evaluated_records())
     return RunOutcome(result, out, run.phased.new_evaluations, timings, records)
+
+
+def _searcher_report(run: _Run) -> dict[str, Any] | None:
+    """The searcher's account of itself, for searchers that give one (``report()``, e.g. lm-searcher's paths)."""
+    searcher = run.seeded.searcher if run.seeded is not None else run.searcher
+    report = getattr(searcher, "report", None)
+    return dict(report()) if callable(report) else None
 
 
 def _executor(plan: RunPlan) -> Executor:
@@ -166,7 +174,9 @@ def _iterate(run: _Run) -> tuple[list[dict[str, Any]], str]:
         seconds = run.state.seconds.get(iteration, time.perf_counter() - started)
         run.seconds.append(seconds)
         if iteration not in run.state.asked:
-            run.journal.append({"kind": "iteration", "asked": asked, **entry, "seconds": round(seconds, 6)})
+            report = _searcher_report(run)
+            extra = {"searcher": report} if report is not None else {}
+            run.journal.append({"kind": "iteration", "asked": asked, **entry, "seconds": round(seconds, 6), **extra})
         if run.on_iteration is not None:
             run.on_iteration(entry)
         if batch.budget_spent:

@@ -22,6 +22,7 @@ def build_result(
     history: list[dict[str, Any]],
     stopped: str,
     init_counts: dict[str, int] | None,
+    searcher_report: dict[str, Any] | None = None,
 ) -> SearchResult:
     """Best arch, front and objectives are those of the phase the run ended in: a record is only comparable with
     records ranked by the same fitness."""
@@ -39,6 +40,7 @@ def build_result(
         counts={"iterations": len(history), **phased.counts()},
         stopped=stopped,
         init_archs=init_counts,
+        searcher=searcher_report,
     )
     if phased.scheduled:
         result.fitness_schedule = [_phase_summary(phase, phased) for phase in phases]

@@ -33,9 +33,14 @@ class SearchResult:
     # ``best`` are then those of the phase the run ended in (the last one unless the budget ran out first).
     fitness_schedule: list[dict[str, Any]] | None = None
     init_archs: dict[str, int] | None = None  # --init-archs: given, used, duplicates, infeasible (cheap constraints)
+    # what the searcher reports of itself (its ``report()``, e.g. lm-searcher's paths); left out when it has none
+    searcher: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["searcher"] is None:
+            del data["searcher"]  # results of searchers without a report keep their bytes
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SearchResult:
