@@ -16,6 +16,7 @@ LABELS = {
     "ridge-transfer": "ridge on sources",
     "opcount-ridge": "ridge on op counts",
     "ridge-all": "ridge on all",
+    "gbdt-all": "boosted trees on all",
     "gnn": "GNN",
     "stack": "**stack (default)**",
     "hat-mlp": "HAT's MLP, from scratch",

@@ -21,7 +21,7 @@ from hwnas.studies.suite import SuiteSettings, run_config
 
 pytestmark = pytest.mark.usefixtures("offline_llm")  # lm-searcher asks an offline LLM (tests/conftest.py)
 EVALUATIONS = 60
-SHORTER = {"ehvi": (16, {"startup": 6})}  # BO: a few seconds per proposal on 2 cores, so fewer evaluations
+SHORTER = {"ehvi": (12, {"startup": 6})}  # BO: a few seconds per proposal on 2 cores, so fewer evaluations
 
 
 @pytest.fixture(scope="module")

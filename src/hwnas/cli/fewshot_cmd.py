@@ -102,7 +102,7 @@ def run(
     predictor: str = typer.Option(
         "stack",
         "--predictor",
-        help="stack, flops, params, best-source, ridge-transfer, opcount-ridge, ridge-all or gnn.",
+        help="stack, flops, params, best-source, ridge-transfer, opcount-ridge, ridge-all, gbdt-all or gnn.",
     ),
     sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     gnn: bool = typer.Option(False, "--gnn/--no-gnn", help="Also pretrain the GNN (implied by --predictor gnn)."),

@@ -12,6 +12,7 @@ The simple, strong baselines the published tables leave out (issue 16), and the 
 - ``opcount-ridge``: the same ridge from how often each option of each decision occurs in the arch, no source
   device at all (latency on a GPU is close to a sum over layers, so a few samples fit it);
 - ``ridge-all``: one ridge on the source latencies, option counts and analytic counts together;
+- ``gbdt-all``: gradient-boosted trees (scikit-learn) on the same features;
 - ``gnn``: the adapted GNN's score (:mod:`hwnas.fewshot.gnn`), a line through the samples;
 - ``stack`` (the default): every base of :data:`STACK_BASES` available is scored by leave-one-out on the samples
   (each refitted without the left-out sample, then the left-out one predicted); the bases' leave-one-out
@@ -99,6 +100,17 @@ def ridge_all(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.
     return _ridge(_everything(train), logy, _everything(archs))
 
 
+def gbdt_all(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    """Gradient-boosted trees on the same features as ``ridge-all`` (small leaves: a few samples)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    if len(logy) < 4:
+        return np.full(len(archs.archs), float(np.mean(logy)))
+    model = HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1, min_samples_leaf=2, random_state=0)
+    prediction: np.ndarray = model.fit(_everything(train), logy).predict(_everything(archs))
+    return prediction
+
+
 def gnn(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
     if train.gnn is None or archs.gnn is None:
         raise ConfigError("few-shot method 'gnn' needs a model pretrained with its GNN (gnn: true)")
@@ -112,6 +124,7 @@ BASES: dict[str, Base] = {
     "ridge-transfer": ridge_transfer,
     "opcount-ridge": opcount_ridge,
     "ridge-all": ridge_all,
+    "gbdt-all": gbdt_all,
     "gnn": gnn,
 }
 

@@ -33,7 +33,9 @@ from hwnas.predictors.base import MODEL_FORMAT, read_model_file, write_model_fil
 
 KIND = "fewshot"
 POOL_SIZE = 2000
-Method = Literal["stack", "flops", "params", "best-source", "ridge-transfer", "opcount-ridge", "ridge-all", "gnn"]
+Method = Literal[
+    "stack", "flops", "params", "best-source", "ridge-transfer", "opcount-ridge", "ridge-all", "gbdt-all", "gnn"
+]
 
 
 class FewShotOptions(Options):
