@@ -8,9 +8,9 @@ the same archs (that is how ``--resume`` works).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 
@@ -78,6 +78,16 @@ class Rescorable(Protocol):
     def rescore(self, records: Sequence[Record]) -> None:
         """Replace the kept records by these (the :meth:`retained` archs under the new fitness, same order; some
         may be missing when the evaluation budget ran out)."""
+        ...
+
+
+@runtime_checkable
+class Reporting(Protocol):
+    """A searcher that accounts for itself (e.g. lm-searcher: how many picks came from the LLM, how many fell back):
+    the loop writes :meth:`report` into ``result.json`` (``searcher``) and each iteration's journal entry."""
+
+    def report(self) -> Mapping[str, Any]:
+        """JSON-able counters or facts of the run so far."""
         ...
 
 

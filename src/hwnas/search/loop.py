@@ -22,6 +22,7 @@ import numpy as np
 
 from hwnas import __version__
 from hwnas.contracts.executor import EXECUTORS, Executor
+from hwnas.contracts.searcher import Reporting
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConstraintError, DataError
 from hwnas.search.base import Feasibility, Searcher
@@ -138,8 +139,7 @@ def _finish(run: _Run, out: Path, history: list[dict[str, Any]], stopped: str) -
 def _searcher_report(run: _Run) -> dict[str, Any] | None:
     """The searcher's account of itself, for searchers that give one (``report()``, e.g. lm-searcher's paths)."""
     searcher = run.seeded.searcher if run.seeded is not None else run.searcher
-    report = getattr(searcher, "report", None)
-    return dict(report()) if callable(report) else None
+    return dict(searcher.report()) if isinstance(searcher, Reporting) else None
 
 
 def _executor(plan: RunPlan) -> Executor:
