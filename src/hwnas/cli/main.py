@@ -49,12 +49,14 @@ def _register() -> None:
         search_cmd,
         spaces_cmd,
         train_cmd,
+        trajectory_cmd,
     )
 
     spaces_cmd.register(app)
     metrics_cmd.register(app)
     data_cmd.register(app)
     search_cmd.register(app)
+    trajectory_cmd.register(app)
     train_cmd.register(app)
     latency_cmd.register(app)
     collect_cmd.register_collect(latency_cmd.latency_app)

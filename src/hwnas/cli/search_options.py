@@ -31,7 +31,8 @@ RUN_OPTIONS: dict[str, OptionSpec] = {
     "init_archs": (
         str | None,
         "--init-archs",
-        "JSONL (or YAML/JSON list) of {space, genes} archs seeding the first generation.",
+        "JSONL (or YAML/JSON list) of {space, genes} archs, or a historical_results.json, seeding the first "
+        "generation.",
     ),
     "iterations": (int | None, "--iterations", "Ask/tell rounds (default 30)."),
     "max_evaluations": (int | None, "--max-evaluations", "Stop after this many evaluated archs."),

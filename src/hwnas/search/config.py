@@ -89,7 +89,9 @@ class SearchConfig(BaseModel):
         "its iterations by its evaluator's first metric; replaces fitness and objectives",
     )
     init_archs: str | None = Field(
-        None, description="JSONL (or YAML/JSON list) of {space, genes} archs that start the first generation"
+        None,
+        description="JSONL (or YAML/JSON list) of {space, genes} archs, or an LM-Searcher historical_results.json, "
+        "that start the first generation",
     )
     checkpoint: str | None = Field(None, description="supernet checkpoint for the supernet evaluator")
     latency_model: str | None = Field(

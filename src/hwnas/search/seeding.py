@@ -20,14 +20,23 @@ from hwnas.core.space import SearchSpace
 from hwnas.encodings.hat_yaml import from_hat_yaml, is_hat_yaml
 from hwnas.search.base import FeasibleFn, Searcher, feasible_many
 from hwnas.search.records import Record
+from hwnas.search.trajectory import is_trajectory, trajectory_archs
 
 
 def load_init_archs(path: str | Path, space: SearchSpace) -> tuple[Arch, ...]:
     """The archs in ``path``: JSONL (``.jsonl``: one ``{space, genes}`` per line, as ``Arch.to_dict()`` writes)
-    or a JSON / YAML list of them; a bare genes mapping is accepted for an item too. Every arch is validated."""
+    or a JSON / YAML list of them; a bare genes mapping is accepted for an item too. A JSON object of ``TrialN``
+    keys is LM-Searcher's ``historical_results.json`` (:mod:`hwnas.search.trajectory`): its cells, decoded as
+    NCodes, in trial order. Every arch is validated."""
     path = Path(path)
     text = read_text_file(path, what="init archs file (config key init_archs)", error=DataError)
-    items = _jsonl_items(text, path) if path.suffix.lower() == ".jsonl" else _list_items(text, path)
+    if path.suffix.lower() == ".jsonl":
+        items = _jsonl_items(text, path)
+    else:
+        data = _parse(text, path)
+        if is_trajectory(data):  # LM-Searcher's historical_results.json: its cells, in trial order
+            return tuple(arch for arch, _ in trajectory_archs(data, space, f"init archs file {str(path)!r}"))
+        items = _list_items(data, path)
     archs = tuple(_to_arch(data, space, f"init archs file {str(path)!r} {where}") for where, data in items)
     if not archs:
         raise DataError(f"init archs file {str(path)!r} holds no archs; give at least one {{space, genes}} per line")
@@ -46,12 +55,15 @@ def _jsonl_items(text: str, path: Path) -> list[tuple[str, Any]]:
     return items
 
 
-def _list_items(text: str, path: Path) -> list[tuple[str, Any]]:
+def _parse(text: str, path: Path) -> Any:
     source = f"init archs file {str(path)!r} (use a .jsonl file for one arch per line)"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text, source=source, error=DataError)
+        return json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text, source=source, error=DataError)
     except ValueError as exc:
         raise DataError(f"{source}: malformed JSON, {exc}") from None
+
+
+def _list_items(data: Any, path: Path) -> list[tuple[str, Any]]:
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):
