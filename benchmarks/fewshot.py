@@ -259,6 +259,18 @@ def run_samplers(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _provenance(name: str, args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
+    """What every result of this script starts with: what ran, how, where, with which versions."""
+    command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["fewshot.py", *argv])
+    return {
+        "benchmark": name,
+        "quick": bool(args.quick),
+        "command": command,
+        "machine": machine_info(),
+        "versions": package_versions(VERSIONS),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> Path:
     import torch
 
@@ -267,11 +279,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     if args.kind == "samplers":
         started = time.perf_counter()
         result = {
-            "benchmark": "fewshot_samplers",
-            "quick": bool(args.quick),
-            "command": shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["fewshot.py", *argv]),
-            "machine": machine_info(),
-            "versions": package_versions(VERSIONS),
+            **_provenance("fewshot_samplers", args, argv),
             "settings": {
                 "tasks": args.tasks,
                 "samples": args.samples,
@@ -289,11 +297,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     tasks = {name: run_task(name, args, methods) for name in args.tasks}
     hat = None if args.quick else run_hat(args, methods)
     result = {
-        "benchmark": "fewshot",
-        "quick": bool(args.quick),
-        "command": shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["fewshot.py", *argv]),
-        "machine": machine_info(),
-        "versions": package_versions(VERSIONS),
+        **_provenance("fewshot", args, argv),
         "settings": {
             "tasks": args.tasks,
             "samples": args.samples,

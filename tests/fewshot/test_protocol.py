@@ -4,6 +4,7 @@ and their mean, the baselines doing what they say, and bad input refused. Skips 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,14 +40,11 @@ def features(fbnet):  # type: ignore[no-untyped-def]
 
 def test_a_task_gives_both_spearmans_per_target_and_their_mean_the_same_for_the_same_seeds(fbnet) -> None:  # type: ignore[no-untyped-def]
     task = get_task("F0")
-    records = run_transfer(
-        fbnet,
-        task.source,
-        task.target,
-        samples=(5, 20),
-        seeds=(0, 1),
-        options=FewShotOptions(gnn=False, method="ridge-transfer"),
-    )
+
+    def run() -> list[dict[str, Any]]:
+        return run_transfer(fbnet, task.source, task.target, samples=(5, 20), seeds=(0, 1), options=RIDGE)
+
+    records = run()
     assert [(r["target"], r["samples"]) for r in records] == [
         *((t, 5) for t in task.target),
         ("mean", 5),
@@ -56,14 +54,7 @@ def test_a_task_gives_both_spearmans_per_target_and_their_mean_the_same_for_the_
     assert all(-1 <= r["spearman_all"] <= 1 and -1 <= r["spearman_unseen"] <= 1 for r in records)
     mean20 = records[-1]
     assert mean20["spearman_all"] == pytest.approx(np.mean([r["spearman_all"] for r in records[4:7]]))
-    again = run_transfer(
-        fbnet,
-        task.source,
-        task.target,
-        samples=(5, 20),
-        seeds=(0, 1),
-        options=FewShotOptions(gnn=False, method="ridge-transfer"),
-    )
+    again = run()
     assert [{k: v for k, v in r.items() if k != "cpu_s"} for r in again] == [
         {k: v for k, v in r.items() if k != "cpu_s"} for r in records
     ]

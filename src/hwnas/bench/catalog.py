@@ -1,7 +1,7 @@
 """What the benchmark answers and where each answer lives in HW-GPT-Bench's table: for every (metric, device), the
 column holding the value, the column holding the spread of its repeated measurements (if any) and the unit.
 
-Read with /work/shared/data/hwgptbench/README.md (the data's own notes); the choices made here:
+Read with ``hwgptbench/README.md`` in the data folder (``HWNAS_DATA_DIR``; the data's own notes); the choices made here:
 
 - ``latency`` (ms): ``lat_ms_<device>_mean``, one forward pass of a ``B x 1024`` random-token batch, B = 8 / 4 / 1 on
   scale s / m / l (so latencies do not compare across scales); spread ``lat_ms_<device>_std`` over 10 repeats

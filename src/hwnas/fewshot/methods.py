@@ -168,10 +168,14 @@ def stack_weights(train: ArchFeatures, logy: np.ndarray) -> dict[str, float]:
     return {n: float(w) for n, w in zip(names, weights, strict=True) if w > 0}
 
 
-def stack(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
-    weights = stack_weights(train, logy)
+def combine(weights: dict[str, float], train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    """The bases fitted on every sample, weighted (the stack once its weights are known)."""
     combined = sum(w * BASES[n](train, logy, archs) for n, w in weights.items())
     return np.asarray(combined, dtype=np.float64)
+
+
+def stack(train: ArchFeatures, logy: np.ndarray, archs: ArchFeatures) -> np.ndarray:
+    return combine(stack_weights(train, logy), train, logy, archs)
 
 
 METHODS: dict[str, Base] = {**BASES, "stack": stack}

@@ -28,7 +28,7 @@ from hwnas.core.errors import ConfigError, DataError
 from hwnas.core.space import SearchSpace
 from hwnas.fewshot.features import ArchFeatures, SourceBank, arch_features, bank_encoding, bank_keys, index_matrix
 from hwnas.fewshot.gnn import GnnOptions
-from hwnas.fewshot.methods import METHODS, get_method, stack_weights
+from hwnas.fewshot.methods import METHODS, combine, get_method, stack_weights
 from hwnas.predictors.base import MODEL_FORMAT, read_model_file, write_model_file
 
 KIND = "fewshot"
@@ -65,6 +65,7 @@ class FewShotPredictor:
         self.target = target
         self.samples = samples  # (index matrix [n, positions], values [n] ms) of the target's measured archs
         self._fitted: tuple[ArchFeatures, np.ndarray] | None = None
+        self._weights: dict[str, float] | None = None  # the stack's, once computed
 
     @property
     def space(self) -> SearchSpace:
@@ -186,6 +187,11 @@ class FewShotPredictor:
     def predict_features(self, features: ArchFeatures) -> np.ndarray:
         """Latency in ms of the archs whose :meth:`static_features` these are."""
         train, logy = self._train()
+        if self.options.method == "stack":  # the leave-one-out weighing once per model, not once per batch
+            if self._weights is None:
+                self._weights = stack_weights(train, logy)
+            latency: np.ndarray = np.exp(combine(self._weights, train, logy, self.complete(features)))
+            return latency
         return np.exp(get_method(self.options.method)(train, logy, self.complete(features)))
 
     def predict(self, archs: Sequence[Arch]) -> np.ndarray:
@@ -211,7 +217,9 @@ class FewShotPredictor:
             "capabilities": sorted(self.capabilities),
         }
         if self.samples is not None and self.options.method == "stack":
-            facts["stack_weights"] = stack_weights(*self._train())
+            if self._weights is None:
+                self._weights = stack_weights(*self._train())
+            facts["stack_weights"] = self._weights
         return facts
 
     def save(self, path: str | Path) -> None:
