@@ -50,6 +50,9 @@ class LLMSettings(BaseModel):
     cache_dir: Path | None = Field(None, description="default: $HWNAS_CACHE_DIR/llm/responses")
     gguf: Path | None = Field(None, description="embedded: a .gguf file instead of SmolLM2-135M-Instruct")
     backend: Literal["auto", "transformers", "llama_cpp"] = Field("auto", description="embedded model backend")
+    adapter: Path | None = Field(
+        None, description="embedded: a LoRA adapter folder (hwnas lm-searcher finetune) applied to the model"
+    )
     structured_output: Literal["auto", "on", "off"] = Field(
         "auto",
         description="ask for answers constrained to a JSON schema: auto = where the client surely can (embedded "
@@ -129,6 +132,7 @@ def _embedded(settings: LLMSettings) -> LLMClient:
         threads=settings.threads,
         backend=settings.backend,
         structured_output=settings.structured_output,
+        adapter=settings.adapter,
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from hwnas.core.errors import ConfigError, UnknownNameError
+from hwnas.llm.adapter import adapter_id, check_adapter
 from hwnas.llm.base import Request
 from hwnas.llm.model_files import GGUF_NAME, require_gguf
 
@@ -31,10 +32,10 @@ class Backend(Protocol):
     def generate(self, request: Request, *, timeout_s: float) -> str: ...
 
 
-def _transformers_backend(gguf: Path, *, threads: int, converted_root: Path) -> Backend:
+def _transformers_backend(gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None) -> Backend:
     from hwnas.llm.embedded_hf import TransformersBackend
 
-    return TransformersBackend(gguf, threads=threads, converted_root=converted_root)
+    return TransformersBackend(gguf, threads=threads, converted_root=converted_root, adapter=adapter)
 
 
 class LlamaCppBackend:
@@ -85,19 +86,32 @@ def resolve_structured(wish: StructuredOutput, backend: str) -> bool:
     return wish != "off" and backend in CONSTRAINING_BACKENDS
 
 
-def pick_backend(name: str) -> str:
-    """``auto`` -> llama_cpp when importable, else transformers; an explicit name must be registered."""
+ADAPTER_BACKENDS = frozenset({"transformers"})  # backends that apply a LoRA adapter (peft)
+
+
+def pick_backend(name: str, *, adapter: bool = False) -> str:
+    """``auto`` -> llama_cpp when importable (transformers when an adapter is given), else transformers; an explicit
+    name must be registered and, with an adapter, able to apply it."""
     if name == "auto":
+        if adapter:
+            return "transformers"
         return "llama_cpp" if importlib.util.find_spec("llama_cpp") is not None else "transformers"
     if name not in BACKENDS:
         raise UnknownNameError("embedded LLM backend", name, ["auto", *BACKENDS])
+    if adapter and name not in ADAPTER_BACKENDS:
+        raise ConfigError(
+            f"llm.adapter is set but the embedded backend {name!r} cannot apply a LoRA adapter; "
+            f"allowed with an adapter: auto, {', '.join(sorted(ADAPTER_BACKENDS))}"
+        )
     return name
 
 
-def embedded_model_id(gguf: Path, backend: str) -> str:
-    """The cache identity: the model (file) and, when not transformers, the backend (numerics differ)."""
+def embedded_model_id(gguf: Path, backend: str, adapter: str | None = None) -> str:
+    """The cache identity: the model (file), when not transformers the backend (numerics differ), and the adapter's
+    digest when one is applied."""
     stem = EMBEDDED_MODEL_ID if gguf.name == GGUF_NAME else gguf.stem
-    return f"embedded:{stem}" + ("" if backend == "transformers" else f"+{backend}")
+    model = f"embedded:{stem}" + ("" if backend == "transformers" else f"+{backend}")
+    return model + (f"+lora-{adapter}" if adapter else "")
 
 
 class EmbeddedClient:
@@ -113,16 +127,19 @@ class EmbeddedClient:
         backend: str = "auto",
         converted_root: str | Path | None = None,
         structured_output: StructuredOutput = "auto",
+        adapter: str | Path | None = None,
     ) -> None:
         if threads < 1:
             raise ConfigError(f"llm.threads is {threads!r}; allowed: an integer >= 1")
+        self.adapter = check_adapter(adapter) if adapter is not None else None
         self.location = require_gguf(gguf)
-        self.backend_name = pick_backend(backend)
+        self.backend_name = pick_backend(backend, adapter=self.adapter is not None)
         self.structured_output = resolve_structured(structured_output, self.backend_name)
         self.choice_scoring = self.backend_name in SCORING_BACKENDS
         self.threads = threads
         self.converted_root = Path(converted_root) if converted_root is not None else _default_converted_root()
-        self.model = embedded_model_id(self.location.path, self.backend_name)
+        digest = adapter_id(self.adapter) if self.adapter is not None else None
+        self.model = embedded_model_id(self.location.path, self.backend_name, digest)
         self._backend: Backend | None = None
         self._lock = threading.Lock()
 
@@ -141,6 +158,7 @@ class EmbeddedClient:
             "structured_output": self.structured_output,
             "choice_scoring": self.choice_scoring,
             "converted_copy": str(converted) if (converted / MARKER).is_file() else None,
+            "adapter": str(self.adapter) if self.adapter is not None else None,
         }
 
     def load(self) -> Backend:
@@ -151,7 +169,10 @@ class EmbeddedClient:
     def _loaded(self) -> Backend:
         if self._backend is None:
             factory = BACKENDS[self.backend_name]
-            self._backend = factory(self.location.path, threads=self.threads, converted_root=self.converted_root)
+            extra = {"adapter": self.adapter} if self.adapter is not None else {}
+            self._backend = factory(
+                self.location.path, threads=self.threads, converted_root=self.converted_root, **extra
+            )
         return self._backend
 
     def complete(self, request: Request, *, timeout_s: float) -> str:

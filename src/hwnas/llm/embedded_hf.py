@@ -114,10 +114,14 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, gguf: Path, *, threads: int, converted_root: Path) -> None:
+    def __init__(self, gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None) -> None:
         self.torch, _ = _import_hf()
         with torch_threads(self.torch, threads):
             self.model, self.tokenizer = load_model(gguf, converted_root)
+            if adapter is not None:
+                from hwnas.llm.adapter import apply_adapter
+
+                self.model = apply_adapter(self.model, adapter)
         self.model.eval()
         self.threads = threads
 
