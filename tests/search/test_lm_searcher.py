@@ -1,5 +1,6 @@
 """lm-searcher on the run loop with scripted and replayed LLMs: garbage answers, time-outs, an exhausted space, tied
-scores, resume after a kill, picks from the pool by free text, by a constrained answer and by log-likelihood."""
+scores, resume after a kill (also after picks that fell back, with an exhausted space, a tied history and seeded
+archs), picks from the pool by free text, by a constrained answer and by log-likelihood."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def test_garbage_answers_are_retried_a_bounded_number_of_times_then_fall_back(tm
     paths = result.searcher["paths"] if result.searcher else {}
     assert result.counts["evaluations"] == 12 and result.stopped == "exhausted"  # 12 trials, then the end
     assert paths["warmup"] == 2 and paths["fallback"] == 10 and paths["generated"] == 0
+    assert (paths["fallback_random"], paths["fallback_surrogate"]) == (1, 9)  # 2 trials: too few to fit the first
     assert paths["retries"] == 30 and paths["invalid_answers"] == 40 and len(client.requests) == 40
     assert len(set(_asked(tmp_path / "run"))) == 12  # never the same arch twice
 
@@ -238,6 +240,7 @@ def test_options_fold_dotted_llm_keys_and_check_them() -> None:
     assert options.llm == {"base_url": "http://localhost:8000/v1", "model": "m"}
     assert (options.trials, options.warmup, options.history_cap, options.pool_size) == (192, 5, 200, 10)
     assert (options.choice, options.generate_retries, options.template) == ("auto", 3, "lmsearch-chat-v1")
+    assert options.fallback == "surrogate"
     with pytest.raises(ConfigError, match="unknown LLM setting 'base'"):
         SEARCHERS.options("lm-searcher", {"llm.base": "x"})
     assert set(LLMSettings.model_fields) >= {"client", "base_url", "replay_file"}
@@ -261,6 +264,86 @@ def test_both_templates_render_the_history_and_the_pool() -> None:
     assert len(bare) == 1 and "0101|1.0000,1100|0.0000," in bare[0].content and "0011;1111;" in bare[0].content
     chat = load_template("lmsearch-chat-v1").render(variables)
     assert [m.role for m in chat] == ["system", "user"] and "0101: 1.0000\n1100: 0.0000" in chat[1].content
+
+
+def _flaky(failures: int) -> Callable[[Request], str]:
+    """Times out on its first ``failures`` calls, then answers a candidate that changes with every call (only the
+    cache repeats an answer): a resumed run that asked again would be answered where the killed one fell back."""
+    calls = iter(range(100_000))
+
+    def answer(request: Request) -> str:
+        call = next(calls)
+        if call < failures:
+            raise TransientLLMError("read timed out")
+        return candidates(request)[call % len(candidates(request))]
+
+    return answer
+
+
+def _resume_from(full: Path, target: Path, lines_kept: int) -> None:
+    """``target`` as ``full`` would be had it been killed mid-line after ``lines_kept`` journal lines, resumed."""
+    target.mkdir()
+    shutil.copy(full / "config.yaml", target / "config.yaml")
+    lines = (full / "journal.jsonl").read_text().splitlines(keepends=True)
+    torn = lines[lines_kept][:30] if lines_kept < len(lines) else ""
+    (target / "journal.jsonl").write_text("".join(lines[:lines_kept]) + torn)
+    run_search(resolve_config({"out": str(target), "resume": True}))
+
+
+def _same_result(one: Path, other: Path) -> dict[str, Any]:
+    assert (one / "result.json").read_text() == (other / "result.json").read_text()
+    return dict(json.loads((one / "result.json").read_text()))
+
+
+@pytest.mark.parametrize("fallback", ["random", "surrogate"])
+def test_resume_after_fallbacks_takes_the_recorded_picks(tmp_path: Path, use_client: Any, fallback: str) -> None:
+    """A failed request is not cached: asked again on resume it would be answered here, and the resumed run would
+    ask other archs than the journal records. It takes the journal's picks and counts instead, and the fallbacks'
+    draws never moved the run's generator, so the pools after them are the same too."""
+    client = ScriptedClient(_flaky(6))  # the first 3 picks time out (2 attempts each)
+    use_client(client)
+    run_search(_config(tmp_path / "full", tmp_path / "cache", choice="generate", fallback=fallback))
+    asked_before = len(client.requests)
+    _resume_from(tmp_path / "full", tmp_path / "resumed", 15)  # iterations 0-6 journaled, 7 torn
+    paths = _same_result(tmp_path / "resumed", tmp_path / "full")["searcher"]["paths"]
+    assert paths["fallback"] == 3 and paths["llm_errors"] == 3 and paths["generated"] == 7
+    # the first fallback has 2 scored trials: too few for the surrogate, so it is random either way
+    assert (paths["fallback_random"], paths["fallback_surrogate"]) == ((3, 0) if fallback == "random" else (1, 2))
+    assert len(client.requests) == asked_before  # no pick re-asked: recorded ones taken, later ones cached
+
+
+def test_an_exhausted_space_ends_the_same_on_resume(tmp_path: Path, use_client: Any) -> None:
+    use_client(ScriptedClient(_flaky(10)))
+    run = {"iterations": 50, "population": 4}
+    run_search(_config(tmp_path / "full", tmp_path / "cache", run=run, trials=500, pool_size=10, choice="generate"))
+    _resume_from(tmp_path / "full", tmp_path / "killed", 1 + 5 * 6)  # 6 iterations of 4 evaluations each
+    _resume_from(tmp_path / "full", tmp_path / "finished", 10_000)  # resuming a finished run changes nothing
+    for resumed in ("killed", "finished"):
+        result = _same_result(tmp_path / resumed, tmp_path / "full")
+        assert result["stopped"] == "exhausted" and result["counts"]["evaluations"] == SPACE.size()
+        assert result["searcher"]["paths"]["fallback"] >= 1
+
+
+def test_a_tied_history_resumes_the_same(tmp_path: Path, use_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    register_for_test(monkeypatch, "constant", ConstantEvaluator())
+    use_client(ScriptedClient(_flaky(8)))
+    run = {"objectives": ["const:max"], "evaluators": ["constant"]}
+    run_search(_config(tmp_path / "full", tmp_path / "cache", run=run, choice="generate"))
+    _resume_from(tmp_path / "full", tmp_path / "resumed", 13)
+    paths = _same_result(tmp_path / "resumed", tmp_path / "full")["searcher"]["paths"]
+    assert paths["fallback"] == paths["fallback_random"] == 4  # tied scores teach the surrogate nothing
+
+
+def test_a_seeded_first_batch_replays_only_the_searchers_own_picks(tmp_path: Path, use_client: Any) -> None:
+    seed = next(iter(SPACE.iter_all()))
+    init = tmp_path / "init.jsonl"
+    init.write_text(json.dumps(seed.to_dict()) + "\n")
+    use_client(ScriptedClient(_flaky(4)))  # both LLM picks of the first batch (after the seed) time out
+    run = {"population": 3, "init_archs": str(init)}
+    run_search(_config(tmp_path / "full", tmp_path / "cache", run=run, warmup=0, choice="generate"))
+    assert _asked(tmp_path / "full")[0] == seed.arch_id
+    _resume_from(tmp_path / "full", tmp_path / "resumed", 1 + 4 * 2)  # two iterations of 3 evaluations
+    assert _same_result(tmp_path / "resumed", tmp_path / "full")["searcher"]["paths"]["fallback"] == 2
 
 
 def _embedded_ready() -> bool:

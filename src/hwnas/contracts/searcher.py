@@ -91,6 +91,19 @@ class Reporting(Protocol):
         ...
 
 
+@runtime_checkable
+class Replayable(Protocol):
+    """A searcher whose asks depend on more than its seed and the records told, e.g. lm-searcher: an LLM request
+    that failed (a time-out) was not cached and fell back, and asked again on resume it could be answered, so the
+    resumed run would ask other archs than the journal records. Before it asks an iteration the journal already
+    holds, the loop hands it that iteration's entry, so it takes the recorded picks instead of asking again."""
+
+    def replay(self, asked: Sequence[str], report: Mapping[str, Any] | None) -> None:
+        """The next :meth:`Searcher.ask` repeats an iteration that asked ``asked`` (arch ids, in order) and after
+        which :meth:`Reporting.report` read ``report`` (None when the entry holds none)."""
+        ...
+
+
 class SearchSettings(Protocol):
     """What a searcher may read of the run config: the loop's batch size, the bounded-retry budget, and its own
     options (validated by the options model it registered)."""

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from hwnas.core.errors import ConfigError
 from hwnas.llm.base import LLMError, Message, Request, Sampling
@@ -41,13 +41,22 @@ class ChoiceCounts:
     loglik: int = 0  # picked by log-likelihood scoring
     constrained: int = 0  # picked by a schema-constrained answer
     generated: int = 0  # picked by a free answer matched to the pool
-    fallback: int = 0  # the LLM gave no usable pick: the fallback picked
+    fallback: int = 0  # the LLM gave no usable pick: the fallback picked (fallback_surrogate + fallback_random)
+    fallback_surrogate: int = 0  # ... the surrogate fitted on the trials told so far
+    fallback_random: int = 0  # ... a random pool member (fallback random, or too few trials to fit a surrogate)
     retries: int = 0  # extra asks after an answer that matched no candidate
     invalid_answers: int = 0  # answers that matched no candidate
     llm_errors: int = 0  # requests that failed for good (time-out, dead endpoint, no recorded answer)
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    def restore(self, counts: Mapping[str, Any]) -> None:
+        """Take the counts a journal recorded (a resumed run's replayed picks are not counted again); keys this
+        version does not know are ignored."""
+        for key in self.to_dict():
+            if isinstance(counts.get(key), int):
+                setattr(self, key, counts[key])
 
 
 def resolve_mode(mode: ChoiceMode, runner: Runner) -> Literal["loglik", "constrained", "generate"]:

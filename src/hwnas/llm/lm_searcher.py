@@ -5,19 +5,26 @@ trials are random. Each later trial shows the LLM the best ``history_cap`` trial
 scores (:mod:`hwnas.llm.lm_history`) and a pool of up to ``pool_size`` candidates never asked before, drawn without
 replacement and meeting the cheap constraints, and takes the LLM's pick (:mod:`hwnas.llm.lm_choice`: log-likelihood
 scoring, a constrained answer, or a free answer matched to the pool with bounded retries); when the LLM gives no
-usable pick, the fallback (a random pool member) does. ``ask(n)`` fills ``n`` slots, each from its own pool.
+usable pick, the fallback does (:mod:`hwnas.llm.lm_fallback`: a ridge surrogate of the trials told so far, or a
+random pool member). ``ask(n)`` fills ``n`` slots, each from its own pool.
 
 The run ends cleanly ("exhausted") once ``trials`` archs were asked, or when no unseen feasible arch is left: a
 space of at most ``ENUMERATE_LIMIT`` archs is enumerated, so its end is exact; a larger one counts as exhausted
-after ``max_retries`` draws in a row found nothing new. Randomness comes from the run's generator and answers
-come through the runner's disk cache, so a resumed run (rebuilt, told the journal's records) asks the same archs.
+after ``max_retries`` draws in a row found nothing new.
+
+Resume: pools come from the run's generator (the fallbacks draw from generators of their own) and answers come
+through the runner's disk cache, so a rebuilt searcher told the journal's records draws the same pools. A failed
+request is not cached, though, and asked again it could be answered; so for every iteration the journal records,
+the loop hands over its picks and counts (:meth:`LMSearcher.replay`) and the searcher takes them without asking the
+LLM. The iteration a kill interrupted is asked again (its picks were not recorded): where one of them fell back, the
+resumed run may pick another arch there than the killed one was evaluating.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -31,6 +38,7 @@ from hwnas.core.space import SearchSpace
 from hwnas.encodings.ncode import ncode_legend, ncode_length, to_ncode
 from hwnas.llm.base import Sampling
 from hwnas.llm.lm_choice import ChoiceCounts, ChoiceMode, Chooser, resolve_mode
+from hwnas.llm.lm_fallback import Fallback, FallbackKind, fallback_seeds
 from hwnas.llm.lm_history import Trial, shown_history, trial_value
 from hwnas.llm.prompts import PromptTemplate, load_template
 from hwnas.llm.runner import Runner
@@ -48,7 +56,9 @@ class LMSearcherOptions(Options):
     pool_size: int = Field(10, ge=1, le=200, description="candidates per pick (fewer when the space runs out)")
     choice: ChoiceMode = Field("auto", description="auto | loglik | constrained | generate (see hwnas.llm.lm_choice)")
     generate_retries: int = Field(3, ge=0, le=10, description="re-asks after an answer that names no candidate")
-    fallback: Literal["random"] = Field("random", description="who picks when the LLM gives no usable pick")
+    fallback: FallbackKind = Field(
+        "surrogate", description="who picks when the LLM gives no usable pick: surrogate (ridge on the trials) | random"
+    )
     template: str = Field("lmsearch-chat-v1", description="prompt template: lmsearch-chat-v1, lmsearch-bare-v1, a .j2")
     max_tokens: int | None = Field(None, ge=1, description="answer length (default: the code length + 16 tokens)")
     llm: dict[str, Any] = Field(default_factory=dict, description="LLM client settings (LLMSettings keys)")
@@ -99,12 +109,15 @@ class LMSearcher:
         self.chooser = Chooser(
             runner, self.mode, sampling=sampling, retries=self.options.generate_retries, counts=self.counts
         )
+        self.fallback = Fallback(self.options.fallback, space, seeds=fallback_seeds(rng), counts=self.counts)
         self.objective, self.legend = objective, ncode_legend(space)
         self.seen: set[str] = set()  # asked or told: never proposed again
         self.rejected: set[str] = set()  # failed the cheap constraints (enumerated spaces only)
         self.trials: list[Trial] = []
+        self.scored: list[tuple[Arch, float]] = []  # the trials' archs and scores: what the surrogate learns from
         self.asked = 0
         self._all: list[Arch] | None = None
+        self._replaying: tuple[list[str], Mapping[str, Any]] | None = None
 
     @classmethod
     def from_config(
@@ -130,19 +143,30 @@ class LMSearcher:
     def report(self) -> dict[str, Any]:
         """What a run reports about this searcher (``result.json``'s ``searcher``)."""
         return {"mode": self.mode, "model": self.runner.model, "template": self.template.describe(),
-                "asked": self.asked, "paths": self.counts.to_dict()}  # fmt: skip
+                "fallback": self.options.fallback, "asked": self.asked, "paths": self.counts.to_dict()}  # fmt: skip
+
+    def replay(self, asked: Sequence[str], report: Mapping[str, Any] | None) -> None:
+        """Resume: the next ask repeats a journaled iteration. Each slot still draws its pool (so the generator
+        moves as it did), then takes the recorded pick instead of asking the LLM, and the counts become the
+        recorded ones. An entry without this searcher's counts is asked again, as before."""
+        paths = (report or {}).get("paths")
+        self._replaying = (list(asked), paths) if isinstance(paths, Mapping) else None
 
     def ask(self, n: int) -> list[Arch]:
+        recorded, paths = self._replaying or ([], None)
+        self._replaying = None
         picks: list[Arch] = []
-        for _ in range(n):
+        for slot in range(n):
             if self.asked >= self.options.trials:
                 break
-            arch = self._next()
+            arch = self._next(recorded[slot] if slot < len(recorded) else None)
             if arch is None:
                 break
             self.seen.add(arch.arch_id)
             self.asked += 1
             picks.append(arch)
+        if paths is not None:
+            self.counts.restore(paths)
         return picks
 
     def tell(self, records: Sequence[Record]) -> None:
@@ -151,6 +175,7 @@ class LMSearcher:
             value = trial_value(record)
             if value is not None:
                 self.trials.append(Trial(to_ncode(record.arch, self.space), value, len(self.trials)))
+                self.scored.append((record.arch, value))
 
     def retained(self) -> list[Arch]:
         """Nothing is re-evaluated when the fitness changes: the history starts again (see :meth:`rescore`)."""
@@ -158,10 +183,12 @@ class LMSearcher:
 
     def rescore(self, records: Sequence[Record]) -> None:
         """A new fitness: scores of the old one are not comparable, so the shown history is cleared."""
-        self.trials = []
+        self.trials, self.scored = [], []
         self.tell(records)
 
-    def _next(self) -> Arch | None:
+    def _next(self, recorded: str | None) -> Arch | None:
+        """The next pick: ``recorded`` is the arch id a resumed run's journal holds for this slot (taken when it is
+        in the pool, as it was when it was picked)."""
         if self.asked < self.options.warmup:
             pool = self._pool(1)
             if pool:
@@ -171,13 +198,15 @@ class LMSearcher:
         if len(pool) <= 1:
             self.counts.only_candidate += len(pool)
             return pool[0] if pool else None
+        taken = next((i for i, a in enumerate(pool) if a.arch_id == recorded), None)
+        if taken is not None:
+            return pool[taken]
         codes = [to_ncode(a, self.space) for a in pool]
         variables = {"space": self.space.name, "legend": self.legend, "objective": self.objective,
                      "history": shown_history(self.trials, self.options.history_cap), "candidates": codes}  # fmt: skip
         pick = self.chooser.choose(self.template.render(variables), codes)
         if pick is None:
-            self.counts.fallback += 1
-            pick = int(self.rng.integers(len(pool)))
+            pick = self.fallback.pick(pool, self.scored, self.asked)
         return pool[pick]
 
     def _pool(self, k: int) -> list[Arch]:

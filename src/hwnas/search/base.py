@@ -9,6 +9,7 @@ from collections.abc import Callable
 from hwnas.contracts.searcher import (
     Feasibility,
     FeasibleFn,
+    Replayable,
     Rescorable,
     Searcher,
     SearcherClass,
@@ -21,6 +22,7 @@ from hwnas.core.errors import ConstraintError
 __all__ = [
     "Feasibility",
     "FeasibleFn",
+    "Replayable",
     "Rescorable",
     "SearchSettings",
     "Searcher",

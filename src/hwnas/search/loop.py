@@ -5,7 +5,9 @@ evaluated under the new fitness first (:func:`_enter_phase`), then the loop goes
 
 :func:`plan_search` validates everything and writes nothing; :func:`execute` runs the plan. Resuming is replaying:
 the searcher is rebuilt from the same seed and told the same records (taken from the journal instead of being
-evaluated again), so it asks for the same archs and the run ends exactly as an uninterrupted one would.
+evaluated again), so it asks for the same archs and the run ends exactly as an uninterrupted one would. A searcher
+whose picks depend on more than that (:class:`Replayable`: an LLM whose failed requests were not cached) is handed
+each journaled iteration before it asks it again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 
 from hwnas import __version__
 from hwnas.contracts.executor import EXECUTORS, Executor
-from hwnas.contracts.searcher import Reporting
+from hwnas.contracts.searcher import Replayable, Reporting
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConstraintError, DataError
 from hwnas.search.base import Feasibility, Searcher
@@ -156,6 +158,8 @@ def _iterate(run: _Run) -> tuple[list[dict[str, Any]], str]:
         phase = phase_at(run.plan.phases, iteration)
         if phase.index != run.phased.phase.index:
             _enter_phase(run, phase)
+        if iteration in run.state.asked and isinstance(run.searcher, Replayable):
+            run.searcher.replay(run.state.asked[iteration], run.state.reports.get(iteration))
         archs = _ask(run.searcher, run.plan)
         if not archs:
             return history, "exhausted"

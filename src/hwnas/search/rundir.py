@@ -94,11 +94,13 @@ def create_run_dir(config: SearchConfig) -> Path:
 class JournalState:
     """What a run's journal says, for replaying it: evaluation outcomes by phase (0 for an unscheduled run and for
     journals older than fitness schedules) and arch_id, the asked arch_ids and duration of each finished
-    iteration, and the archs carried into each phase of a fitness schedule."""
+    iteration, the searcher's report after it (:class:`~hwnas.contracts.searcher.Replayable` searchers take their
+    recorded picks from it), and the archs carried into each phase of a fitness schedule."""
 
     outcomes: dict[int, dict[str, Outcome]] = field(default_factory=dict)
     asked: dict[int, list[str]] = field(default_factory=dict)
     seconds: dict[int, float] = field(default_factory=dict)
+    reports: dict[int, dict[str, Any]] = field(default_factory=dict)
     carried: dict[int, list[str]] = field(default_factory=dict)
 
     @property
@@ -119,6 +121,8 @@ def journal_state(out: Path) -> JournalState:
             state.asked[int(entry["iteration"])] = list(entry["asked"])
             if "seconds" in entry:
                 state.seconds[int(entry["iteration"])] = float(entry["seconds"])
+            if isinstance(entry.get("searcher"), dict):
+                state.reports[int(entry["iteration"])] = entry["searcher"]
         elif entry["kind"] == "phase":
             state.carried[int(entry["phase"])] = list(entry["carried"])
     return state

@@ -18,7 +18,7 @@ from hwnas.core.arch import Arch
 from hwnas.core.errors import DataError, InvalidArchError
 from hwnas.core.space import SearchSpace
 from hwnas.encodings.hat_yaml import from_hat_yaml, is_hat_yaml
-from hwnas.search.base import FeasibleFn, Searcher, feasible_many
+from hwnas.search.base import FeasibleFn, Replayable, Searcher, feasible_many
 from hwnas.search.records import Record
 from hwnas.search.trajectory import is_trajectory, trajectory_archs
 
@@ -95,23 +95,38 @@ class SeededSearcher:
     """Any searcher whose first batch starts with ``seeds`` (duplicates and archs failing the cheap constraints
     dropped and counted), filled up to ``n`` by the searcher's own first ask; from then on it is the searcher.
 
-    With more seeds than ``n`` the first batch holds every seed: the user asked for each of them.
+    With more seeds than ``n`` the first batch holds every seed: the user asked for each of them. On resume a
+    replayed iteration goes on to a :class:`Replayable` searcher without the seeds at its head (its own picks only).
     """
 
     def __init__(self, searcher: Searcher, seeds: Sequence[Arch], *, feasible: FeasibleFn) -> None:
         self.searcher, self.seeds, self.feasible = searcher, tuple(seeds), feasible
         self.counts = {"given": len(self.seeds), "used": 0, "duplicates": 0, "infeasible": 0}
         self._seeded = False
+        self._replay: tuple[list[str], Mapping[str, Any] | None] | None = None
 
     def ask(self, n: int) -> list[Arch]:
+        replay, self._replay = self._replay, None
         if self._seeded:
+            self._forward(replay, 0)
             return self.searcher.ask(n)
         self._seeded = True
         unique = list({a.arch_id: a for a in self.seeds}.values())
         kept = [a for a, ok in zip(unique, feasible_many(self.feasible, unique), strict=True) if ok]
         self.counts |= {"used": len(kept), "duplicates": len(self.seeds) - len(unique)}
         self.counts["infeasible"] = len(unique) - len(kept)
-        return kept + (self.searcher.ask(n - len(kept)) if len(kept) < n else [])
+        if len(kept) >= n:
+            return kept
+        self._forward(replay, len(kept))
+        return kept + self.searcher.ask(n - len(kept))
+
+    def replay(self, asked: Sequence[str], report: Mapping[str, Any] | None) -> None:
+        self._replay = (list(asked), report)
+
+    def _forward(self, replay: tuple[list[str], Mapping[str, Any] | None] | None, seeds: int) -> None:
+        if replay is not None and isinstance(self.searcher, Replayable):
+            asked, report = replay
+            self.searcher.replay(asked[seeds:], report)
 
     def tell(self, records: Sequence[Record]) -> None:
         self.searcher.tell(records)
