@@ -3,7 +3,8 @@
 Every flag is a key of :class:`hwnas.search.config.SearchConfig` (declared once in :mod:`hwnas.cli.search_options`:
 ``--max-evaluations`` <-> ``max_evaluations``, ``--searcher-opt`` <-> ``searcher.options``...); ``--config FILE``
 gives any of them in YAML and flags override it. ``--config``, ``--json`` and ``--describe`` say how to invoke, so
-they are not config keys.
+they are not config keys. The ``--llm-*`` flags fill an LLM-driven searcher's ``llm`` options (``--llm-model M`` <->
+``searcher.options.llm.model``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from hwnas.cli.common import friendly_errors, option_group, print_json
 from hwnas.cli.search_options import (
     COMPONENT_OPTIONS,
     FLAG_TO_KEY,
+    LLM_OPTIONS,
+    LLM_PANEL,
     RUN_OPTIONS,
     SHORTHAND_OPTIONS,
     SearchCommand,
     describe,
     describe_text,
     flag_layer,
+    llm_layer,
 )
 from hwnas.core.objectives import Constraint, Objective
 
@@ -40,11 +44,13 @@ def register(app: typer.Typer) -> None:
 
 @friendly_errors
 @option_group(RUN_OPTIONS, into="run")
+@option_group(LLM_OPTIONS, into="llm", panel=LLM_PANEL)  # help panels come in reverse: this one after Components
 @option_group(COMPONENT_OPTIONS, into="components", panel="Components")
 @option_group(SHORTHAND_OPTIONS, into="shorthands", panel="Shorthands (hwnas 0.1 flags)")
 def search(
     run: dict[str, Any],
     components: dict[str, Any],
+    llm: dict[str, Any],
     shorthands: dict[str, Any],
     config_file: Path | None = typer.Option(None, "--config", help="YAML file with any of the settings above."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary and result as JSON."),
@@ -65,7 +71,11 @@ def search(
     started = time.perf_counter()
     file_values = load_config_file(config_file) if config_file is not None else {}
     flags = flag_layer(run, components, shorthands)
-    plan = plan_search(resolve_config(file_values, flags))  # validates everything; nothing is written before this
+    config = resolve_config(file_values, flags)
+    llm_flags = llm_layer(llm, config.searcher.name, components["searcher_opt"])  # needs the run's searcher
+    if llm_flags is not None:
+        config = resolve_config(file_values, flags, llm_flags)
+    plan = plan_search(config)  # validates everything; nothing is written before this
     progress = None if as_json or not sys.stderr.isatty() else _print_progress
     outcome = execute(plan, on_iteration=progress)
     _report(outcome, time.perf_counter() - started, as_json)

@@ -1,16 +1,20 @@
 """The flags of ``hwnas search``, declared once: each parameter name is the config key it fills (so the flag <-> key
 map is derived, not kept by hand), grouped into help panels. Component options are generic (``--searcher-opt
 KEY=VALUE``, ``--evaluator-opt NAME.KEY=VALUE``, ``--executor-opt KEY=VALUE``), so a new searcher's knobs need no
-flag here; ``--describe NAME`` and the help's last section list every registered component's options."""
+flag here; ``--describe NAME`` and the help's last section list every registered component's options. The one
+exception is an LLM-driven searcher's client: its ``--llm-*`` flags are those of ``hwnas llm`` (one table,
+:data:`hwnas.cli.llm_cmd.LLM_FLAGS`), each filling the searcher's option ``llm.KEY``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 from typer.core import TyperCommand
 
 from hwnas.cli.common import OptionSpec
+from hwnas.cli.llm_cmd import LLM_FLAGS
 from hwnas.core.errors import ConfigError, UnknownNameError
 
 RUN_OPTIONS: dict[str, OptionSpec] = {
@@ -75,13 +79,27 @@ SHORTHAND_OPTIONS: dict[str, OptionSpec] = {
     "device": (str | None, "--device", "auto (default), cpu or cuda: every evaluator's 'device'."),
 }
 
+# `hwnas llm`'s flags that search offers: the client, where it is and how long to wait. Sampling, the cache switches,
+# concurrency (the searcher asks one request at a time) and --llm-config stay out of a long help; every LLMSettings
+# key is still reachable as --searcher-opt llm.KEY=VALUE.
+_LLM_FLAGS_LEFT_OUT = {
+    "llm_config", "llm_cache", "llm_backoff", "llm_concurrency", "llm_temperature", "llm_top_p", "llm_max_tokens",
+    "llm_seed",
+}  # fmt: skip
+LLM_OPTIONS: dict[str, OptionSpec] = {
+    name: (kind, decl, help_text)
+    for name, (key, kind, decl, help_text) in LLM_FLAGS.items()
+    if key is not None and name not in _LLM_FLAGS_LEFT_OUT
+}
+LLM_PANEL = "LLM client of lm-searcher (more: --searcher-opt llm.KEY=VALUE)"
+
 _KEY_OF = {"searcher_opt": "searcher", "evaluator_opt": "evaluator_options", "executor_opt": "executor"}
 # CLI option name -> config key (tests check that both sides list the same settings).
 FLAG_TO_KEY = {
     decl: _KEY_OF.get(name, name)
     for group in (RUN_OPTIONS, COMPONENT_OPTIONS, SHORTHAND_OPTIONS)
     for name, (_, decl, _) in group.items()
-}
+} | {decl: "searcher" for _, decl, _ in LLM_OPTIONS.values()}  # searcher.options.llm.KEY
 
 
 def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +119,40 @@ def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict
             settings["options"][key] = value
     layer["evaluator_options"] = evaluator_options or None
     return layer
+
+
+def llm_layer(llm: dict[str, Any], searcher: str, searcher_opt: list[str] | None) -> dict[str, Any] | None:
+    """The config layer the ``--llm-*`` flags given make for searcher ``searcher`` (the run's, wherever it was
+    named): its options ``llm.KEY``. None when none is given; an error for a searcher that asks no LLM, and for a
+    key given both as a flag and as ``--searcher-opt llm.KEY=...`` (which one was meant is unclear)."""
+    given = {name: value for name, value in llm.items() if value is not None}
+    if not given:
+        return None
+    from hwnas.contracts.searcher import SEARCHERS
+
+    if not _asks_llm(searcher):
+        flags = [LLM_OPTIONS[name][1] for name in given]
+        users = [name for name in SEARCHERS.names() if _asks_llm(name)]
+        raise ConfigError(
+            f"{', '.join(flags)} {'sets' if len(flags) == 1 else 'set'} the LLM client of an LLM-driven searcher, "
+            f"but searcher {searcher!r} asks no LLM; allowed with: {', '.join(users)} (--searcher NAME)"
+        )
+    dotted = key_values(searcher_opt, "--searcher-opt")
+    keys = {name: str(LLM_FLAGS[name][0]) for name in given}
+    for name, key in keys.items():
+        if f"llm.{key}" in dotted:
+            raise ConfigError(
+                f"{LLM_OPTIONS[name][1]} and --searcher-opt llm.{key}=... both set the searcher's llm.{key}; give one"
+            )
+    options = {f"llm.{keys[name]}": str(v) if isinstance(v, Path) else v for name, v in given.items()}
+    return {"searcher": {"options": options}}
+
+
+def _asks_llm(searcher: str) -> bool:
+    """Whether searcher ``searcher`` has LLM client settings (an options model with an ``llm`` field)."""
+    from hwnas.contracts.searcher import SEARCHERS
+
+    return "llm" in SEARCHERS.options_model(searcher).model_fields
 
 
 def _own_option(evaluator: str, key: str) -> bool:
