@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import bench, fewshot, hat, hybrid, llm, mo_search, predictors, quickstart, repeatability
+from rendering import bench, fewshot, hat, hybrid, llm, lm_searcher, mo_search, predictors, quickstart, repeatability
 
 Section = Callable[[], list[str]]
 
@@ -40,4 +40,6 @@ BLOCKS: dict[str, Section] = {
     "fewshot": fewshot.fewshot,
     "fewshot-summary": fewshot.fewshot_summary,
     "fewshot-samplers": fewshot.fewshot_samplers,
+    "lm-searcher": lm_searcher.lm_searcher,
+    "lm-searcher-summary": lm_searcher.lm_searcher_summary,
 }
