@@ -44,6 +44,7 @@ LLM_FLAGS: dict[str, tuple[str | None, Any, str, str]] = {
     "llm_gguf": ("gguf", Path | None, "--llm-gguf", "Embedded: a .gguf file (env HWNAS_LLM_GGUF)."),
     "llm_backend": ("backend", str | None, "--llm-backend", "Embedded: auto | transformers | llama_cpp."),
     "llm_threads": ("threads", int | None, "--llm-threads", "Embedded: CPU threads (default 1)."),
+    "llm_adapter": ("adapter", Path | None, "--llm-adapter", "Embedded: a LoRA adapter (hwnas lm-searcher finetune)."),
     "llm_structured_output": (
         "structured_output",
         str | None,

@@ -44,6 +44,7 @@ def _register() -> None:
         llm_cmd,
         llmgen_cmd,
         llmpp_cmd,
+        lm_searcher_cmd,
         metrics_cmd,
         pipeline_cmd,
         search_cmd,
@@ -57,6 +58,7 @@ def _register() -> None:
     data_cmd.register(app)
     search_cmd.register(app)
     trajectory_cmd.register(app)
+    lm_searcher_cmd.register(app)
     train_cmd.register(app)
     latency_cmd.register(app)
     collect_cmd.register_collect(latency_cmd.latency_app)

@@ -137,7 +137,7 @@ class EmbeddedClient:
         self.structured_output = resolve_structured(structured_output, self.backend_name)
         self.choice_scoring = self.backend_name in SCORING_BACKENDS
         self.threads = threads
-        self.converted_root = Path(converted_root) if converted_root is not None else _default_converted_root()
+        self.converted_root = Path(converted_root) if converted_root is not None else default_converted_root()
         digest = adapter_id(self.adapter) if self.adapter is not None else None
         self.model = embedded_model_id(self.location.path, self.backend_name, digest)
         self._backend: Backend | None = None
@@ -188,7 +188,7 @@ class EmbeddedClient:
             return list(backend.score_choices(request, choices, timeout_s=timeout_s))  # type: ignore[attr-defined]
 
 
-def _default_converted_root() -> Path:
+def default_converted_root() -> Path:
     from hwnas.data.registry import cache_dir
 
     return cache_dir() / "llm" / "embedded"

@@ -162,7 +162,7 @@ class TransformersBackend:
         )["input_ids"]
         start, scores = time.perf_counter(), list[float]()
         with torch_threads(torch, self.threads), torch.inference_mode():
-            out = self.model(input_ids=prompt, use_cache=True)
+            out = self.model(input_ids=prompt, use_cache=True, logits_to_keep=1)  # only the next token's logits
             cache = getattr(out, "cache", None) or out.past_key_values
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             for choice in choices:
