@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rendering import bench, fewshot, hat, hybrid, llm, lm_searcher, mo_search, predictors, quickstart, repeatability
+from rendering import (
+    bench,
+    fewshot,
+    hat,
+    hybrid,
+    llm,
+    lm_ranker,
+    lm_searcher,
+    mo_search,
+    predictors,
+    quickstart,
+    repeatability,
+)
 
 Section = Callable[[], list[str]]
 
@@ -42,4 +54,5 @@ BLOCKS: dict[str, Section] = {
     "fewshot-samplers": fewshot.fewshot_samplers,
     "lm-searcher": lm_searcher.lm_searcher,
     "lm-searcher-summary": lm_searcher.lm_searcher_summary,
+    "lm-ranker": lm_ranker.lm_ranker,
 }

@@ -1,0 +1,58 @@
+"""LM-Searcher's ranker (``benchmarks/lm_ranker.py``): pick quality on held-out ranking samples of a random pick, the
+untuned embedded model and its LoRA-tuned version, per test group, with what the adapter was trained on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rendering.common import newest, relative
+
+NO_RESULT = ["(No ranker result yet: run `python benchmarks/lm_ranker.py --work DIR`.)", ""]
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _verdict(data: dict[str, Any]) -> str:
+    unseen = [r for r in data["rows"] if r["split"] == "unseen"]
+    better = [r["group"] for r in unseen if r["tuned_mean_rank"] < r["untuned_mean_rank"]]
+    worse = [r["group"] for r in unseen if r["tuned_mean_rank"] > r["untuned_mean_rank"]]
+    if data["tuned_helps_on_unseen"]:
+        return "The tuned ranker picks better than both the untuned model and a random pick on every unseen group."
+    parts = [f"better than the untuned model on {', '.join(better) or 'no unseen group'}"]
+    if worse:
+        parts.append(f"worse on {', '.join(worse)}")
+    return (
+        "The tuned ranker does **not** beat both the untuned model and a random pick on every unseen group "
+        f"(mean rank {'; '.join(parts)}), so no adapter is shipped as a default."
+    )
+
+
+def lm_ranker() -> list[str]:
+    found = newest("lm_ranker")
+    if found is None:
+        return NO_RESULT
+    path, data = found
+    s, adapter = data["settings"], data["adapter"]
+    machine = data["machine"]
+    train = ", ".join(f"`{g}` ({spec['samples']})" for g, spec in data["groups"].items() if spec["split"] == "train")
+    lines = [
+        f"**Ranker pick quality** (`{relative(path)}`, {machine.get('cpu_model')}, {s['threads']} thread(s); "
+        f"`{data['command']}`). Trained on {train}: {adapter['trained_samples']} sample passes, {adapter['steps']} "
+        f"steps, LoRA rank {s['rank']} on the top {s['layers']} blocks, lr {s['lr']}, histories of {s['history']} "
+        f"trials, pools of {s['pool']}; fine-tuning took {data['seconds'].get('finetune', 0):,.0f} s. Top-1: the pick "
+        "is the pool's best; mean rank: 1 best, 10 worst; a random pick's figures are exact expectations.",
+        "",
+        "| held-out group | split | samples | top-1 random | top-1 untuned | top-1 tuned "
+        "| mean rank random | untuned | tuned |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["rows"]:
+        lines.append(
+            f"| {r['group']} | {r['split']} | {r['samples']} | {_num(r['random_top1'], 3)} "
+            f"| {_num(r['untuned_top1'], 3)} | {_num(r['tuned_top1'], 3)} | {_num(r['random_mean_rank'], 2)} "
+            f"| {_num(r['untuned_mean_rank'], 2)} | {_num(r['tuned_mean_rank'], 2)} |"
+        )
+    lines += ["", _verdict(data), ""]
+    return lines
