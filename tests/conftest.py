@@ -1,5 +1,6 @@
 """Shared fixtures: the shared data folder (tests needing it skip cleanly without it), one torch thread for every
-test, and a machine that looks quiet to latency measurement (tests must not depend on the real machine's load)."""
+test, a machine that looks quiet to latency measurement (tests must not depend on the real machine's load), and a
+real local Ray cluster for the Ray tests (started only when one asks for it)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,37 @@ def offline_llm(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setitem(CLIENTS, "test-pool-picker", lambda settings: PoolPickingLLM())
     monkeypatch.setenv("HWNAS_LLM_CLIENT", "test-pool-picker")
+
+
+RAY_DEVICES = ("cpu-a", "cpu-b")  # one per worker node of the test cluster; the head holds none
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[dict[str, str]]:
+    """A real local Ray cluster for the Ray tests (tests/search/test_ray_executor.py, tests/hardware/
+    test_pool_collect.py), one per module that asks for it, shut down after the module (not kept for the session:
+    idle Ray processes would linger through the rest of the suite on a 2-core machine): a head and two worker nodes,
+    every one bound to 127.0.0.1, one CPU and 100 MB of object store each, no dashboard, no usage statistics; worker
+    node 1 holds the device ``cpu-a`` (resource ``device:cpu-a``), node 2 ``cpu-b``. This process is connected to it
+    (``ray.init``), so the executors use it as it is. Nodes have ``tests/search`` on their ``PYTHONPATH`` (the test
+    plugins' folder). Yields device -> node id. Skips without Ray."""
+    ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "hwnas[ray]")')
+    from ray._private import ray_constants
+    from ray.cluster_utils import Cluster
+
+    plugins = str(Path(__file__).parent / "search")
+    with pytest.MonkeyPatch.context() as patch:
+        # Loopback only: with clusters "disabled" Ray resolves this node's address to 127.0.0.1, not the LAN one.
+        patch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        patch.setattr(ray_constants, "ENABLE_RAY_CLUSTER", False)
+        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        node = {"num_cpus": 1, "object_store_memory": 100 * 1024**2, "env_vars": {"PYTHONPATH": plugins}}
+        cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+        try:
+            workers = {d: cluster.add_node(**node, resources={f"device:{d}": 1}) for d in RAY_DEVICES}
+            cluster.wait_for_nodes()
+            ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+            yield {device: worker.node_id for device, worker in workers.items()}
+        finally:
+            ray.shutdown()
+            cluster.shutdown()

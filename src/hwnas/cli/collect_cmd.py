@@ -4,7 +4,8 @@ embedded ones.
 They are added to the ``latency`` sub-app by :func:`register_collect` (the sub-app itself lives in
 ``cli/latency_cmd.py``). Every flag maps to one collection setting; measurement settings not given come from the
 space (sequence lengths) and the protocol's defaults. ``--max-load`` / ``--on-busy`` / ``--max-wait`` say what to do
-on a busy machine (:mod:`hwnas.cli.busy_options`).
+on a busy machine (:mod:`hwnas.cli.busy_options`). ``--devices A,B --executor ray`` collects on several devices of a
+Ray cluster at once, one dataset per device in the ``--out`` folder (:mod:`hwnas.hardware.pool_collect`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hwnas.cli.busy_options import busy_options, busy_policy
-from hwnas.cli.common import friendly_errors, print_json
+from hwnas.cli.common import fail, friendly_errors, print_json
+from hwnas.core.errors import ConfigError
 from hwnas.core.files import check_writable
 
 if TYPE_CHECKING:
     from hwnas.core.space import SearchSpace
     from hwnas.hardware.collector import CollectSummary
+    from hwnas.hardware.pool_collect import DeviceResult
+
+EXECUTORS = ("serial", "ray")  # where archs are measured: this machine, or the devices of a Ray cluster
 
 
 def register_collect(latency_app: typer.Typer) -> None:
@@ -61,7 +66,12 @@ def collect(
     space: str = typer.Option(..., "--space", help="Space name or YAML path (hat-* or gpt-* family)."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or cuda:N."),
     n: int = typer.Option(..., "--n", help="Rows wanted in the CSV (a resumed run only measures what is missing)."),
-    out: Path = typer.Option(..., "--out", help="CSV to create or resume; provenance goes to the same name .json."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="CSV to create or resume; provenance goes to the same name .json. With --devices: a folder, one "
+        "DEVICE.csv each.",
+    ),
     sampler: str = typer.Option("random", "--sampler", help="random (HAT's) or stratified (even over FLOPs)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the arch stream (same seed, same archs, same order)."),
     warmup: int = typer.Option(5, "--warmup", help="Untimed runs per phase."),
@@ -79,21 +89,38 @@ def collect(
         None, "--max-seconds", help="Stop after this long (resume later with the same command)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary at the end."),
+    devices: str | None = typer.Option(
+        None,
+        "--devices",
+        help="NAME,NAME: collect on these devices of a Ray cluster at once (nodes holding resource device:NAME), "
+        "one dataset each in the --out folder; needs --executor ray.",
+    ),
+    executor: str = typer.Option(
+        "serial", "--executor", help="Where archs are measured: serial (this machine, default) or ray (--devices)."
+    ),
+    executor_opt: list[str] | None = typer.Option(
+        None, "--executor-opt", help="KEY=VALUE of --executor ray: address=auto|HOST:PORT, max_retries=3."
+    ),
 ) -> None:
-    """Measure archs of a space on this machine into a resumable latency CSV (HAT's columns + the full arch)."""
+    """Measure archs of a space on this machine (or on a pool of devices) into resumable latency CSVs (HAT's
+    columns + the full arch)."""
     from hwnas.hardware.busy import LoadGuard
     from hwnas.hardware.protocols import protocol_for
     from hwnas.spaces import get_space
 
-    check_writable(out, what="--out")  # before any model is built or measured
+    pool = _pool_request(executor, devices, executor_opt)
+    check_writable(out, what="--out", folder=pool is not None)  # before any model is built or measured
     space_obj = get_space(space)
     settings = protocol_for(space_obj).default_settings(
         space_obj, device=device, dtype=dtype, threads=threads, warmup=warmup, runs=runs, batch=batch,
         seq_len=seq_len, beam=beam, estimator=estimator,
     )  # fmt: skip
-    guard = LoadGuard(busy_policy(busy), threads=settings.threads)
-    kwargs: dict[str, Any] = {"settings": settings, "n": n, "out": out, "sampler": sampler, "seed": seed}
-    kwargs.update(notes=notes, time_budget_s=max_seconds, guard=guard)
+    kwargs: dict[str, Any] = {"settings": settings, "n": n, "sampler": sampler, "seed": seed}
+    kwargs.update(notes=notes, time_budget_s=max_seconds)
+    if pool is not None:
+        _collect_on_pool(space_obj, pool, out, busy_policy(busy), kwargs, as_json=as_json)
+        return
+    kwargs.update(out=out, guard=LoadGuard(busy_policy(busy), threads=settings.threads))
     summary = run_collect_with_progress(space_obj, kwargs, show_progress=not as_json and sys.stderr.isatty())
     _print_summary(summary, as_json=as_json)
 
@@ -121,6 +148,65 @@ def _print_summary(summary: CollectSummary, *, as_json: bool) -> None:
         print_json(result)
     else:
         typer.echo(f"{summary.rows} rows in {summary.out} ({summary.measured} measured now)")
+
+
+def _pool_request(executor: str, devices: str | None, executor_opt: list[str] | None) -> Any:
+    """(devices, validated PoolOptions) for --executor ray, None for this machine; one-line errors for flags that
+    do not go together."""
+    if executor not in EXECUTORS:
+        raise ConfigError(f"--executor {executor!r} is unknown; allowed: {', '.join(EXECUTORS)}")
+    if executor == "serial":
+        if devices is not None:
+            raise ConfigError("--devices collects on a Ray cluster's devices: add --executor ray")
+        if executor_opt:
+            raise ConfigError("--executor-opt sets options of --executor ray; serial has none")
+        return None
+    if devices is None:
+        raise ConfigError(
+            "--executor ray collects on a device pool: give --devices NAME,NAME (Ray resources device:NAME)"
+        )
+    from hwnas.cli.search_options import key_values
+    from hwnas.contracts.options import validate_options
+    from hwnas.hardware.pool_collect import PoolOptions
+    from hwnas.hardware.ray_cluster import check_devices, split_devices
+
+    names = check_devices(split_devices(devices), what="--devices")
+    if not names:
+        raise ConfigError("--devices is empty; give the pool's device names, e.g. --devices cpu-a,cpu-b")
+    options = validate_options(PoolOptions, key_values(executor_opt, "--executor-opt"), where="executor 'ray'")
+    return names, options
+
+
+def _collect_on_pool(
+    space: SearchSpace, pool: Any, out: Path, policy: Any, kwargs: dict[str, Any], *, as_json: bool
+) -> None:
+    """Every device's dataset at once; one line per device (or JSON), exit code 2 when a device stopped early."""
+    from hwnas.hardware.pool_collect import collect_on_devices
+
+    devices, options = pool
+    results = collect_on_devices(space, devices=devices, out_dir=out, policy=policy, options=options, **kwargs)
+    _print_pool_summary(results, as_json=as_json)
+    stopped = [r for r in results if r.error is not None]
+    if stopped:
+        raise fail(f"{len(stopped)} of {len(results)} devices stopped early; run the same command again to resume")
+
+
+def _print_pool_summary(results: list[DeviceResult], *, as_json: bool) -> None:
+    rows = []
+    for result in results:
+        row: dict[str, Any] = {"device": result.device, "out": str(result.out), "error": result.error}
+        if result.summary is not None:
+            summary = result.summary
+            row.update(rows=summary.rows, measured=summary.measured, skipped=summary.skipped)
+        rows.append(row)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        if row["error"] is None:
+            typer.echo(f"{row['device']}: {row['rows']} rows in {row['out']} ({row['measured']} measured now)")
+        else:
+            typer.echo(f"{row['device']}: stopped: {row['error']}", err=True)
 
 
 @friendly_errors

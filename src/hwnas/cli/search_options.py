@@ -57,8 +57,12 @@ COMPONENT_OPTIONS: dict[str, OptionSpec] = {
         "NAME.KEY=VALUE: an option of evaluator NAME (listed, the fitness, a phase's or latency-model; "
         "repeatable); NAME.devices=cpu,cuda:0 runs one instance per device (bench: the benchmark's devices).",
     ),
-    "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default) or process."),
-    "executor_opt": (list[str] | None, "--executor-opt", "KEY=VALUE: an option of the executor, e.g. workers=4."),
+    "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default), process or ray."),
+    "executor_opt": (
+        list[str] | None,
+        "--executor-opt",
+        "KEY=VALUE: an option of the executor, e.g. workers=4 (process), address=auto (ray).",
+    ),
 }
 
 # hwnas 0.1 flags, kept: each fills the option of that name (see hwnas.search.config).

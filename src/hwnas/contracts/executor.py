@@ -72,3 +72,12 @@ built in this process (its first replica), which an in-process executor reuses; 
 instance of the options model the executor registered."""
 
 EXECUTORS: Registry[ExecutorFactory] = Registry("executor", providers=("hwnas.search.components",))
+
+
+def preflight_executor(name: str, options: Any) -> None:
+    """What a run checks before it writes anything: the factory's ``preflight(options)``, where it has one (e.g.
+    the ``ray`` executor: Ray is installed), raising a one-line error; building the executor may take longer (the
+    ``ray`` executor joins a cluster) and happens when the run starts."""
+    check = getattr(EXECUTORS.get(name), "preflight", None)
+    if callable(check):
+        check(options)

@@ -10,6 +10,10 @@ the first difference.
 Every arch is measured through a :class:`~hwnas.hardware.busy.LoadGuard`: on a busy machine the collection waits,
 refuses or (``on_busy="ignore"``) measures anyway, and each row records the load average and the contention during
 its timed runs.
+
+Where the archs are measured is a :class:`Measurer`: this process (:class:`LocalMeasurer`, the default), or a Ray
+actor on the node of a device of a pool (:mod:`hwnas.hardware.pool_collect`). The rows, the sidecar and the resume
+logic stay here, in the process that writes the CSV, whichever it is.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError
 from hwnas.core.space import SearchSpace
-from hwnas.hardware.busy import LoadGuard
+from hwnas.hardware.busy import BusyPolicy, LoadGuard
 from hwnas.hardware.dataset_files import (
     DATASET_FORMAT,
     RowWriter,
@@ -65,6 +69,62 @@ def _resolved(settings: MeasureSettings) -> tuple[MeasureSettings, dict[str, Any
     device = resolve_device(settings.device)
     threads = set_threads(settings.threads)
     return settings.with_threads(threads), describe_device(device, dtype=settings.dtype, threads=threads)
+
+
+class Measurer(Protocol):
+    """Where a collection measures. :meth:`prepare` is called once, before anything is written: the settings with
+    the thread count in force and the description of the device that measures (both go into the sidecar, so they
+    must come from that device, not from the process writing the CSV). :meth:`where` says where that is, for the
+    session's record (empty: here)."""
+
+    @property
+    def policy(self) -> BusyPolicy: ...
+
+    def prepare(self) -> tuple[MeasureSettings, dict[str, Any]]: ...
+
+    def ensure_quiet(self) -> None: ...
+
+    def measure(self, arch: Arch) -> Measurement: ...
+
+    def where(self) -> dict[str, Any]: ...
+
+
+class LocalMeasurer:
+    """Measures in this process, through ``guard`` (default: one applying ``policy``, by default wait up to 5
+    minutes on a busy machine, then refuse)."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        settings: MeasureSettings,
+        guard: LoadGuard | None = None,
+        *,
+        policy: BusyPolicy | None = None,
+    ) -> None:
+        self.space, self.settings, self._guard, self._policy = space, settings, guard, policy
+
+    @property
+    def guard(self) -> LoadGuard:
+        if self._guard is None:  # after prepare(): the threads in force are the ones the load is corrected by
+            self._guard = LoadGuard(self._policy, threads=self.settings.threads)
+        return self._guard
+
+    @property
+    def policy(self) -> BusyPolicy:
+        return self.guard.policy
+
+    def prepare(self) -> tuple[MeasureSettings, dict[str, Any]]:
+        self.settings, info = _resolved(self.settings)
+        return self.settings, info
+
+    def ensure_quiet(self) -> None:
+        self.guard.ensure_quiet()
+
+    def measure(self, arch: Arch) -> Measurement:
+        return measure_guarded(arch, self.space, self.settings, self.guard)
+
+    def where(self) -> dict[str, Any]:
+        return {}
 
 
 def _provenance(
@@ -123,13 +183,12 @@ def _measure_missing(
     stream: Iterator[Arch],
     *,
     space: SearchSpace,
-    settings: MeasureSettings,
+    measurer: Measurer,
     done: set[str],
     n: int,
     writer: RowWriter,
     on_row: ProgressCallback | None,
     deadline: float | None,
-    guard: LoadGuard,
 ) -> tuple[int, int]:
     """Measure stream archs not in ``done`` until it holds ``n`` (or the deadline passes): (measured, skipped)."""
     measured = skipped = 0
@@ -141,7 +200,7 @@ def _measure_missing(
         if arch.arch_id in done:
             skipped += 1
             continue
-        measurement = measure_guarded(arch, space, settings, guard)
+        measurement = measurer.measure(arch)
         writer.write(row_for(arch, space, measurement))
         done.add(arch.arch_id)
         measured += 1
@@ -152,14 +211,24 @@ def _measure_missing(
 
 
 def _start_session(
-    out: Path, sidecar: dict[str, Any], *, info: dict[str, Any], rows_before: int, guard: LoadGuard, notes: str | None
+    out: Path,
+    sidecar: dict[str, Any],
+    *,
+    info: dict[str, Any],
+    rows_before: int,
+    measurer: Measurer,
+    notes: str | None,
 ) -> dict[str, Any]:
-    """Record this call in the sidecar (its notes, its session) and write it before the first row: the dataset's
-    history then shows every session, even one killed before it measured anything. Returns the session to finish."""
+    """Record this call in the sidecar (its notes, its session, where it measured when not here) and write it before
+    the first row: the dataset's history then shows every session, even one killed before it measured anything.
+    Returns the session to finish."""
     if notes:
         sidecar["notes"] = notes
     session = {"started": _now(), "date_of_device_info": info["date"], "rows_before": rows_before,
-               "busy_policy": guard.policy.to_dict()}  # fmt: skip
+               "busy_policy": measurer.policy.to_dict()}  # fmt: skip
+    where = measurer.where()
+    if where:
+        session["measured_on"] = where
     sidecar["sessions"] = [*sidecar.get("sessions", []), session]
     write_sidecar(out, sidecar)
     return session
@@ -177,28 +246,29 @@ def collect(
     on_row: ProgressCallback | None = None,
     time_budget_s: float | None = None,
     guard: LoadGuard | None = None,
+    measurer: Measurer | None = None,
 ) -> CollectSummary:
     """Measure archs of ``space`` until ``out`` holds ``n`` rows (see module doc), or until ``time_budget_s``
     seconds have passed (then run it again to go on). ``guard``: what to do on a busy machine (default: wait up to
-    5 minutes, then refuse). Returns what was done."""
+    5 minutes, then refuse); ``measurer``: where to measure (default: here, with ``settings`` through ``guard``; a
+    measurer given brings its own settings and guard, resolved where it measures). Returns what was done."""
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
     out = Path(out)
     deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
-    settings, info = _resolved(settings)
-    guard = guard or LoadGuard(threads=settings.threads)
+    measurer = measurer or LocalMeasurer(space, settings, guard)
+    settings, info = measurer.prepare()
     columns = columns_for(space)
     sidecar, done = _open_dataset(out, _provenance(space, settings, info, sampler, seed), columns)
     stream = arch_stream(space, sampler, seed)  # built before any write: a bad sampler name writes nothing
     if len(done) < n:
-        guard.ensure_quiet()  # before any write, too: a refusal on a busy machine leaves no file behind
-    session = _start_session(out, sidecar, info=info, rows_before=len(done), guard=guard, notes=notes)
+        measurer.ensure_quiet()  # before any write, too: a refusal on a busy machine leaves no file behind
+    session = _start_session(out, sidecar, info=info, rows_before=len(done), measurer=measurer, notes=notes)
     writer = RowWriter(out, columns)
     try:
         measured, skipped = _measure_missing(
-            stream, space=space, settings=settings, done=done, n=n, writer=writer, on_row=on_row, deadline=deadline,
-            guard=guard,
-        )  # fmt: skip
+            stream, space=space, measurer=measurer, done=done, n=n, writer=writer, on_row=on_row, deadline=deadline
+        )
     finally:
         writer.close()
         session.update(finished=_now(), rows_after=len(done))

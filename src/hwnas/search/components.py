@@ -1,7 +1,7 @@
 """What the search package implements, registered by name: the searchers (evolution, evolution-rs, random, local,
 pareto-local, nsga2, morea, ehvi; lm-searcher, implemented in :mod:`hwnas.llm.lm_searcher`),
-the ``analytic`` evaluator and the executors (serial, process). The registries (in :mod:`hwnas.contracts`) import this
-module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
+the ``analytic`` evaluator and the executors (serial, process, ray). The registries (in :mod:`hwnas.contracts`) import
+this module on their first read; entries are ``"module:attribute"`` strings, so nothing is imported until asked for."""
 
 from __future__ import annotations
 
@@ -76,4 +76,11 @@ EXECUTORS.register(
     "hwnas.search.process_pool:ProcessPoolExecutor",
     options="hwnas.search.process_pool:ProcessOptions",
     summary="a local pool of worker processes, each keeping its evaluators across batches; batches run in parallel",
+)
+EXECUTORS.register(
+    "ray",
+    "hwnas.search.ray_executor:RayExecutor",
+    options="hwnas.search.ray_executor:RayOptions",
+    summary='actors of a Ray cluster (pip install "hwnas[ray]"), each keeping its evaluators; device pools; '
+    "a batch whose actor dies is re-run elsewhere",
 )

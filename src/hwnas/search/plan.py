@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from hwnas.contracts.evaluator import Evaluator, Outcome
-from hwnas.contracts.executor import EvaluatorSpec
+from hwnas.contracts.executor import EvaluatorSpec, preflight_executor
 from hwnas.contracts.screening import ConstraintScreen
 from hwnas.core.arch import Arch
 from hwnas.core.errors import ConfigError, ConstraintError
@@ -63,6 +63,7 @@ def plan_search(config: SearchConfig) -> RunPlan:
     searcher_class.from_config(space, config, rng=np.random.default_rng(0), feasible=accept_all)
     init_archs = load_init_archs(config.init_archs, space) if config.init_archs else ()
     check_run_dir(config)
+    preflight_executor(config.executor.name, config.executor_options())  # e.g. Ray installed, for --executor ray
     evaluators = tuple(by_name[spec.name] for spec in specs)
     plan = RunPlan(
         config, space, phases[-1].objectives, constraints, evaluators, searcher_class, phases, init_archs, specs

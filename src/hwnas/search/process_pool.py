@@ -76,13 +76,13 @@ def _run_batch(batch: EvaluationBatch) -> list[Outcome]:
 def _instance(name: str) -> Evaluator:
     instances: dict[str, Evaluator] = _worker["instances"]
     if name not in instances:
-        _limit_torch_threads(int(_worker["threads"]))
+        limit_torch_threads(int(_worker["threads"]))
         spec: EvaluatorSpec = _worker["specs"][name]
         instances[name] = spec_evaluator(spec, int(_worker["index"]) % spec.replicas)
     return instances[name]
 
 
-def _limit_torch_threads(threads: int) -> None:
+def limit_torch_threads(threads: int) -> None:
     """The thread variables cover a torch imported later; a torch the worker already has (forked from a parent that
     imported it) is told directly."""
     import sys
