@@ -75,6 +75,7 @@ def test_finetune_resumes_scores_and_identifies_the_adapter(
     first, second = (json.loads((d / PROVENANCE).read_text()) for d in (whole, resumed))
     assert first["losses"] == pytest.approx(second["losses"], rel=1e-4)
     assert first["train_sources"] == ["table:gpt-tiny"] and first["steps"] == 2
+    assert sorted(f.name for f in whole.iterdir()) == ["adapter_config.json", "adapter_model.safetensors", PROVENANCE]
 
     base = EmbeddedClient(gguf=smollm2, backend="transformers")
     tuned = EmbeddedClient(gguf=smollm2, adapter=whole)

@@ -198,7 +198,11 @@ def finetune(
     }  # fmt: skip
     with atomic_folder(out) as staging:
         peft_model.save_pretrained(str(staging))
+        (staging / "README.md").unlink(missing_ok=True)  # peft's blank model card: the provenance file says it all
         (staging / PROVENANCE).write_text(json.dumps(provenance, indent=2))
+        for file in staging.iterdir():  # as shareable as any model file (a temporary folder is private)
+            file.chmod(0o644)
+        staging.chmod(0o755)
     shutil.rmtree(partial, ignore_errors=True)
     return FinetuneResult(out, steps, len(samples), len(samples) - len(usable), seconds, losses)
 
