@@ -6,7 +6,8 @@ have this folder on their ``PYTHONPATH``).
 arch_id. Options: ``log`` (a file): one line ``node_id pid device arch_id`` per arch it evaluated, so a test sees
 where each arch ran; ``victim`` (an arch_id) and ``marker`` (a file): a batch holding the victim kills its own worker
 process (SIGKILL: no Python cleanup, as a crash or the OOM killer) when the marker does not exist yet, writing the
-pid into the marker first, so the retry on another actor succeeds; ``always``: kill every time (a poison arch).
+pid into the marker first, so the retry on another actor succeeds; ``always``: kill every time (a poison arch);
+``victim: "*"`` is every arch (a run that cannot finish: the failing cell of the sweep tests).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Crashy:
 
     def evaluate(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
         options = self.options
-        if options.victim is not None and any(a.arch_id == options.victim for a in archs):
+        if options.victim is not None and any(options.victim in ("*", a.arch_id) for a in archs):
             marker = Path(options.marker) if options.marker else None
             if options.always or (marker is not None and not marker.exists()):
                 if marker is not None:

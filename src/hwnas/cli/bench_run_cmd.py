@@ -56,6 +56,12 @@ def run(
     algorithm_opt: list[str] | None = typer.Option(
         None, "--algorithm-opt", help="ALGORITHM.KEY=VALUE: a searcher option over the suite's preset (repeatable)."
     ),
+    executor: str = typer.Option(
+        "serial", "--executor", help="Who runs each search's evaluation batches: serial (default), process or ray."
+    ),
+    executor_opt: list[str] | None = typer.Option(
+        None, "--executor-opt", help="KEY=VALUE: an option of the executor, e.g. address=auto (ray), workers=4."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary's table as JSON."),
 ) -> None:
     """Run every algorithm with every seed on a problem (resumable) and score them by hypervolume."""
@@ -84,7 +90,8 @@ def run(
             err=as_json,
         )
 
-    summary = run_suite(loaded, settings, out, progress=progress)
+    block = {"name": executor, "options": key_values(executor_opt, "--executor-opt")}
+    summary = run_suite(loaded, settings, out, progress=progress, executor=block)
     if as_json:
         print_json(summary["table"])
         return

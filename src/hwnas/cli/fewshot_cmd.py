@@ -106,19 +106,26 @@ def run(
     ),
     sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     gnn: bool = typer.Option(False, "--gnn/--no-gnn", help="Also pretrain the GNN (implied by --predictor gnn)."),
+    executor: str = typer.Option(
+        "serial", "--executor", help="Where the seeds run: serial (this process, default) or ray (one task each)."
+    ),
+    executor_opt: list[str] | None = typer.Option(
+        None, "--executor-opt", help="KEY=VALUE of --executor ray: address=auto|HOST:PORT, num_cpus=1, max_retries=3."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the records as JSON."),
 ) -> None:
     """Score a predictor on a transfer task: Spearman over all archs and over the unsampled ones, per target and
     sample size (mean and std over seeds), and their mean over the targets."""
+    from hwnas.cli.search_options import task_options
     from hwnas.fewshot.devices import compare
 
     space, sources, targets = _devices(space, task, source, target)  # type: ignore[arg-type]
     sizes = _integers(samples, "--samples")
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: give 1 or more")
-    options = _options(predictor, gnn)
+    options, mapper = _options(predictor, gnn), _seed_mapper(task_options(executor, executor_opt))
     records = compare(space, sources, targets, [predictor], samples=sizes, seeds=range(seeds), options=options,
-                      sampler=sampler)[predictor]  # fmt: skip
+                      sampler=sampler, mapper=mapper)[predictor]  # fmt: skip
     if as_json:
         print_json(records)
         return
@@ -126,6 +133,15 @@ def run(
         typer.echo(f"{r['target']:>16}  n={r['samples']:<3} spearman all {r['spearman_all']:.3f} "
                    f"+-{r['spearman_all_std']:.3f}  unseen {r['spearman_unseen']:.3f} +-{r['spearman_unseen_std']:.3f}"
                    f"  MAPE unseen {r['mape_unseen']:.1%}")  # fmt: skip
+
+
+def _seed_mapper(options: Any) -> Any:
+    """None (the seeds one after the other, here) or a map running each seed as a Ray task."""
+    if options is None:
+        return None
+    from hwnas.hardware.ray_cluster import task_map
+
+    return task_map(options, what="hwnas fewshot run --executor ray")
 
 
 @fewshot_app.command("pretrain")

@@ -49,6 +49,7 @@ def _register() -> None:
         pipeline_cmd,
         search_cmd,
         spaces_cmd,
+        sweep_cmd,
         train_cmd,
         trajectory_cmd,
     )
@@ -71,6 +72,7 @@ def _register() -> None:
     bench_measure_cmd.register_measure(bench_cmd.bench_app)
     bench_run_cmd.register_run(bench_cmd.bench_app)
     bench_compare_cmd.register_compare(bench_cmd.bench_app)
+    sweep_cmd.register(app)
 
 
 _register()

@@ -252,3 +252,23 @@ class SearchCommand(TyperCommand):
     @epilog.setter
     def epilog(self, value: str | None) -> None:
         """Typer sets it on construction; the help computes its own."""
+
+
+UNIT_EXECUTORS = ("serial", "ray")
+
+
+def task_options(executor: str, executor_opt: list[str] | None) -> Any:
+    """The validated ``TaskOptions`` of ``--executor ray`` for a command whose units of work are Ray tasks (few-shot
+    seeds, sweep cells), or None for ``serial`` (this process, one unit after the other); one-line errors."""
+    if executor not in UNIT_EXECUTORS:
+        raise ConfigError(f"--executor {executor!r} is unknown here; allowed: {', '.join(UNIT_EXECUTORS)}")
+    if executor == "serial":
+        if executor_opt:
+            raise ConfigError("--executor-opt sets options of --executor ray; serial has none")
+        return None
+    from hwnas.contracts.options import validate_options
+    from hwnas.hardware.ray_cluster import TaskOptions, import_ray
+
+    options = validate_options(TaskOptions, key_values(executor_opt, "--executor-opt"), where="executor 'ray'")
+    import_ray("--executor ray")  # before any work: one line naming the extra
+    return options

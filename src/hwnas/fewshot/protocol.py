@@ -70,6 +70,7 @@ def compare_methods(
     seeds: Sequence[int] = (0, 1, 2),
     options: FewShotOptions | None = None,
     sampler: str = DEFAULT_SAMPLER,
+    mapper: SeedMap | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """:func:`run_transfer`'s records for several methods at once, on the same pretrained models, samples and
     adapted GNNs. A method's CPU time is the shared pretraining and adaptation plus its own prediction."""
@@ -85,7 +86,7 @@ def compare_methods(
         return FewShotPredictor.pretrain(space, table.archs, table.columns(source), source, seeded)
 
     targets = {d: (table.archs, table.device(d).latency) for d in target}
-    return _evaluate(pretrain, targets, methods, samples, seeds, sampler, kind="help")
+    return _evaluate(pretrain, targets, methods, samples, seeds, sampler, kind="help", mapper=mapper)
 
 
 def compare_hat(
@@ -98,6 +99,7 @@ def compare_hat(
     seeds: Sequence[int] = (0, 1, 2),
     options: FewShotOptions | None = None,
     sampler: str = DEFAULT_SAMPLER,
+    mapper: SeedMap | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The protocol on the HAT space: ``sources`` are {name: (HAT's 10 features [rows, 10], latency ms)},
     ``targets`` {name: (archs, latency ms)} (a target needs archs: that is what the user measures and searches)."""
@@ -113,7 +115,17 @@ def compare_hat(
     def pretrain(seed: int) -> FewShotPredictor:
         return FewShotPredictor.from_bank(bank, options.model_copy(update={"seed": seed}))
 
-    return _evaluate(pretrain, targets, methods, samples, seeds, sampler, kind="cpu")
+    return _evaluate(pretrain, targets, methods, samples, seeds, sampler, kind="cpu", mapper=mapper)
+
+
+Scores = dict[tuple[str, str, int], tuple[float, float, float]]  # (method, target, samples) -> one seed's scores
+SeedMap = Callable[[Callable[[int], Any], Sequence[int]], list[Any]]
+"""``map(fn, seeds) -> [fn(seed) ...]`` in order: the loop here by default, Ray tasks with ``--executor ray``
+(:func:`hwnas.hardware.ray_cluster.task_map`)."""
+
+
+def local_map(fn: Callable[[int], Any], seeds: Sequence[int]) -> list[Any]:
+    return [fn(seed) for seed in seeds]
 
 
 def _evaluate(
@@ -125,35 +137,21 @@ def _evaluate(
     sampler: str,
     *,
     kind: str,
+    mapper: SeedMap | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    draw = get_sampler(sampler)
+    """The seed is the unit of work (``mapper`` may run the seeds anywhere): the model is pretrained once per seed
+    and every (target, samples) adapts it, so a finer unit would pretrain it again per target. The seeds' scores
+    are merged in seed order, so the records do not depend on where each seed ran."""
+
+    def one_seed(seed: int) -> tuple[Scores, dict[tuple[str, str, int], float]]:
+        return _one_seed(pretrain, targets, methods, samples, seed, sampler, kind)
+
     scores: dict[tuple[str, str, int], list[tuple[float, float, float]]] = {}
     cpu: dict[tuple[str, str, int], float] = {}
-    for seed in seeds:
-        started = time.process_time()
-        model = pretrain(seed)
-        cache: dict[int, ArchFeatures] = {}  # targets measured on the same archs share their features
-        share = (time.process_time() - started) / (len(samples) * len(targets))  # pretraining, split evenly
-        for n in samples:
-            for device, (archs, truth) in targets.items():
-                started = time.process_time()
-                if id(archs) not in cache:
-                    cache[id(archs)] = model.static_features(archs)
-                features = cache[id(archs)]
-                rows = draw(features, n, seed)
-                adapted = model.adapt(DeviceId(kind, device), [archs[i] for i in rows], truth[rows])
-                complete = adapted.complete(features)
-                shared = share + time.process_time() - started
-                rest = np.ones(len(truth), dtype=bool)
-                rest[rows] = False
-                for method in methods:
-                    started = time.process_time()
-                    prediction = adapted.with_method(method).predict_features(complete)
-                    key = (method, device, n)
-                    scores.setdefault(key, []).append((spearman(truth, prediction),
-                                                       spearman(truth[rest], prediction[rest]),
-                                                       mape(truth[rest], prediction[rest])))  # fmt: skip
-                    cpu[key] = cpu.get(key, 0.0) + shared + time.process_time() - started
+    for seed_scores, seed_cpu in (mapper or local_map)(one_seed, list(seeds)):
+        for key, value in seed_scores.items():
+            scores.setdefault(key, []).append(value)
+            cpu[key] = cpu.get(key, 0.0) + seed_cpu[key]
     out: dict[str, list[dict[str, Any]]] = {}
     for method in methods:
         records: list[dict[str, Any]] = []
@@ -162,6 +160,46 @@ def _evaluate(
             records += [*per_target, _mean(per_target, n)]
         out[method] = records
     return out
+
+
+def _one_seed(
+    pretrain: Callable[[int], FewShotPredictor],
+    targets: Mapping[str, Target],
+    methods: Sequence[str],
+    samples: Sequence[int],
+    seed: int,
+    sampler: str,
+    kind: str,
+) -> tuple[Scores, dict[tuple[str, str, int], float]]:
+    """One seed: pretrain, then adapt to every (samples, target) and score every method; with the CPU seconds of
+    each (the pretraining split evenly)."""
+    draw = get_sampler(sampler)
+    scores: Scores = {}
+    cpu: dict[tuple[str, str, int], float] = {}
+    started = time.process_time()
+    model = pretrain(seed)
+    cache: dict[int, ArchFeatures] = {}  # targets measured on the same archs share their features
+    share = (time.process_time() - started) / (len(samples) * len(targets))  # pretraining, split evenly
+    for n in samples:
+        for device, (archs, truth) in targets.items():
+            started = time.process_time()
+            if id(archs) not in cache:
+                cache[id(archs)] = model.static_features(archs)
+            features = cache[id(archs)]
+            rows = draw(features, n, seed)
+            adapted = model.adapt(DeviceId(kind, device), [archs[i] for i in rows], truth[rows])
+            complete = adapted.complete(features)
+            shared = share + time.process_time() - started
+            rest = np.ones(len(truth), dtype=bool)
+            rest[rows] = False
+            for method in methods:
+                started = time.process_time()
+                prediction = adapted.with_method(method).predict_features(complete)
+                key = (method, device, n)
+                scores[key] = (spearman(truth, prediction), spearman(truth[rest], prediction[rest]),
+                               mape(truth[rest], prediction[rest]))  # fmt: skip
+                cpu[key] = shared + time.process_time() - started
+    return scores, cpu
 
 
 KEYS = ("spearman_all", "spearman_unseen", "mape_unseen")

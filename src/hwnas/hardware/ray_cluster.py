@@ -17,10 +17,15 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
+from hwnas.contracts.options import Options
+from hwnas.contracts.plugins import PLUGINS_ENV
 from hwnas.core.errors import ConfigError
 
 INSTALL_HINT = 'pip install "hwnas[ray]"'
@@ -141,3 +146,86 @@ def where_am_i(ray: Any) -> dict[str, Any]:
     """The node and process a Ray worker runs in (recorded with what it measured)."""
     context = ray.get_runtime_context()
     return {"node_id": context.get_node_id(), "hostname": socket.gethostname(), "pid": os.getpid()}
+
+
+class TaskOptions(Options):
+    """``--executor ray --executor-opt KEY=VALUE`` of commands whose units of work are independent and hold no
+    model between units (a few-shot seed, a sweep cell): each unit is one Ray task, so no actor is kept."""
+
+    address: str | None = Field(
+        None, description="Ray cluster: None joins the local one or starts it, 'auto', HOST:PORT or ray://HOST:PORT"
+    )
+    num_cpus: float = Field(1.0, ge=0, description="CPUs each task holds (= units at once per node's CPUs)")
+    num_gpus: float = Field(0.0, ge=0, description="GPUs each task holds")
+    max_retries: int = Field(3, ge=0, le=100, description="re-runs of a task whose worker died, then it fails")
+    threads: int = Field(1, ge=1, description="BLAS / torch threads per task")
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One unit's outcome: its value, or the error it raised (the unit's own exception, not Ray's wrapper) or the
+    Ray error that lost it (its worker died ``max_retries + 1`` times)."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def _run_unit(fn: Callable[[Any], Any], item: Any, threads: int, plugins: str | None) -> Any:
+    """A unit in a Ray worker, with its thread budget (Ray reuses workers, so torch may already be loaded there) and
+    the driver's plugins (a plugin's component exists there too when its module is importable on the node)."""
+    for variable in _THREAD_VARIABLES:
+        os.environ[variable] = str(threads)
+    if plugins:
+        os.environ[PLUGINS_ENV] = plugins
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return fn(item)
+
+
+def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], options: TaskOptions, *, what: str) -> list[TaskResult]:
+    """``fn(item)`` for every item, each as one Ray task of the cluster ``options.address`` names, all at once (Ray
+    queues what the cluster's CPUs cannot hold). Results in the order of ``items``, whichever finished first; a
+    unit's failure is its result, so one failing unit stops no other. ``fn`` and the items travel by pickle
+    (cloudpickle: a closure goes by value, a module's function by name, so its module must be importable on every
+    node). A task whose worker dies is re-run by Ray up to ``max_retries`` times."""
+    connection = connect(options.address, what=what)
+    ray = connection.ray
+    try:
+        require_fit(ray, {"CPU": options.num_cpus, "GPU": options.num_gpus}, what=what)
+        remote = ray.remote(_run_unit).options(
+            num_cpus=options.num_cpus, num_gpus=options.num_gpus, max_retries=options.max_retries
+        )
+        shared = ray.put(fn)  # one copy in the object store, not one per task
+        plugins = os.environ.get(PLUGINS_ENV)
+        refs = [remote.remote(shared, item, options.threads, plugins) for item in items]
+        results = []
+        for ref in refs:
+            try:
+                results.append(TaskResult(value=ray.get(ref)))
+            except ray.exceptions.RayTaskError as exc:
+                cause = exc.cause
+                results.append(TaskResult(error=cause if isinstance(cause, BaseException) else exc))
+            except ray.exceptions.RayError as exc:
+                results.append(TaskResult(error=exc))
+        return results
+    finally:
+        connection.close()
+
+
+def task_map(options: TaskOptions, *, what: str) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+    """A ``map(fn, items) -> values`` that runs each item as a Ray task (:func:`map_tasks`) and, like a plain loop,
+    raises the first failed item's error (once every item has finished): for callers whose units must all
+    succeed (a few-shot comparison), which take a mapper so that they need not know Ray."""
+
+    def mapper(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        results = map_tasks(fn, items, options, what=what)
+        for result in results:
+            if result.error is not None:
+                raise result.error
+        return [result.value for result in results]
+
+    return mapper

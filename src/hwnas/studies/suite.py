@@ -85,8 +85,17 @@ class SuiteSettings:
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
-def run_config(problem: Problem, settings: SuiteSettings, algorithm: str, seed: int, out: Path) -> Any:
-    """The search config of one (algorithm, seed) run."""
+def run_config(
+    problem: Problem,
+    settings: SuiteSettings,
+    algorithm: str,
+    seed: int,
+    out: Path,
+    executor: Mapping[str, Any] | None = None,
+) -> Any:
+    """The search config of one (algorithm, seed) run. ``executor`` (a search config's executor block; default
+    serial) runs its evaluation batches; it is not part of the suite's identity: the result does not depend on it,
+    so a suite may resume on another executor."""
     return build_config(
         {
             "space": problem.space,
@@ -100,46 +109,72 @@ def run_config(problem: Problem, settings: SuiteSettings, algorithm: str, seed: 
             "seed": seed,
             "out": str(out),
             "resume": out.is_dir() and any(out.iterdir()),
+            "executor": dict(executor or {"name": "serial"}),
         }
     )
 
 
 def run_suite(
-    problem: Problem, settings: SuiteSettings, out: str | Path, *, progress: ProgressFn | None = None
+    problem: Problem,
+    settings: SuiteSettings,
+    out: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    executor: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) every (algorithm, seed) and write ``summary.json``; returns the summary."""
+    """Run (or resume) every (algorithm, seed) and write ``summary.json``; returns the summary. ``executor``: see
+    :func:`run_config`."""
     settings.check()
     out = Path(out)
     configs = {
-        (a, s): run_config(problem, settings, a, s, out / a / f"seed-{s}")
+        (a, s): run_config(problem, settings, a, s, out / a / f"seed-{s}", executor)
         for a in settings.algorithms
         for s in settings.seeds
-    }  # every run's config validated before the first one starts...
-    stored = _check_folder(out, problem, settings)
-    for algorithm in settings.algorithms:  # ...and one run per algorithm planned (evaluators built, nothing written)
-        plan_search(configs[(algorithm, settings.seeds[0])])
-    if not stored:
-        out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out / SUITE_FILE, _identity(problem, settings))
-    budgets = settings.budgets or (settings.evaluations,)
+    }  # every run's config validated before the first one starts, one per algorithm planned (nothing written)
+    prepare_folder(problem, settings, out, [configs[(a, settings.seeds[0])] for a in settings.algorithms])
     runs: dict[str, list[dict[str, Any]]] = {a: [] for a in settings.algorithms}
     total = len(configs)
     for done, ((algorithm, seed), config) in enumerate(configs.items(), start=1):
-        started = time.perf_counter()
-        outcome = run_search(config)
-        summary: dict[str, Any] = {
-            "algorithm": algorithm,
-            "seed": seed,
-            "run_dir": str(Path(config.out).relative_to(out)),
-        }
-        summary |= run_summary(problem, config.out, budgets)
-        summary |= {"new_evaluations": outcome.new_evaluations, "wall_s": time.perf_counter() - started}
-        summary["search_s"] = outcome.timings.get("total_s")  # the loop's own time, replayed iterations included
+        summary = score_run(problem, settings, config, out, algorithm=algorithm, seed=seed)
         runs[algorithm].append(summary)
         if progress is not None:
             progress({"done": done, "total": total, **{k: summary[k] for k in ("algorithm", "seed", "evaluations")},
                       "hypervolume": summary["hypervolume"][-1] if summary["hypervolume"] else 0.0,
-                      "new_evaluations": outcome.new_evaluations, "wall_s": summary["wall_s"]})  # fmt: skip
+                      "new_evaluations": summary["new_evaluations"], "wall_s": summary["wall_s"]})  # fmt: skip
+    return write_summary(problem, settings, out, runs)
+
+
+def prepare_folder(problem: Problem, settings: SuiteSettings, out: Path, configs: Sequence[Any]) -> None:
+    """What :func:`run_suite` checks and writes before its first run, for a caller that runs the runs itself (a
+    sweep): the folder is new or this suite's, each algorithm's first run is planned, ``suite.json`` is written.
+    ``configs``: one run config per algorithm."""
+    stored = _check_folder(out, problem, settings)
+    for config in configs:
+        plan_search(config)
+    if not stored:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / SUITE_FILE, _identity(problem, settings))
+
+
+def score_run(
+    problem: Problem, settings: SuiteSettings, config: Any, out: Path, *, algorithm: str, seed: int
+) -> dict[str, Any]:
+    """Run (or resume) one (algorithm, seed) of the suite in ``out`` and score it: its entry of the summary's
+    ``runs``."""
+    started = time.perf_counter()
+    outcome = run_search(config)
+    summary: dict[str, Any] = {"algorithm": algorithm, "seed": seed, "run_dir": str(Path(config.out).relative_to(out))}
+    summary |= run_summary(problem, config.out, settings.budgets or (settings.evaluations,))
+    summary |= {"new_evaluations": outcome.new_evaluations, "wall_s": time.perf_counter() - started}
+    summary["search_s"] = outcome.timings.get("total_s")  # the loop's own time, replayed iterations included
+    return summary
+
+
+def write_summary(
+    problem: Problem, settings: SuiteSettings, out: Path, runs: Mapping[str, Sequence[dict[str, Any]]]
+) -> dict[str, Any]:
+    """``summary.json`` of the scored runs (per algorithm, in seed order); returns it."""
+    budgets = settings.budgets or (settings.evaluations,)
     result = {
         "problem": problem.model_dump(mode="json"),
         "settings": settings.to_dict(),
