@@ -21,6 +21,7 @@ from rendering import (
     predictors,
     quickstart,
     repeatability,
+    scaleout,
 )
 
 Section = Callable[[], list[str]]
@@ -55,4 +56,5 @@ BLOCKS: dict[str, Section] = {
     "lm-searcher": lm_searcher.lm_searcher,
     "lm-searcher-summary": lm_searcher.lm_searcher_summary,
     "lm-ranker": lm_ranker.lm_ranker,
+    "scaleout": scaleout.scaleout,
 }
