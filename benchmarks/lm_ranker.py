@@ -237,8 +237,10 @@ def main(argv: list[str] | None = None) -> None:
                 "random_mean_rank": untuned["random_mean_rank"],
                 "untuned_top1": untuned["top1"],
                 "untuned_mean_rank": untuned["mean_rank"],
+                "untuned_mean_rank_se": untuned["mean_rank_se"],
                 "tuned_top1": tuned["top1"],
                 "tuned_mean_rank": tuned["mean_rank"],
+                "tuned_mean_rank_se": tuned["mean_rank_se"],
                 "failed": untuned["failed"] + tuned["failed"],
             }
         )

@@ -14,6 +14,11 @@ def _num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _rank(row: dict[str, Any], model: str) -> str:
+    se = row.get(f"{model}_mean_rank_se")
+    return _num(row[f"{model}_mean_rank"], 2) + ("" if se is None else f" ± {se:.2f}")
+
+
 def _verdict(data: dict[str, Any]) -> str:
     unseen = [r for r in data["rows"] if r["split"] == "unseen"]
     better = [r["group"] for r in unseen if r["tuned_mean_rank"] < r["untuned_mean_rank"]]
@@ -42,7 +47,8 @@ def lm_ranker() -> list[str]:
         f"`{data['command']}`). Trained on {train}: {adapter['trained_samples']} sample passes, {adapter['steps']} "
         f"steps, LoRA rank {s['rank']} on the top {s['layers']} blocks, lr {s['lr']}, histories of {s['history']} "
         f"trials, pools of {s['pool']}; fine-tuning took {data['seconds'].get('finetune', 0):,.0f} s. Top-1: the pick "
-        "is the pool's best; mean rank: 1 best, 10 worst; a random pick's figures are exact expectations.",
+        "is the pool's best; mean rank (± standard error over samples): 1 best, 10 worst; a random pick's figures are "
+        "exact expectations.",
         "",
         "| held-out group | split | samples | top-1 random | top-1 untuned | top-1 tuned "
         "| mean rank random | untuned | tuned |",
@@ -52,7 +58,7 @@ def lm_ranker() -> list[str]:
         lines.append(
             f"| {r['group']} | {r['split']} | {r['samples']} | {_num(r['random_top1'], 3)} "
             f"| {_num(r['untuned_top1'], 3)} | {_num(r['tuned_top1'], 3)} | {_num(r['random_mean_rank'], 2)} "
-            f"| {_num(r['untuned_mean_rank'], 2)} | {_num(r['tuned_mean_rank'], 2)} |"
+            f"| {_rank(r, 'untuned')} | {_rank(r, 'tuned')} |"
         )
     lines += ["", _verdict(data), ""]
     return lines

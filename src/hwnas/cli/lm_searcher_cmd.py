@@ -222,7 +222,8 @@ def eval_picks(
 
     outcomes = pick_outcomes(samples, runner, progress=progress)
     adapter = str(llm.adapter) if llm.adapter is not None else None
-    summary = {"model": runner.model, "adapter": adapter, "data": str(data), **summarise(samples, outcomes)}
+    summary = {"model": runner.model, "adapter": adapter, "data": str(data), **summarise(samples, outcomes),
+               "picks": outcomes}  # fmt: skip
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

@@ -1,8 +1,8 @@
 """Pick quality of a ranker on held-out ranking samples (:mod:`hwnas.llm.lm_data`): for each sample the runner scores
 the pool's codes as the searcher does (log-likelihood of each code as the answer to the same prompt) and the
 best-scored candidate is its pick. Reported: top-1 accuracy (the pick is the pool's best) and the mean rank of the
-pick (1 = best, K = worst), overall and per source, beside the exact expectation of a uniformly random pick (a
-pool's rank-1 share and its mean rank, so ties are accounted for).
+pick (1 = best, K = worst) with its standard error, overall and per source, beside the exact expectation of a
+uniformly random pick (a pool's rank-1 share and its mean rank, so ties are accounted for).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def _stats(samples: Sequence[dict[str, Any]], outcomes: Sequence[dict[str, Any]]
         "pool": float(np.mean([len(p) for p in pools])),
         "top1": float(np.mean([r == 1 for r in ranks])) if ranks else None,
         "mean_rank": float(np.mean(ranks)) if ranks else None,
+        "mean_rank_se": float(np.std(ranks, ddof=1) / np.sqrt(len(ranks))) if len(ranks) > 1 else None,
         "random_top1": float(np.mean([np.mean(p == 1) for p in pools])),
         "random_mean_rank": float(np.mean([np.mean(p) for p in pools])),
     }
