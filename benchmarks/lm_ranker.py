@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
             "losses": provenance.get("losses"),
             "skipped_long": provenance.get("skipped_long"),
             "base": provenance.get("base"),
+            "train_seconds": provenance.get("seconds_this_session"),
         },
         "rows": rows,
         "evaluations": evaluations,

@@ -44,11 +44,24 @@ def _where(data: Mapping[str, Any]) -> str:
     return f"{machine.get('cpu_model')}, {machine.get('cpu_count')} cores, one thread{gpu}"
 
 
+def _seed_counts(data: Mapping[str, Any]) -> str:
+    """``10 seeds`` when every method ran every seed, else each count with its methods (a merged result may hold
+    the expensive LLM methods over fewer seeds than the baselines)."""
+    counts: dict[int, list[str]] = {}
+    for problem in data["problems"].values():
+        for method, found in problem["methods"].items():
+            if method not in {m for ms in counts.values() for m in ms}:
+                counts.setdefault(len(found.get("seeds") or []), []).append(method)
+    if len(counts) <= 1:
+        return _count(len(data["settings"]["seeds"]), "seed")
+    return "; ".join(f"{_count(n, 'seed')} ({', '.join(ms)})" for n, ms in sorted(counts.items(), reverse=True))
+
+
 def _header(path: Path, data: Mapping[str, Any]) -> str:
     s = data["settings"]
     return (
         f"**LM-Searcher vs baselines** (`benchmarks/lm_searcher.py`: {_count(len(s['problems']), 'problem')}, "
-        f"{_count(len(s['seeds']), 'seed')}, {s['trials']} trials, simple regret after "
+        f"{_seed_counts(data)}, {s['trials']} trials, simple regret after "
         f"{', '.join(map(str, s['budgets']))} trials, mean ± standard error; history cap {s['history_cap']}, pool "
         f"{s['pool_size']}, embedded backend {s['llm_backend']}; baselines {s['population']} archs per round; "
         f"{_where(data)}; `{relative(path)}`):"
