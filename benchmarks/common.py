@@ -132,3 +132,18 @@ def portable_path(path: str | Path) -> str:
         return str(resolved.relative_to(root))
     except ValueError:
         return os.path.relpath(resolved)
+
+
+def check_same_settings(
+    paths: Sequence[Path], parts: Sequence[dict[str, Any]], keys: Sequence[str], settings_keys: Sequence[str]
+) -> None:
+    """Stop unless every result part has the first part's ``keys`` and ``settings[settings_keys]`` (a merge joins
+    only runs made with the same settings)."""
+    first = parts[0]
+    for path, part in zip(paths, parts, strict=True):
+        for key in keys:
+            if part.get(key) != first.get(key):
+                raise SystemExit(f"{path}: {key} differs from {paths[0]}'s; only runs with the same settings merge")
+        for key in settings_keys:
+            if part["settings"].get(key) != first["settings"].get(key):
+                raise SystemExit(f"{path}: settings.{key} differs from {paths[0]}'s")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from common import write_result
+from common import check_same_settings, write_result
 from lm_searcher_summary import goals, summarise_problem
 
 SAME = ("benchmark", "quick")
@@ -38,13 +38,8 @@ def _adapter_id(part: dict[str, Any]) -> str | None:
 
 def _check(paths: Sequence[Path], parts: Sequence[dict[str, Any]]) -> None:
     first = parts[0]
+    check_same_settings(paths, parts, SAME, SETTINGS_SAME)
     for path, part in zip(paths, parts, strict=True):
-        for key in SAME:
-            if part.get(key) != first.get(key):
-                raise SystemExit(f"{path}: {key} differs from {paths[0]}'s; only runs with the same settings merge")
-        for key in SETTINGS_SAME:
-            if part["settings"].get(key) != first["settings"].get(key):
-                raise SystemExit(f"{path}: settings.{key} differs from {paths[0]}'s")
         ids = {_adapter_id(part), _adapter_id(first)} - {None}
         if len(ids) > 1:
             raise SystemExit(f"{path}: its adapter differs from {paths[0]}'s (weights digest)")

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_info, package_versions, portable_path, write_result
+from common import check_same_settings, machine_info, package_versions, portable_path, write_result
 from mo_search_peer import (
     DEFAULT_METHODS,
     METHODS,
@@ -408,13 +408,8 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
     first = parts[0]
     problems: dict[str, Any] = {}
     replaced: list[dict[str, str]] = []
+    check_same_settings(paths, parts, MERGED_SAME, MERGED_SETTINGS_SAME)
     for path, part in zip(paths, parts, strict=True):
-        for key in MERGED_SAME:
-            if part.get(key) != first.get(key):
-                raise SystemExit(f"{path}: {key} differs from {paths[0]}'s; only runs with the same settings merge")
-        for key in MERGED_SETTINGS_SAME:
-            if part["settings"].get(key) != first["settings"].get(key):
-                raise SystemExit(f"{path}: settings.{key} differs from {paths[0]}'s")
         if part.get("kind", "main") != first.get("kind", "main"):
             raise SystemExit(f"{path}: kind differs from {paths[0]}'s")
         for name in part["problems"]:
