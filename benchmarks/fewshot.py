@@ -38,7 +38,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine_info, package_versions, write_result
 
 TASKS = ["N0", "F0", "F1", "F2", "F3", "F4", "F5"]
-METHODS = ["flops", "params", "best-source", "ridge-transfer", "opcount-ridge", "ridge-all", "gbdt-all", "gnn", "stack"]
+METHODS = [
+    "flops",
+    "params",
+    "best-source",
+    "ridge-transfer",
+    "opcount-ridge",
+    "op-sum",
+    "ridge-all",
+    "gbdt-all",
+    "gnn",
+    "stack",
+]
 TRIVIAL = ["flops", "params", "best-source"]
 DEFAULT = "stack"
 VERSIONS = ["hwnas", "torch", "numpy", "scipy", "scikit-learn"]

@@ -3,6 +3,7 @@ and their mean, the baselines doing what they say, and bad input refused. Skips 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 
 from hwnas.core.errors import ConfigError, UnknownNameError
-from hwnas.fewshot.features import SourceBank, arch_features, index_matrix
-from hwnas.fewshot.methods import best_source, flops, opcount_ridge
+from hwnas.fewshot.features import ArchFeatures, SourceBank, arch_features, choice_totals, index_matrix, option_counts
+from hwnas.fewshot.methods import best_source, flops, op_sum, opcount_ridge
 from hwnas.fewshot.model import FewShotOptions
 from hwnas.fewshot.protocol import run_transfer
 from hwnas.fewshot.samplers import SAMPLERS, get_sampler
@@ -101,3 +102,35 @@ def test_option_counts_count_each_block_over_the_layers(fbnet, features) -> None
     target = counts @ weights / 22
     rows = np.arange(20)
     assert spearman(target, opcount_ridge(features.take(rows), target[rows], features)) > 0.99
+
+
+def test_choice_totals_pool_the_decisions_that_offer_the_same_options() -> None:
+    space = get_space("nb201")  # 6 edges, each one of the same 5 ops
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 5, size=(50, 6))
+    totals = choice_totals(keys, space)
+    assert totals.shape == (50, 5) and np.all(totals.sum(axis=1) == 6)
+    assert np.array_equal(totals[:, 3], (keys == 3).sum(axis=1))
+    assert option_counts(keys, space).shape == (50, 30)  # per decision, unpooled
+
+
+def test_op_sum_recovers_a_latency_that_is_a_sum_of_op_costs_from_few_samples(fbnet, features) -> None:  # type: ignore[no-untyped-def]
+    costs = np.array([0.0, 0.4, 1.0, 2.5, 0.3, 0.7, 1.9, 0.2, 0.05])  # ms per block, skip (last) nearly free
+    ms = 3.0 + features.totals @ costs
+    rows = np.arange(20)
+    predicted = op_sum(features.take(rows), np.log(ms[rows]), features)
+    assert np.all(np.isfinite(predicted))
+    assert np.allclose(np.exp(predicted), ms, rtol=1e-6)
+    flat = op_sum(features.take(rows), np.log(np.full(20, 2.0)), features)  # no op matters: the intercept alone
+    assert np.allclose(np.exp(flat), 2.0)
+
+
+def test_op_sum_keeps_an_arch_without_costly_ops_finite_and_below_every_sample() -> None:
+    totals = np.array([[6, 0], [4, 2], [3, 3], [0, 6], [5, 1]], dtype=np.float64)  # (none, conv) counts
+    ms = totals[:, 1] * 1.5  # every cost is the conv's: the all-none arch takes 0 ms
+    features = ArchFeatures((), np.zeros((5, 1)), None, totals, totals)
+    features = replace(features, archs=tuple(range(5)))  # type: ignore[arg-type]
+    train = features.take(np.arange(1, 5))
+    predicted = op_sum(train, np.log(ms[1:]), features)
+    assert np.all(np.isfinite(predicted)) and predicted[0] < predicted[1:].min()
+    assert np.allclose(np.exp(predicted[1:]), ms[1:])

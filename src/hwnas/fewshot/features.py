@@ -147,6 +147,7 @@ class ArchFeatures:
     sources: np.ndarray  # [archs, sources] log latency on each source, z-scored by the source's measured rows
     counts: np.ndarray | None  # [archs, 2] log FLOPs, log params (None: the family has no analytic counts)
     options: np.ndarray  # [archs, options] how often each option of each decision occurs
+    totals: np.ndarray  # [archs, options] how often each option occurs over decisions offering the same options
     gnn: np.ndarray | None = None  # [archs] the adapted GNN's score for the target, when there is one
 
     def take(self, rows: np.ndarray) -> ArchFeatures:
@@ -155,6 +156,7 @@ class ArchFeatures:
             self.sources[rows],
             None if self.counts is None else self.counts[rows],
             self.options[rows],
+            self.totals[rows],
             None if self.gnn is None else self.gnn[rows],
         )
 
@@ -173,6 +175,21 @@ def option_counts(keys: np.ndarray, space: SearchSpace) -> np.ndarray:
     return np.stack(columns, axis=1) if columns else np.zeros((len(keys), 0))
 
 
+def choice_totals(keys: np.ndarray, space: SearchSpace) -> np.ndarray:
+    """[archs, options] how often each option occurs over every decision that offers the same options: a
+    position-free histogram of the arch's ops (NB201's 6 edges give 5 op counts; FBNet's 22 layers, one decision,
+    give its 9 block counts; HAT's encoder and decoder FFN widths, which offer the same widths, are pooled).
+    Latency on a device that runs every op of the graph is close to a sum of per-op costs, so a few samples fit it
+    where the per-decision counts (30 columns on NB201) would need many more."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for p, slot in enumerate(slots(space)):
+        if len(slot.gene.choices) >= 2:
+            groups.setdefault(tuple(slot.gene.choices), []).append(p)
+    columns = [(keys[:, at] == choice).sum(axis=1).astype(np.float64)
+               for choices, at in groups.items() for choice in range(len(choices))]  # fmt: skip
+    return np.stack(columns, axis=1) if columns else np.zeros((len(keys), 0))
+
+
 def arch_counts(archs: Sequence[Arch], space: SearchSpace) -> np.ndarray | None:
     """[archs, 2] log FLOPs and log params from the family's analytic counts, or None without counts."""
     counter = family_of(space).counts
@@ -188,7 +205,8 @@ def arch_features(archs: Sequence[Arch], bank: SourceBank) -> ArchFeatures:
     measured = np.log(bank.latency)
     centre, spread = np.nanmean(measured, axis=0), np.nanstd(measured, axis=0)
     sources = (logs - centre) / np.where(spread > 0, spread, 1.0)
-    return ArchFeatures(tuple(archs), sources, arch_counts(archs, bank.space), option_counts(keys, bank.space))
+    return ArchFeatures(tuple(archs), sources, arch_counts(archs, bank.space), option_counts(keys, bank.space),
+                        choice_totals(keys, bank.space))  # fmt: skip
 
 
 __all__ = [
@@ -196,6 +214,7 @@ __all__ = [
     "SourceBank",
     "arch_counts",
     "arch_features",
+    "choice_totals",
     "index_matrix",
     "one_hot_matrix",
     "option_counts",

@@ -34,7 +34,16 @@ from hwnas.predictors.base import MODEL_FORMAT, read_model_file, write_model_fil
 KIND = "fewshot"
 POOL_SIZE = 2000
 Method = Literal[
-    "stack", "flops", "params", "best-source", "ridge-transfer", "opcount-ridge", "ridge-all", "gbdt-all", "gnn"
+    "stack",
+    "flops",
+    "params",
+    "best-source",
+    "ridge-transfer",
+    "opcount-ridge",
+    "op-sum",
+    "ridge-all",
+    "gbdt-all",
+    "gnn",
 ]
 
 
