@@ -89,10 +89,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--results-dir", type=Path, default=None, help="default: benchmarks/results/")
     parser.add_argument(
         "--kind",
-        choices=["main", "samplers"],
+        choices=["main", "samplers", "ceiling"],
         default="main",
         help="main: every method with one "
-        "sampler; samplers: the default method with every sampler (fewshot_samplers-*.json)",
+        "sampler; samplers: the default method with every sampler (fewshot_samplers-*.json); ceiling: how well "
+        "each target can be predicted at all, by models fitted on half of its archs (fewshot_ceiling-*.json)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -270,6 +271,51 @@ def run_samplers(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+CEILING_MODELS = {
+    "sources": "ridge on the sources' log latencies",
+    "op-counts": "ridge on the per-decision option counts (log)",
+    "op-sum": "op-sum (pooled op counts, ms, non-negative least squares)",
+    "everything": "ridge on sources, option counts, their pairwise products and log FLOPs / params (log)",
+}
+
+
+def run_ceiling(args: argparse.Namespace) -> dict[str, Any]:
+    """How well each target can be predicted at all: models fitted on a random half of the target's archs (seed 0)
+    scored by Spearman on the other half. A few-shot method cannot be expected above the best of them, so the
+    column tells a noisy table (pixel2) from a weak method."""
+    from sklearn.linear_model import RidgeCV
+
+    from hwnas.fewshot.features import SourceBank, arch_features, index_matrix
+    from hwnas.fewshot.methods import RIDGE_ALPHAS, op_sum
+    from hwnas.fewshot.tables import help_table
+    from hwnas.fewshot.tasks import get_task
+    from hwnas.predictors.metrics import spearman
+    from hwnas.spaces import get_space
+
+    out: dict[str, Any] = {}
+    for name in args.tasks:
+        task = get_task(name)
+        task.check_runnable()
+        table, space = help_table(task.space), get_space(task.space)
+        bank = SourceBank(space, task.source, index_matrix(table.archs, space), table.columns(task.source))
+        features = arch_features(table.archs, bank)
+        pairs = np.einsum("ni,nj->nij", features.options, features.options).reshape(len(table.archs), -1)
+        counts = [] if features.counts is None else [features.counts]
+        inputs = {"sources": features.sources, "op-counts": features.options,
+                  "everything": np.hstack([features.sources, features.options, pairs, *counts])}  # fmt: skip
+        order = np.random.default_rng(0).permutation(len(table.archs))
+        fit, held = order[: len(order) // 2], order[len(order) // 2 :]
+        out[name] = {}
+        for target in task.target:
+            logy = np.log(table.device(target).latency)
+            scores = {key: spearman(logy[held], RidgeCV(alphas=RIDGE_ALPHAS).fit(x[fit], logy[fit]).predict(x[held]))
+                      for key, x in inputs.items()}  # fmt: skip
+            scores["op-sum"] = spearman(logy[held], op_sum(features.take(fit), logy[fit], features.take(held)))
+            out[name][target] = {key: float(scores[key]) for key in CEILING_MODELS}
+            print(f"{name} {target}: " + "  ".join(f"{k} {v:.3f}" for k, v in out[name][target].items()), flush=True)
+    return out
+
+
 def _provenance(name: str, args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
     """What every result of this script starts with: what ran, how, where, with which versions."""
     command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(["fewshot.py", *argv])
@@ -301,6 +347,17 @@ def main(argv: Sequence[str] | None = None) -> Path:
         }
         result["wall_s"] = time.perf_counter() - started
         path = write_result("fewshot_samplers", result, args.results_dir)
+        print(f"wrote {path}")
+        return path
+    if args.kind == "ceiling":
+        started = time.perf_counter()
+        result = {
+            **_provenance("fewshot_ceiling", args, argv),
+            "settings": {"tasks": args.tasks, "split": "half of each target's archs, seed 0", "models": CEILING_MODELS},
+            "tasks": run_ceiling(args),
+        }
+        result["wall_s"] = time.perf_counter() - started
+        path = write_result("fewshot_ceiling", result, args.results_dir)
         print(f"wrote {path}")
         return path
     methods = [m for m in METHODS if not (args.quick and m == "gnn")]
