@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from hwnas.cli.common import friendly_errors, print_json
-from hwnas.cli.search_options import key_values
+from hwnas.cli.common import friendly_errors, key_values, print_json
+from hwnas.cli.executor_options import executor_block, executor_group
 from hwnas.core.errors import ConfigError
 
 
@@ -43,7 +43,12 @@ def _algorithm_options(items: list[str] | None) -> dict[str, dict[str, Any]]:
 
 
 @friendly_errors
+@executor_group(
+    "Who runs each search's evaluation batches: serial (default), process or ray.",
+    "an option of the executor, e.g. actors=4 (ray), workers=4 (process).",
+)
 def run(
+    executor: dict[str, Any],
     problem: str = typer.Option(..., "--problem", help="A bundled problem (hwnas bench problems) or a problem YAML."),
     algorithms: str = typer.Option("random,evolution,local", "--algorithms", help="Searchers, comma-separated."),
     seeds: int = typer.Option(3, "--seeds", help="Seeds 0..N-1 per algorithm."),
@@ -56,12 +61,6 @@ def run(
     algorithm_opt: list[str] | None = typer.Option(
         None, "--algorithm-opt", help="ALGORITHM.KEY=VALUE: a searcher option over the suite's preset (repeatable)."
     ),
-    executor: str = typer.Option(
-        "serial", "--executor", help="Who runs each search's evaluation batches: serial (default), process or ray."
-    ),
-    executor_opt: list[str] | None = typer.Option(
-        None, "--executor-opt", help="KEY=VALUE: an option of the executor, e.g. address=auto (ray), workers=4."
-    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary's table as JSON."),
 ) -> None:
     """Run every algorithm with every seed on a problem (resumable) and score them by hypervolume."""
@@ -70,6 +69,7 @@ def run(
 
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: give 1 or more")
+    block = executor_block(executor, default="serial")
     names = tuple(a.strip() for a in algorithms.split(",") if a.strip())
     settings = SuiteSettings(
         problem=problem,
@@ -90,7 +90,6 @@ def run(
             err=as_json,
         )
 
-    block = {"name": executor, "options": key_values(executor_opt, "--executor-opt")}
     summary = run_suite(loaded, settings, out, progress=progress, executor=block)
     if as_json:
         print_json(summary["table"])

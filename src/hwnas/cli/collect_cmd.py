@@ -18,6 +18,7 @@ import typer
 
 from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import fail, friendly_errors, print_json
+from hwnas.cli.executor_options import executor_group, unit_executor
 from hwnas.core.errors import ConfigError
 from hwnas.core.files import check_writable
 
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from hwnas.core.space import SearchSpace
     from hwnas.hardware.collector import CollectSummary
     from hwnas.hardware.pool_collect import DeviceResult
-
-EXECUTORS = ("serial", "ray")  # where archs are measured: this machine, or the devices of a Ray cluster
 
 
 def register_collect(latency_app: typer.Typer) -> None:
@@ -61,8 +60,13 @@ def _progress_bar() -> Any:
 
 @friendly_errors
 @busy_options
+@executor_group(
+    "Where archs are measured: serial (this machine, default) or ray (the --devices of a Ray cluster).",
+    "an option of --executor ray, e.g. max_retries=3.",
+)
 def collect(
     busy: dict[str, Any],
+    executor: dict[str, Any],
     space: str = typer.Option(..., "--space", help="Space name or YAML path (hat-* or gpt-* family)."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or cuda:N."),
     n: int = typer.Option(..., "--n", help="Rows wanted in the CSV (a resumed run only measures what is missing)."),
@@ -95,12 +99,6 @@ def collect(
         help="NAME,NAME: collect on these devices of a Ray cluster at once (nodes holding resource device:NAME), "
         "one dataset each in the --out folder; needs --executor ray.",
     ),
-    executor: str = typer.Option(
-        "serial", "--executor", help="Where archs are measured: serial (this machine, default) or ray (--devices)."
-    ),
-    executor_opt: list[str] | None = typer.Option(
-        None, "--executor-opt", help="KEY=VALUE of --executor ray: address=auto|HOST:PORT, max_retries=3."
-    ),
 ) -> None:
     """Measure archs of a space on this machine (or on a pool of devices) into resumable latency CSVs (HAT's
     columns + the full arch)."""
@@ -108,7 +106,7 @@ def collect(
     from hwnas.hardware.protocols import protocol_for
     from hwnas.spaces import get_space
 
-    pool = _pool_request(executor, devices, executor_opt)
+    pool = _pool_request(executor, devices)
     check_writable(out, what="--out", folder=pool is not None)  # before any model is built or measured
     space_obj = get_space(space)
     settings = protocol_for(space_obj).default_settings(
@@ -150,22 +148,19 @@ def _print_summary(summary: CollectSummary, *, as_json: bool) -> None:
         typer.echo(f"{summary.rows} rows in {summary.out} ({summary.measured} measured now)")
 
 
-def _pool_request(executor: str, devices: str | None, executor_opt: list[str] | None) -> Any:
+def _pool_request(executor: dict[str, Any], devices: str | None) -> Any:
     """(devices, validated PoolOptions) for --executor ray, None for this machine; one-line errors for flags that
     do not go together."""
-    if executor not in EXECUTORS:
-        raise ConfigError(f"--executor {executor!r} is unknown; allowed: {', '.join(EXECUTORS)}")
-    if executor == "serial":
+    given = unit_executor(executor, what="the measurements")
+    if given is None:
         if devices is not None:
             raise ConfigError("--devices collects on a Ray cluster's devices: add --executor ray")
-        if executor_opt:
-            raise ConfigError("--executor-opt sets options of --executor ray; serial has none")
         return None
     if devices is None:
         raise ConfigError(
-            "--executor ray collects on a device pool: give --devices NAME,NAME (Ray resources device:NAME)"
+            "--executor ray (or --ray-address) collects on a device pool: give --devices NAME,NAME "
+            "(Ray resources device:NAME)"
         )
-    from hwnas.cli.search_options import key_values
     from hwnas.contracts.options import validate_options
     from hwnas.hardware.pool_collect import PoolOptions
     from hwnas.hardware.ray_cluster import check_devices, split_devices
@@ -173,7 +168,7 @@ def _pool_request(executor: str, devices: str | None, executor_opt: list[str] | 
     names = check_devices(split_devices(devices), what="--devices")
     if not names:
         raise ConfigError("--devices is empty; give the pool's device names, e.g. --devices cpu-a,cpu-b")
-    options = validate_options(PoolOptions, key_values(executor_opt, "--executor-opt"), where="executor 'ray'")
+    options = validate_options(PoolOptions, given, where="executor 'ray'")
     return names, options
 
 

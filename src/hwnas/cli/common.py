@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: turn domain errors into one clear line and exit code 2."""
+"""Shared CLI plumbing: turn domain errors into one clear line and exit code 2; option groups (one declaration of
+flags shared by several commands); ``KEY=VALUE`` flags."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+import yaml
 
-from hwnas.core.errors import HwnasError
+from hwnas.core.errors import ConfigError, HwnasError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -96,3 +98,18 @@ def option_group(
         return wrapper
 
     return decorate
+
+
+def key_values(items: list[str] | None, flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` items; values read as YAML scalars (5, 0.3, true, null) or kept as text."""
+    pairs: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {item!r} is malformed; expected KEY=VALUE")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        pairs[key.strip()] = value if value is None or isinstance(value, str | int | float | bool) else raw
+    return pairs

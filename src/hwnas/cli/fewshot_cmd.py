@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from hwnas.cli.common import friendly_errors, print_json
+from hwnas.cli.executor_options import executor_group
 from hwnas.core.errors import ConfigError
 from hwnas.core.files import check_writable
 
@@ -90,7 +91,12 @@ def tasks(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
 @fewshot_app.command("run")
 @friendly_errors
+@executor_group(
+    "Where the seeds run: serial (this process, default) or ray (one task each).",
+    "an option of --executor ray, e.g. num_cpus=1, num_gpus=0, max_retries=3, threads=1.",
+)
 def run(
+    executor: dict[str, Any],
     space: str | None = typer.Option(
         None, "--space", help="nb201, fbnet (HELP's tables) or hat-wmt14ende; implied by --task."
     ),
@@ -106,24 +112,18 @@ def run(
     ),
     sampler: str = typer.Option("random", "--sampler", help="random, params, encoding-kmeans or source-kmeans."),
     gnn: bool = typer.Option(False, "--gnn/--no-gnn", help="Also pretrain the GNN (implied by --predictor gnn)."),
-    executor: str = typer.Option(
-        "serial", "--executor", help="Where the seeds run: serial (this process, default) or ray (one task each)."
-    ),
-    executor_opt: list[str] | None = typer.Option(
-        None, "--executor-opt", help="KEY=VALUE of --executor ray: address=auto|HOST:PORT, num_cpus=1, max_retries=3."
-    ),
     as_json: bool = typer.Option(False, "--json", help="Print the records as JSON."),
 ) -> None:
     """Score a predictor on a transfer task: Spearman over all archs and over the unsampled ones, per target and
     sample size (mean and std over seeds), and their mean over the targets."""
-    from hwnas.cli.search_options import task_options
+    from hwnas.cli.executor_options import task_options
     from hwnas.fewshot.devices import compare
 
     space, sources, targets = _devices(space, task, source, target)  # type: ignore[arg-type]
     sizes = _integers(samples, "--samples")
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: give 1 or more")
-    options, mapper = _options(predictor, gnn), _seed_mapper(task_options(executor, executor_opt))
+    options, mapper = _options(predictor, gnn), _seed_mapper(task_options(executor, what="the few-shot seeds"))
     records = compare(space, sources, targets, [predictor], samples=sizes, seeds=range(seeds), options=options,
                       sampler=sampler, mapper=mapper)[predictor]  # fmt: skip
     if as_json:

@@ -44,7 +44,7 @@ def _history(text: str) -> tuple[int, int]:
 
 
 def _evaluator_source(space: SearchSpace, name: str, options: list[str], metrics: list[str]) -> Source:
-    from hwnas.cli.search_options import key_values
+    from hwnas.cli.common import key_values
     from hwnas.llm.lm_data import EvaluatorSource
     from hwnas.search.evaluator import build_evaluator
 

@@ -3,7 +3,8 @@
 With ``--quiet`` they print only the report path (one line, for scripts); otherwise stage lines, progress bars,
 the summary table, the verdict on the latency data and the report path. ``--max-load`` / ``--on-busy`` /
 ``--max-wait`` say what latency measurement does on a busy machine (not config keys: they describe this
-invocation, so changing them never blocks a resume).
+invocation, so changing them never blocks a resume). ``--executor`` / ``--executor-opt`` / ``--ray-address`` set the
+config's ``search.executor`` (which does not block a resume either: a search's result does not depend on it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 
 from hwnas.cli.busy_options import busy_options, busy_policy
 from hwnas.cli.common import fail, friendly_errors
+from hwnas.cli.executor_options import executor_block, executor_group
 
 _FROM = typer.Option(
     None,
@@ -97,8 +99,13 @@ def _check_from(stage: str | None) -> str | None:
 
 @friendly_errors
 @busy_options
+@executor_group(
+    "Who runs the searches' evaluation batches: serial, process or ray; overrides the config's search.executor.",
+    "an option of the executor, merged over search.executor's, e.g. actors=4 (ray), workers=4 (process).",
+)
 def pipeline_cmd(
     busy: dict[str, Any],
+    executor: dict[str, Any],
     config: str = typer.Argument(
         ..., help="Pipeline config: a YAML path, or a bundled config's name (quickstart, multi30k-gpu, ...)."
     ),
@@ -113,7 +120,7 @@ def pipeline_cmd(
     and write a report. A killed run resumes: run the same command again."""
     from hwnas.pipeline import load_pipeline_config, run_pipeline
 
-    loaded = load_pipeline_config(config, run_dir=run_dir)
+    loaded = load_pipeline_config(config, run_dir=run_dir, executor=executor_block(executor))
     if dry_run:
         _dry_run(loaded)
         return

@@ -3,17 +3,19 @@ map is derived, not kept by hand), grouped into help panels. Component options a
 KEY=VALUE``, ``--evaluator-opt NAME.KEY=VALUE``, ``--executor-opt KEY=VALUE``), so a new searcher's knobs need no
 flag here; ``--describe NAME`` and the help's last section list every registered component's options. The one
 exception is an LLM-driven searcher's client: its ``--llm-*`` flags are those of ``hwnas llm`` (one table,
-:data:`hwnas.cli.llm_cmd.LLM_FLAGS`), each filling the searcher's option ``llm.KEY``."""
+:data:`hwnas.cli.llm_cmd.LLM_FLAGS`), each filling the searcher's option ``llm.KEY``. The executor flags
+(``--executor``, ``--executor-opt``, ``--ray-address``) are the ones every command that can run on Ray shares
+(:mod:`hwnas.cli.executor_options`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
 from typer.core import TyperCommand
 
-from hwnas.cli.common import OptionSpec
+from hwnas.cli.common import OptionSpec, key_values
+from hwnas.cli.executor_options import executor_block, executor_options
 from hwnas.cli.llm_cmd import LLM_FLAGS
 from hwnas.core.errors import ConfigError, UnknownNameError
 
@@ -57,11 +59,9 @@ COMPONENT_OPTIONS: dict[str, OptionSpec] = {
         "NAME.KEY=VALUE: an option of evaluator NAME (listed, the fitness, a phase's or latency-model; "
         "repeatable); NAME.devices=cpu,cuda:0 runs one instance per device (bench: the benchmark's devices).",
     ),
-    "executor": (str | None, "--executor", "Who runs evaluation batches: serial (default), process or ray."),
-    "executor_opt": (
-        list[str] | None,
-        "--executor-opt",
-        "KEY=VALUE: an option of the executor, e.g. workers=4 (process), address=auto (ray).",
+    **executor_options(
+        "Who runs evaluation batches: serial (default), process, ray or a plugin's.",
+        "an option of the executor, e.g. workers=4 (process), actors=8 (ray); --describe NAME lists them.",
     ),
 }
 
@@ -97,7 +97,12 @@ LLM_OPTIONS: dict[str, OptionSpec] = {
 }
 LLM_PANEL = "LLM client of lm-searcher (more: --searcher-opt llm.KEY=VALUE)"
 
-_KEY_OF = {"searcher_opt": "searcher", "evaluator_opt": "evaluator_options", "executor_opt": "executor"}
+_KEY_OF = {
+    "searcher_opt": "searcher",
+    "evaluator_opt": "evaluator_options",
+    "executor_opt": "executor",
+    "ray_address": "executor",
+}
 # CLI option name -> config key (tests check that both sides list the same settings).
 FLAG_TO_KEY = {
     decl: _KEY_OF.get(name, name)
@@ -110,7 +115,7 @@ def flag_layer(run: dict[str, Any], components: dict[str, Any], shorthands: dict
     """The config layer the flags given make (None: not given)."""
     layer = {k: None if v == [] else v for k, v in run.items()} | shorthands
     layer["searcher"] = _block(components["searcher"], key_values(components["searcher_opt"], "--searcher-opt"))
-    layer["executor"] = _block(components["executor"], key_values(components["executor_opt"], "--executor-opt"))
+    layer["executor"] = executor_block(components)
     evaluator_options: dict[str, dict[str, Any]] = {}
     for name_key, value in key_values(components["evaluator_opt"], "--evaluator-opt").items():
         name, dot, key = name_key.rpartition(".")
@@ -176,21 +181,6 @@ def _block(name: str | None, options: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": name, "options": options}
 
 
-def key_values(items: list[str] | None, flag: str) -> dict[str, Any]:
-    """``KEY=VALUE`` items; values read as YAML scalars (5, 0.3, true, null) or kept as text."""
-    pairs: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{flag} {item!r} is malformed; expected KEY=VALUE")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        pairs[key.strip()] = value if value is None or isinstance(value, str | int | float | bool) else raw
-    return pairs
-
-
 def _registries() -> list[tuple[str, Any]]:
     from hwnas.contracts.evaluator import EVALUATORS
     from hwnas.contracts.executor import EXECUTORS
@@ -252,23 +242,3 @@ class SearchCommand(TyperCommand):
     @epilog.setter
     def epilog(self, value: str | None) -> None:
         """Typer sets it on construction; the help computes its own."""
-
-
-UNIT_EXECUTORS = ("serial", "ray")
-
-
-def task_options(executor: str, executor_opt: list[str] | None) -> Any:
-    """The validated ``TaskOptions`` of ``--executor ray`` for a command whose units of work are Ray tasks (few-shot
-    seeds, sweep cells), or None for ``serial`` (this process, one unit after the other); one-line errors."""
-    if executor not in UNIT_EXECUTORS:
-        raise ConfigError(f"--executor {executor!r} is unknown here; allowed: {', '.join(UNIT_EXECUTORS)}")
-    if executor == "serial":
-        if executor_opt:
-            raise ConfigError("--executor-opt sets options of --executor ray; serial has none")
-        return None
-    from hwnas.contracts.options import validate_options
-    from hwnas.hardware.ray_cluster import TaskOptions, import_ray
-
-    options = validate_options(TaskOptions, key_values(executor_opt, "--executor-opt"), where="executor 'ray'")
-    import_ray("--executor ray")  # before any work: one line naming the extra
-    return options

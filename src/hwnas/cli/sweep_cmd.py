@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from hwnas.cli.common import fail, friendly_errors, print_json
+from hwnas.cli.executor_options import executor_group
 from hwnas.core.errors import ConfigError
 
 
@@ -54,7 +55,12 @@ def _grid(grid_file: Path | None, flags: dict[str, Any]) -> Any:
 
 
 @friendly_errors
+@executor_group(
+    "Where cells run: serial (here, one after the other; default) or ray (one task each).",
+    "an option of --executor ray, e.g. num_cpus=2, num_gpus=1, max_retries=3, threads=1.",
+)
 def sweep(
+    executor: dict[str, Any],
     out: Path = typer.Option(..., "--out", help="Sweep folder (new, or the same sweep's to resume)."),
     grid_file: Path | None = typer.Option(None, "--grid", help="Grid YAML: a bench: and/or a fewshot: block."),
     problems: str | None = typer.Option(None, "--problems", help="Bench problems, comma-separated."),
@@ -65,24 +71,18 @@ def sweep(
     tasks: str | None = typer.Option(None, "--tasks", help="Few-shot tasks, comma-separated (hwnas fewshot tasks)."),
     samples: str | None = typer.Option(None, "--samples", help="Few-shot target samples (default 5,10,20)."),
     predictor: str | None = typer.Option(None, "--predictor", help="Few-shot method scored (default stack)."),
-    executor: str = typer.Option(
-        "serial", "--executor", help="Where cells run: serial (here, one after the other) or ray (one task each)."
-    ),
-    executor_opt: list[str] | None = typer.Option(
-        None, "--executor-opt", help="KEY=VALUE of --executor ray: address=auto|HOST:PORT, num_cpus=1, max_retries=3."
-    ),
     as_json: bool = typer.Option(False, "--json", help="Print sweep.json's cells as JSON."),
 ) -> None:
     """Run every cell of a grid of bench searches and few-shot seeds, each its own resumable run directory under
     --out; a rerun skips finished cells and retries the rest; OUT/sweep.json lists every cell and its status."""
-    from hwnas.cli.search_options import task_options
+    from hwnas.cli.executor_options import task_options
     from hwnas.core.files import check_writable
     from hwnas.studies.sweep import SWEEP_FILE, bench_cells, fewshot_cells, run_sweep, write_suite_summaries
 
     flags = {"problems": problems, "algorithms": algorithms, "seeds": seeds, "evaluations": evaluations,
              "population": population, "tasks": tasks, "samples": samples, "predictor": predictor}  # fmt: skip
     grid = _grid(grid_file, flags)
-    ray = task_options(executor, executor_opt)
+    ray = task_options(executor, what="the sweep's cells")
     check_writable(out, what="--out", folder=True)
     cells = [*(fewshot_cells(grid.fewshot, out) if grid.fewshot else [])]
     cells = [*(bench_cells(grid.bench, out) if grid.bench else []), *cells]  # bench last checked: it writes

@@ -1,6 +1,6 @@
 """``hwnas pipeline CONFIG --dry-run``: check everything a run needs before any stage starts — the space, the
 baselines, every corpus file (registered or the user's own), the test set, the latency inputs, a reused supernet,
-the devices and the run folder — and say what is missing or broken and how to fix it.
+the devices, the searches' executor and the run folder — and say what is missing or broken and how to fix it.
 
 Nothing is trained, measured or downloaded; registered files are looked up (``HWNAS_DATA_DIR``, then the download
 cache) and checked against the registry's sha256, so a corrupted copy fails here, not in the middle of a stage. A
@@ -127,10 +127,29 @@ def _device_checks(config: PipelineConfig) -> list[Check]:
     return checks
 
 
+def _executor_checks(config: PipelineConfig) -> list[Check]:
+    """The searches' executor, when the config (or ``--executor``) names one: what it needs here (the ``ray``
+    executor: Ray installed), so that a run does not stop at its search stage after hours of training."""
+    if config.search.executor is None:
+        return []
+    from hwnas.contracts.executor import EXECUTORS, preflight_executor
+    from hwnas.search.config_layers import merge_layers
+
+    block = merge_layers([{"executor": config.search.executor}], lambda _: ())["executor"]
+    name = block["name"]
+
+    def preflight() -> str:
+        preflight_executor(name, EXECUTORS.options(name, block["options"]))
+        options = ", ".join(f"{k}={v}" for k, v in block["options"].items())
+        return f"{name} ({options})" if options else name
+
+    return [_guard("search.executor", preflight)]
+
+
 def _run_dir_check(config: PipelineConfig) -> Check:
     import yaml
 
-    from hwnas.pipeline.runner import CONFIG_FILE
+    from hwnas.pipeline.runner import CONFIG_FILE, run_identity
 
     try:
         check_writable(config.run_dir, what="folder", folder=True)
@@ -145,7 +164,8 @@ def _run_dir_check(config: PipelineConfig) -> Check:
         old = None
     if not isinstance(old, dict):
         return Check("run_dir", "invalid", f"{stored} is not the pipeline.yaml of a run; use another run_dir")
-    differing = [k for k, v in config.model_dump(mode="json").items() if k != "run_dir" and old.get(k) != v]
+    before = run_identity(old)
+    differing = [k for k, v in run_identity(config.model_dump(mode="json")).items() if before.get(k) != v]
     if differing:
         return Check("run_dir", "warn", f"{config.run_dir} holds a run with a different {differing[0]!r}: use --from")
     return Check("run_dir", "ok", f"{config.run_dir} (resumes the run there)")
@@ -171,6 +191,7 @@ def check_pipeline(config: PipelineConfig) -> list[Check]:
     if config.supernet.checkpoint is not None:
         checks.append(_user_file("supernet.checkpoint", config.supernet.checkpoint))
     checks += _corpus_checks(config) + _latency_checks(config) + _test_checks(config) + _device_checks(config)
+    checks += _executor_checks(config)
     checks.append(_run_dir_check(config))
     return checks
 

@@ -10,6 +10,7 @@ here too, so a bad key fails before the first stage starts.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,8 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hwnas.configio import explain_validation_error, parse_yaml, read_text_file
-from hwnas.core.errors import ConfigError
+from hwnas.core.errors import ConfigError, HwnasError
 from hwnas.search.config import SEARCH_BLOCKS, build_config
+from hwnas.search.config_layers import merge_layers
 from hwnas.train.config import TrainConfig, parse_config
 
 DEFAULT_TRAIN_STEPS = 1000  # when neither the stage nor training.run says how long to train
@@ -288,11 +290,32 @@ def _config_text(path_or_name: str | Path) -> tuple[str, str]:
     return text, f"bundled {name}.yaml"
 
 
-def load_pipeline_config(path_or_name: str | Path, **overrides: Any) -> PipelineConfig:
+def load_pipeline_config(
+    path_or_name: str | Path, *, executor: Mapping[str, Any] | None = None, **overrides: Any
+) -> PipelineConfig:
     """Read a YAML pipeline config (a path, or the name of a bundled one such as ``multi30k-gpu``); ``overrides``
-    are top-level keys set on top (None values are ignored)."""
+    are top-level keys set on top (None values are ignored); ``executor`` (an executor block, e.g. from ``hwnas
+    pipeline --executor ray``) is merged over ``search.executor`` as ``hwnas search``'s flags merge over its config
+    file: another name replaces the block, the same name (or none) adds options."""
     text, source = _config_text(path_or_name)
     data = parse_yaml(text, source=source)
     if isinstance(data, dict):
         data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+        search = data.get("search") or {}
+        if executor is not None and isinstance(search, dict):  # else the validation names what search must be
+            block = merge_layers([{"executor": search.get("executor")}, {"executor": executor}], lambda _: ())
+            data["search"] = {**search, "executor": block["executor"]}
+            source += " with the --executor flags"
+            _check_executor(block["executor"], source)
     return parse_pipeline_config(data, source=source)
+
+
+def _check_executor(block: Mapping[str, Any], source: str) -> None:
+    """The executor block the flags made, validated by its options model (one line naming the option, before the
+    rest of the config is)."""
+    from hwnas.contracts.executor import EXECUTORS
+
+    try:
+        EXECUTORS.options(block["name"], block["options"])
+    except HwnasError as exc:
+        raise ConfigError(f"{source}: search.executor: {exc}") from None

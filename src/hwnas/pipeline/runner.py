@@ -87,6 +87,15 @@ def check_stage(name: str) -> str:
     return name
 
 
+def run_identity(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A pipeline config (dumped) less what says how to run, not what to compute: ``run_dir`` and the searches'
+    executor (a search's result does not depend on it), so a run resumes on another executor."""
+    identity = {k: v for k, v in config.items() if k != "run_dir"}
+    if isinstance(identity.get("search"), Mapping):
+        identity["search"] = {k: v for k, v in identity["search"].items() if k != "executor"}
+    return identity
+
+
 def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored config with the defaults of keys added since it was written, so a run made by an older hwnas
     resumes (the stored file is compared as written when it no longer validates)."""
@@ -110,10 +119,10 @@ def _prepare_run_dir(config: PipelineConfig, run_dir: Path, start_from: str | No
         check_stage(start_from)
     run_dir.mkdir(parents=True, exist_ok=True)
     stored_path = run_dir / CONFIG_FILE
-    wanted = config.model_dump(mode="json")
+    wanted = run_identity(config.model_dump(mode="json"))
     if stored_path.is_file() and start_from is None:
-        stored = _with_defaults(_stored_config(stored_path))
-        differing = [k for k in wanted if stored.get(k) != wanted[k] and k != "run_dir"]
+        stored = run_identity(_with_defaults(_stored_config(stored_path)))
+        differing = [k for k in wanted if stored.get(k) != wanted[k]]
         if differing:
             raise ConfigError(
                 f"run directory {str(run_dir)!r} was made with a different config (key {differing[0]!r} differs); "
