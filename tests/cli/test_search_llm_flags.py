@@ -64,16 +64,19 @@ def test_llm_flags_reach_the_searchers_client(tmp_path: Path, settings_seen: lis
     adapter, cache = tmp_path / "adapter", tmp_path / "cache"
     flags = ["--llm-client", "capture", "--llm-base-url", "http://127.0.0.1:8080/v1", "--llm-model", "ranker"]
     flags += ["--llm-adapter", str(adapter), "--llm-backend", "transformers", "--llm-threads", "2"]
+    flags += ["--llm-device", "cuda:1"]  # the capture client places nothing: the value only has to arrive
     flags += ["--llm-timeout", "5", "--llm-retries", "0", "--llm-cache-dir", str(cache)]
     result = _invoke(*RUN, *LM, *flags, "--out", str(tmp_path / "run"), "--json")
     assert result.exit_code == 0, result.output
     settings = settings_seen[-1]
     assert (settings.client, settings.base_url, settings.model) == ("capture", "http://127.0.0.1:8080/v1", "ranker")
     assert (settings.adapter, settings.backend, settings.threads) == (adapter, "transformers", 2)
+    assert settings.device == "cuda:1"
     assert (settings.timeout_s, settings.max_retries, settings.cache_dir) == (5.0, 0, cache)
     assert json.loads(result.output)["result"]["searcher"]["model"] == "test:first-candidate"
     stored = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["searcher"]["options"]
     assert stored["llm.adapter"] == str(adapter) and stored["llm.timeout_s"] == 5.0  # resume rebuilds the same
+    assert stored["llm.device"] == "cuda:1"
     resumed = _invoke("--out", str(tmp_path / "run"), "--resume", "--json")
     assert resumed.exit_code == 0, resumed.output
     assert settings_seen[-1] == settings
@@ -95,8 +98,9 @@ def test_flags_override_a_config_files_llm_section_key_by_key(tmp_path: Path, se
         (["--searcher", "random", "--llm-adapter", "a", "--llm-threads", "2"], "--llm-threads, --llm-adapter set"),
         ([*LM, "--llm-model", "m", "--searcher-opt", "llm.model=n"], "--llm-model and --searcher-opt llm.model"),
         ([*LM, "--llm-backend", "vulkan"], "'backend'"),
+        ([*LM, "--llm-device", "tpu"], "'device': allowed: auto, cpu, cuda, cuda:N (flag --llm-device) (got 'tpu')"),
     ],
-    ids=["default-searcher", "random", "twice", "bad-value"],
+    ids=["default-searcher", "random", "twice", "bad-value", "bad-device"],
 )
 def test_bad_llm_flags_are_one_line_exit_2_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     result = _invoke(*RUN, *args, "--out", str(tmp_path / "run"))
@@ -108,7 +112,7 @@ def test_bad_llm_flags_are_one_line_exit_2_and_write_nothing(tmp_path: Path, arg
 
 def test_search_offers_hwnas_llms_flags_with_their_help() -> None:
     """One table: each search flag is `hwnas llm`'s own (same declaration and help), filling an LLMSettings key."""
-    assert {"--llm-adapter", "--llm-base-url", "--llm-model", "--llm-client", "--llm-backend"} <= {
+    assert {"--llm-adapter", "--llm-base-url", "--llm-model", "--llm-client", "--llm-backend", "--llm-device"} <= {
         decl for _, decl, _ in LLM_OPTIONS.values()
     }
     for name, (kind, decl, help_text) in LLM_OPTIONS.items():

@@ -44,6 +44,12 @@ LLM_FLAGS: dict[str, tuple[str | None, Any, str, str]] = {
     "llm_gguf": ("gguf", Path | None, "--llm-gguf", "Embedded: a .gguf file (env HWNAS_LLM_GGUF)."),
     "llm_backend": ("backend", str | None, "--llm-backend", "Embedded: auto | transformers | llama_cpp."),
     "llm_threads": ("threads", int | None, "--llm-threads", "Embedded: CPU threads (default 1)."),
+    "llm_device": (
+        "device",
+        str | None,
+        "--llm-device",
+        "Embedded: auto | cpu | cuda | cuda:N (auto: cuda when present; bf16 autocast there) (env HWNAS_LLM_DEVICE).",
+    ),
     "llm_adapter": ("adapter", Path | None, "--llm-adapter", "Embedded: a LoRA adapter (hwnas lm-searcher finetune)."),
     "llm_structured_output": (
         "structured_output",

@@ -17,6 +17,7 @@ from hwnas.configio import explain_validation_error, read_config_mapping
 from hwnas.core.errors import ConfigError, HwnasError, UnknownNameError
 from hwnas.llm.base import LLMClient, Sampling
 from hwnas.llm.cache import ResponseCache
+from hwnas.llm.devices import spelling_problem
 from hwnas.llm.replay import Recorder
 from hwnas.llm.runner import Progress, Runner
 
@@ -27,6 +28,7 @@ ENV_DEFAULTS = {
     "model": "HWNAS_LLM_MODEL",
     "api_key_env": "HWNAS_LLM_API_KEY_ENV",
     "gguf": "HWNAS_LLM_GGUF",
+    "device": "HWNAS_LLM_DEVICE",
 }
 
 
@@ -58,7 +60,12 @@ class LLMSettings(BaseModel):
         description="ask for answers constrained to a JSON schema: auto = where the client surely can (embedded "
         "llama_cpp; endpoints only with 'on', since servers differ)",
     )
-    threads: int = Field(1, ge=1, le=256, description="embedded: torch / llama.cpp threads")
+    threads: int = Field(1, ge=1, le=256, description="embedded: torch / llama.cpp threads (on the CPU)")
+    device: str = Field(
+        "auto",
+        description="embedded (transformers backend): auto (cuda when torch sees one, else cpu), cpu, cuda or cuda:N; "
+        "on CUDA it runs under bf16 autocast",
+    )
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy")
     top_p: float = Field(1.0, gt=0, le=1)
     max_tokens: int = Field(32, ge=1, le=32768)
@@ -69,6 +76,14 @@ class LLMSettings(BaseModel):
     def _known_client(cls, value: str) -> str:
         if value not in CLIENTS:
             raise ValueError(f"unknown client {value!r}; allowed: {', '.join(sorted(CLIENTS))}")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _device_spelling(cls, value: str) -> str:
+        problem = spelling_problem(value)
+        if problem is not None:  # whether CUDA is there is checked when the model is placed (it needs torch)
+            raise ValueError(f"{problem} (flag --llm-device)")
         return value
 
     @model_validator(mode="after")
@@ -133,6 +148,7 @@ def _embedded(settings: LLMSettings) -> LLMClient:
         backend=settings.backend,
         structured_output=settings.structured_output,
         adapter=settings.adapter,
+        device=settings.device,
     )
 
 

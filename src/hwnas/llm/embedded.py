@@ -1,10 +1,11 @@
-"""The embedded local LLM: SmolLM2-135M-Instruct (Q4_1 GGUF) on the CPU, offline, no server.
+"""The embedded local LLM: SmolLM2-135M-Instruct (Q4_1 GGUF) on the CPU (or a CUDA GPU), offline, no server.
 
 It is there so that every LLM feature runs end to end on any machine (tests, CI, a laptop without a GPU). A 135M
 model cannot really predict BLEU or rank architectures; use it for plumbing and validity, and an endpoint for quality.
 
 Two backends read the same GGUF file: llama-cpp-python when it is installed (fast; optional, needs a compiler), else
 transformers (+ gguf + accelerate, from the ``[llm]`` extra). The model loads on the first request, not before.
+Only the transformers backend runs on CUDA (``device``, :mod:`hwnas.llm.devices`); llama.cpp runs on the CPU.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal, Protocol
 from hwnas.core.errors import ConfigError, UnknownNameError
 from hwnas.llm.adapter import adapter_id, check_adapter
 from hwnas.llm.base import Request
+from hwnas.llm.devices import check_device, device_tag, resolve_device
 from hwnas.llm.model_files import GGUF_NAME, require_gguf
 
 DEFAULT_THREADS = 1  # on 2 shared vCPUs, 2 torch threads collapsed to 2-4 tok/s; 1 thread stayed at 12-17 tok/s
@@ -32,10 +34,12 @@ class Backend(Protocol):
     def generate(self, request: Request, *, timeout_s: float) -> str: ...
 
 
-def _transformers_backend(gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None) -> Backend:
+def _transformers_backend(
+    gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None, device: str = "cpu"
+) -> Backend:
     from hwnas.llm.embedded_hf import TransformersBackend
 
-    return TransformersBackend(gguf, threads=threads, converted_root=converted_root, adapter=adapter)
+    return TransformersBackend(gguf, threads=threads, converted_root=converted_root, adapter=adapter, device=device)
 
 
 class LlamaCppBackend:
@@ -87,13 +91,15 @@ def resolve_structured(wish: StructuredOutput, backend: str) -> bool:
 
 
 ADAPTER_BACKENDS = frozenset({"transformers"})  # backends that apply a LoRA adapter (peft)
+DEVICE_BACKENDS = frozenset({"transformers"})  # backends that run on a CUDA device (llm.device)
 
 
-def pick_backend(name: str, *, adapter: bool = False) -> str:
-    """``auto`` -> llama_cpp when importable (transformers when an adapter is given), else transformers; an explicit
-    name must be registered and, with an adapter, able to apply it."""
+def pick_backend(name: str, *, adapter: bool = False, device: str = "auto") -> str:
+    """``auto`` -> llama_cpp when importable (transformers when an adapter or a CUDA device is asked for), else
+    transformers; an explicit name must be registered and able to apply the adapter and use the device asked for."""
+    gpu = check_device(device, name="llm.device").startswith("cuda")
     if name == "auto":
-        if adapter:
+        if adapter or gpu:
             return "transformers"
         return "llama_cpp" if importlib.util.find_spec("llama_cpp") is not None else "transformers"
     if name not in BACKENDS:
@@ -103,14 +109,25 @@ def pick_backend(name: str, *, adapter: bool = False) -> str:
             f"llm.adapter is set but the embedded backend {name!r} cannot apply a LoRA adapter; "
             f"allowed with an adapter: auto, {', '.join(sorted(ADAPTER_BACKENDS))}"
         )
+    if gpu and name not in DEVICE_BACKENDS:
+        raise ConfigError(
+            f"llm.device is {device!r} but the embedded backend {name!r} runs on the CPU only; allowed with it: "
+            f"auto, cpu (or --llm-backend {' / '.join(sorted(DEVICE_BACKENDS))} for CUDA)"
+        )
     return name
 
 
-def embedded_model_id(gguf: Path, backend: str, adapter: str | None = None) -> str:
-    """The cache identity: the model (file), when not transformers the backend (numerics differ), and the adapter's
-    digest when one is applied."""
+def place(device: str, backend: str) -> str:
+    """The device the backend will run on: ``cpu``, ``cuda`` or ``cuda:N`` (``auto`` resolved; CUDA checked)."""
+    return resolve_device(device, name="llm.device") if backend in DEVICE_BACKENDS else "cpu"
+
+
+def embedded_model_id(gguf: Path, backend: str, adapter: str | None = None, device: str = "cpu") -> str:
+    """The cache identity: the model (file), when not transformers the backend (numerics differ), on CUDA the
+    device's numerics (``+cuda-bf16``, see :data:`hwnas.llm.devices.CUDA_TAG`; nothing on the CPU, so earlier caches
+    stay valid), and the adapter's digest when one is applied."""
     stem = EMBEDDED_MODEL_ID if gguf.name == GGUF_NAME else gguf.stem
-    model = f"embedded:{stem}" + ("" if backend == "transformers" else f"+{backend}")
+    model = f"embedded:{stem}" + ("" if backend == "transformers" else f"+{backend}") + device_tag(device)
     return model + (f"+lora-{adapter}" if adapter else "")
 
 
@@ -128,23 +145,28 @@ class EmbeddedClient:
         converted_root: str | Path | None = None,
         structured_output: StructuredOutput = "auto",
         adapter: str | Path | None = None,
+        device: str = "auto",
     ) -> None:
         if threads < 1:
             raise ConfigError(f"llm.threads is {threads!r}; allowed: an integer >= 1")
         self.adapter = check_adapter(adapter) if adapter is not None else None
+        self.backend_name = pick_backend(backend, adapter=self.adapter is not None, device=device)
+        self.device = place(device, self.backend_name)
         self.location = require_gguf(gguf)
-        self.backend_name = pick_backend(backend, adapter=self.adapter is not None)
         self.structured_output = resolve_structured(structured_output, self.backend_name)
         self.choice_scoring = self.backend_name in SCORING_BACKENDS
         self.threads = threads
         self.converted_root = Path(converted_root) if converted_root is not None else default_converted_root()
         digest = adapter_id(self.adapter) if self.adapter is not None else None
-        self.model = embedded_model_id(self.location.path, self.backend_name, digest)
+        self.model = embedded_model_id(self.location.path, self.backend_name, digest, self.device)
         self._backend: Backend | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"EmbeddedClient({str(self.location.path)!r}, backend={self.backend_name!r}, threads={self.threads})"
+        return (
+            f"EmbeddedClient({str(self.location.path)!r}, backend={self.backend_name!r}, device={self.device!r}, "
+            f"threads={self.threads})"
+        )
 
     def describe(self) -> dict[str, object]:
         from hwnas.llm.embedded_hf import MARKER, converted_dir
@@ -154,6 +176,7 @@ class EmbeddedClient:
             "gguf": str(self.location.path),
             "found_via": self.location.source,
             "backend": self.backend_name,
+            "device": self.device,
             "threads": self.threads,
             "structured_output": self.structured_output,
             "choice_scoring": self.choice_scoring,
@@ -169,7 +192,9 @@ class EmbeddedClient:
     def _loaded(self) -> Backend:
         if self._backend is None:
             factory = BACKENDS[self.backend_name]
-            extra = {"adapter": self.adapter} if self.adapter is not None else {}
+            extra: dict[str, Any] = {"adapter": self.adapter} if self.adapter is not None else {}
+            if self.backend_name in DEVICE_BACKENDS:
+                extra["device"] = self.device
             self._backend = factory(
                 self.location.path, threads=self.threads, converted_root=self.converted_root, **extra
             )

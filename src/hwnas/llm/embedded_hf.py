@@ -1,8 +1,14 @@
-"""The embedded model through transformers (no compiler needed): GGUF -> dequantised fp32 model on the CPU.
+"""The embedded model through transformers (no compiler needed): GGUF -> dequantised fp32 model on the CPU or a
+CUDA device.
 
 Loading from GGUF dequantises every tensor (15-25 s); the first load therefore saves a safetensors copy in the cache
 (same fp32 weights, so answers do not change) and later loads take well under a second. Only this module imports
 torch / transformers, and only when the embedded model is first used.
+
+On CUDA the fp32 weights move to the device (after a LoRA adapter is merged into them on the CPU, so the adapter is
+where the model is) and every forward runs under bf16 autocast: the matmuls run in bf16 while the residual stream
+and the log-softmax stay fp32, which keeps near-tied candidates closer to the CPU's order than bf16 weights would.
+``threads`` is the CPU's knob only.
 """
 
 from __future__ import annotations
@@ -114,23 +120,48 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None) -> None:
+    def __init__(
+        self, gguf: Path, *, threads: int, converted_root: Path, adapter: Path | None = None, device: str = "cpu"
+    ) -> None:
         self.torch, _ = _import_hf()
-        with torch_threads(self.torch, threads):
+        self.device = self.torch.device(device)
+        self.threads = threads
+        with self._cpu_threads():
             self.model, self.tokenizer = load_model(gguf, converted_root)
             if adapter is not None:
                 from hwnas.llm.adapter import apply_adapter
 
-                self.model = apply_adapter(self.model, adapter)
-        self.model.eval()
-        self.threads = threads
+                self.model = apply_adapter(self.model, adapter)  # merged into the fp32 weights, moved with them
+        self.model.to(self.device).eval()
+
+    def _cpu_threads(self) -> contextlib.AbstractContextManager[None]:
+        """``threads`` intra-op threads on the CPU; on CUDA the caller's setting stands (the GPU does the work)."""
+        return torch_threads(self.torch, self.threads) if self.device.type == "cpu" else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _inference(self) -> Iterator[None]:
+        """No gradients; on the CPU ``threads`` threads, on CUDA bf16 autocast (see the module doc)."""
+        torch = self.torch
+        autocast = (
+            torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else contextlib.nullcontext()
+        )
+        with self._cpu_threads(), autocast, torch.inference_mode():
+            yield
+
+    def _rng_devices(self) -> list[int]:
+        """The CUDA devices whose RNG a seeded sample draws from (restored after, like the CPU's)."""
+        if self.device.type != "cuda":
+            return []
+        index = self.device.index
+        return [index if index is not None else self.torch.cuda.current_device()]
 
     def generate(self, request: Request, *, timeout_s: float) -> str:
         sampling = request.sampling
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        encoded = self.tokenizer.apply_chat_template(
+        rendered = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
+        encoded = {key: value.to(self.device) for key, value in rendered.items()}
         eos = self.tokenizer.eos_token_id
         kwargs: dict[str, Any] = {"max_new_tokens": sampling.max_tokens, "max_time": timeout_s, "pad_token_id": eos}
         if sampling.temperature > 0:
@@ -141,7 +172,7 @@ class TransformersBackend:
             kwargs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
         torch = self.torch
         start = time.perf_counter()
-        with torch.random.fork_rng(devices=[]), torch_threads(torch, self.threads), torch.inference_mode():
+        with torch.random.fork_rng(devices=self._rng_devices()), self._inference():
             if sampling.seed is not None:
                 torch.manual_seed(sampling.seed)
             output = self.model.generate(**encoded, **kwargs)
@@ -159,9 +190,9 @@ class TransformersBackend:
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         prompt = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        )["input_ids"]
+        )["input_ids"].to(self.device)
         start, scores = time.perf_counter(), list[float]()
-        with torch_threads(torch, self.threads), torch.inference_mode():
+        with self._inference():
             out = self.model(input_ids=prompt, use_cache=True, logits_to_keep=1)  # only the next token's logits
             cache = getattr(out, "cache", None) or out.past_key_values
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
@@ -183,7 +214,7 @@ class TransformersBackend:
     def _choice_logprob(self, choice: str, first: Any, cache: Any) -> float:
         torch = self.torch
         ids = self.tokenizer(choice, add_special_tokens=False)["input_ids"] + [self.tokenizer.eos_token_id]
-        tokens = torch.tensor([ids])  # (1, n)
+        tokens = torch.tensor([ids], device=self.device)  # (1, n)
         total = float(first[ids[0]])
         if len(ids) > 1:
             logits = self.model(input_ids=tokens[:, :-1], **{self._cache_arg: cache}, use_cache=True).logits[0]

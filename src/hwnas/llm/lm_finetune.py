@@ -33,6 +33,7 @@ import numpy as np
 from hwnas.core.errors import ConfigError
 from hwnas.core.files import atomic_folder
 from hwnas.llm.adapter import PROVENANCE
+from hwnas.llm.devices import check_device, resolve_device
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -66,8 +67,7 @@ class FinetuneSettings:
                        "layers": ">= 0 (0: every block)", "max_tokens": ">= 16"}  # fmt: skip
             raise ConfigError(f"--{bad[0].replace('_', '-')} {getattr(self, bad[0])!r}: allowed: "
                               f"{allowed.get(bad[0], 'an integer >= 1')}")  # fmt: skip
-        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
-            raise ConfigError(f"--device {self.device!r}: allowed: auto, cpu, cuda, cuda:N")
+        check_device(self.device, name="--device")
 
 
 @dataclass
@@ -120,8 +120,7 @@ def finetune(
 
     from hwnas.llm.embedded_hf import torch_threads
 
-    device = torch.device("cuda" if settings.device == "auto" and torch.cuda.is_available() else
-                          "cpu" if settings.device == "auto" else settings.device)  # fmt: skip
+    device = torch.device(resolve_device(settings.device, name="--device"))
     encoded = [encode_sample(tokenizer, s) for s in samples]
     usable = [i for i, (p, a) in enumerate(encoded) if len(p) + len(a) <= settings.max_tokens]
     if not usable:
