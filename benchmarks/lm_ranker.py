@@ -17,6 +17,10 @@ copies it to ``--ship-to`` (small: about 2 MB) with its provenance file.
 
     python benchmarks/lm_ranker.py --work WORKDIR              # ~60 min on one CPU core
     python benchmarks/lm_ranker.py --work WORKDIR --quick      # a few samples per group (minutes)
+    python benchmarks/lm_ranker.py --work WORKDIR --device cuda  # fine-tuning and scoring on a GPU (bf16 autocast)
+
+``--device`` (default auto: CUDA when torch sees one, else the CPU) goes to ``finetune --device`` and ``eval-picks
+--llm-device``; a stored evaluation made on another device is not reused silently (its model id says where it ran).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine_info, package_versions, portable_path, write_result
+
+from hwnas.llm.devices import CUDA_TAG
 
 GPT_DEVICES = "a100,h100,rtx2080,v100,cpu_xeon_gold,cpu_amd_7502"
 NB201_TRAIN = [
@@ -131,6 +137,17 @@ def run(command: list[str], log: Path) -> float:
     return time.perf_counter() - began
 
 
+def _placed(device: str) -> str:
+    """``--device`` resolved (``auto`` made concrete: what the record says), or a one-line stop."""
+    from hwnas.core.errors import ConfigError
+    from hwnas.llm.devices import resolve_device
+
+    try:
+        return resolve_device(device, name="--device")
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True, help="folder for data, adapter, logs (resumable)")
@@ -140,10 +157,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--layers", type=int, default=4, help="top blocks with LoRA")
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--lr", type=float, default=6e-4)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads on the CPU (unused on CUDA)")
+    parser.add_argument(
+        "--device", default="auto", help="auto (cuda when torch sees one, else cpu) | cpu | cuda | cuda:N"
+    )
     parser.add_argument("--ship-to", type=Path, default=None, help="copy the adapter folder here when done")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
+    device = _placed(args.device)
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     log = work / "log.txt"
@@ -194,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
                 str(args.lr),
                 "--threads",
                 str(args.threads),
+                "--device",
+                device,
             ],
             log,
         )
@@ -215,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
                     "transformers",
                     "--llm-threads",
                     str(args.threads),
+                    "--llm-device",
+                    device,
                     *extra,
                 ]
                 began = time.perf_counter()
@@ -223,7 +248,10 @@ def main(argv: list[str] | None = None) -> None:
                     raise SystemExit(f"eval-picks failed: {done.stderr[-2000:]}")
                 result.write_text(done.stdout)
                 seconds[f"eval {name} {model}"] = time.perf_counter() - began
-            evaluations.setdefault(name, {"split": spec["split"]})[model] = json.loads(result.read_text())
+            found = json.loads(result.read_text())
+            if (CUDA_TAG in found["model"]) != (device != "cpu"):
+                raise SystemExit(f"{result} was made by {found['model']}, not on {device}: delete it to score again")
+            evaluations.setdefault(name, {"split": spec["split"]})[model] = found
     provenance = json.loads((adapter / "hwnas-adapter.json").read_text())
     rows = []
     for name, found in evaluations.items():
@@ -259,6 +287,7 @@ def main(argv: list[str] | None = None) -> None:
             "rank": args.rank,
             "lr": args.lr,
             "threads": args.threads,
+            "device": device,
             "pool": 10,
         },
         "groups": {

@@ -35,6 +35,12 @@ random ones): with the same seed, a searcher mostly meets the same archs on both
         --methods lm-searcher,lm-searcher-tuned --adapter runs/ranker --out runs/lm_searcher
     python benchmarks/lm_searcher.py --merge benchmarks/results/lm_searcher-A.json benchmarks/results/lm_searcher-B.json
     python benchmarks/lm_searcher.py --quick      # plumbing: 1 problem, 1 seed, 12 trials, random + lm-searcher
+
+On a machine with a CUDA GPU the embedded model runs there (``--device``, default auto: CUDA when torch sees one;
+bf16 autocast, so its picks are cached apart from the CPU's and may differ where two candidates nearly tie):
+
+    python benchmarks/lm_searcher.py --device cuda --adapter runs/ranker --seeds 10 --trials 192 \
+        --methods lm-searcher,lm-searcher-tuned --out runs/lm_searcher_gpu
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ from common import machine_info, package_versions, portable_path, write_result
 from lm_searcher_cells import METHODS, Method, adapter_facts, method_options, run_cell
 from lm_searcher_problems import describe, single_objective, table_best
 from lm_searcher_summary import LLM_METHODS, goals, summarise_problem, training_overlap
+
+from hwnas.llm.devices import spelling_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PROBLEMS = [
@@ -111,6 +119,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "the two differ by the adapter only)",
     )
     add("--llm-timeout-s", type=float, default=120.0, help="seconds per LLM attempt (llm.timeout_s)")
+    add(
+        "--device",
+        default="auto",
+        help="where the embedded model runs (llm.device): auto (cuda when torch sees one, else cpu), cpu, cuda, "
+        "cuda:N; on CUDA under bf16 autocast",
+    )
     add("--adapter", type=Path, default=None, help="LoRA adapter folder for lm-searcher-tuned")
     add("--endpoint", default=None, help="OpenAI-compatible base URL for lm-searcher-endpoint")
     add("--endpoint-model", default=None, help="the model name the endpoint serves")
@@ -139,6 +153,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.budgets is None:
         args.budgets = [args.trials // 2, args.trials] if args.quick else [b for b in BUDGETS if b < args.trials]
     args.budgets = sorted({b for b in args.budgets if 1 <= b <= args.trials} | {args.trials})
+    problem = spelling_problem(args.device)
+    if problem is not None:
+        parser.error(f"--device {args.device!r}: {problem}")
     if args.adapter is not None and args.llm_backend == "llama_cpp":
         parser.error("--adapter needs --llm-backend transformers (or auto): llama.cpp cannot apply a LoRA adapter")
     if (args.endpoint is None) != (args.endpoint_model is None):
@@ -221,6 +238,11 @@ def _notes(args: argparse.Namespace) -> list[str]:
         "Wall-clock per run: building the searcher to the last evaluation, one torch thread, runs one at a time; a "
         "resumed run is not timed. slowest trial: the longest single round of any run (LLM waits are bounded by "
         "llm.timeout_s and the runner's retries).",
+        *(
+            [f"The embedded model ran on {args.llm_device} under bf16 autocast (the baselines on the CPU)."]
+            if args.llm_device != "cpu"
+            else []
+        ),
     ]
 
 
@@ -240,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    args.llm_device = _placed(args.device)
     started, load_before = time.perf_counter(), os.getloadavg()
     adapter = adapter_facts(args.adapter)
     statuses = method_statuses(args)
@@ -269,6 +292,17 @@ def main(argv: Sequence[str] | None = None) -> Path:
     return path
 
 
+def _placed(device: str) -> str:
+    """``--device`` resolved (``auto`` made concrete), or the benchmark stops with the one-line reason."""
+    from hwnas.core.errors import ConfigError
+    from hwnas.llm.devices import resolve_device
+
+    try:
+        return resolve_device(device, name="--device")
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def settings_of(args: argparse.Namespace, problems: dict[str, Any], adapter: dict[str, Any] | None) -> dict[str, Any]:
     endpoint = {"url": args.endpoint, "model": args.endpoint_model} if args.endpoint else None
     return {
@@ -283,6 +317,7 @@ def settings_of(args: argparse.Namespace, problems: dict[str, Any], adapter: dic
         "lm_options": dict(args.lm_opt),
         "llm_backend": args.llm_backend,
         "llm_threads": 1,
+        "llm_device": args.llm_device,
         "llm_timeout_s": args.llm_timeout_s,
         "budget_fraction": args.budget_fraction,
         "reference": args.reference,

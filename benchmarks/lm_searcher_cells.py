@@ -55,6 +55,7 @@ def method_options(method: Method, args: argparse.Namespace, out: Path) -> dict[
     llm: dict[str, Any] = {"threads": 1, "timeout_s": args.llm_timeout_s, "cache_dir": str(out / "llm-cache")}
     if method.llm in ("embedded", "adapter"):
         llm["backend"] = args.llm_backend
+        llm |= device_option(args.llm_device)
     if method.llm == "adapter":
         llm["adapter"] = str(args.adapter)
     if method.llm == "endpoint":
@@ -66,6 +67,15 @@ def method_options(method: Method, args: argparse.Namespace, out: Path) -> dict[
         }
     extra = dict(args.lm_opt)
     return {"trials": args.trials, "history_cap": args.history_cap, "pool_size": args.pool_size, **extra, "llm": llm}
+
+
+def device_option(device: str) -> dict[str, str]:
+    """``llm.device`` for the embedded model (``device`` resolved: cpu, cuda or cuda:N). Left out for the CPU on a
+    machine without CUDA, where the default (auto) is the CPU anyway: the cells and run folders made before
+    ``--device`` existed stay valid there."""
+    import torch
+
+    return {} if device == "cpu" and not torch.cuda.is_available() else {"device": device}
 
 
 def adapter_facts(folder: Path | None) -> dict[str, Any] | None:
@@ -101,6 +111,8 @@ def _identity(
 ) -> dict[str, Any]:
     """What a stored cell must have been made with to be reused (the cache folder aside; the adapter by digest)."""
     llm = {k: v for k, v in options.get("llm", {}).items() if k not in ("cache_dir", "adapter")}
+    if llm.get("device") == "cpu":  # the CPU's picks are the same wherever it was asked for (see device_option)
+        del llm["device"]
     if method.llm == "adapter":
         from hwnas.llm.adapter import adapter_id
 

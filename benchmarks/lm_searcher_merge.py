@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from common import check_same_settings, write_result
-from lm_searcher_summary import goals, summarise_problem
+from lm_searcher_summary import TUNED, UNTUNED, goals, summarise_problem
 
 SAME = ("benchmark", "quick")
 SETTINGS_SAME = (
@@ -34,6 +34,21 @@ SETTINGS_SAME = (
 def _adapter_id(part: dict[str, Any]) -> str | None:
     adapter = part["settings"].get("adapter")
     return adapter.get("id") if adapter else None
+
+
+def llm_device(paths: Sequence[Path], parts: Sequence[dict[str, Any]]) -> str | None:
+    """The device the embedded model ran on, in the parts that ran it (a result made before ``--device`` existed
+    ran on the CPU); None when no part ran it. Parts that disagree do not merge: bf16 picks on CUDA may differ from
+    fp32 ones on the CPU. The baselines ask no LLM, so a part of baselines alone may come from anywhere."""
+    found: dict[str, Path] = {}
+    for path, part in zip(paths, parts, strict=True):
+        methods = part["methods"]
+        if any(methods.get(m, {}).get("status") == "ok" for m in (UNTUNED, TUNED)):
+            found.setdefault(part["settings"].get("llm_device", "cpu"), path)
+    if len(found) > 1:
+        (one, first), (other, second) = list(found.items())[:2]
+        raise SystemExit(f"{second}: the embedded model ran on {other}, in {first} on {one}; they do not merge")
+    return next(iter(found), None)
 
 
 def _check(paths: Sequence[Path], parts: Sequence[dict[str, Any]]) -> None:
@@ -85,6 +100,7 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
     seeds = sorted({s for part in parts for s in part["settings"]["seeds"]})
     methods = list(dict.fromkeys(m for part in parts for m in part["settings"]["methods"]))
     adapter = next((part["settings"]["adapter"] for part in parts if part["settings"].get("adapter")), None)
+    device = llm_device(paths, parts)
     result = {
         **{key: first[key] for key in SAME},
         "command": shlex.join(["python", "benchmarks/lm_searcher.py", "--merge", *(p.name for p in paths)]),
@@ -109,6 +125,7 @@ def merge(paths: Sequence[Path], results_dir: Path | None) -> Path:
             "seeds": seeds,
             "methods": methods,
             "adapter": adapter,
+            **({"llm_device": device} if device is not None else {}),
         },
         "methods": _statuses(parts),
         "goals": goals(problems, budgets),

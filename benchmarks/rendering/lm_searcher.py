@@ -57,14 +57,20 @@ def _seed_counts(data: Mapping[str, Any]) -> str:
     return "; ".join(f"{_count(n, 'seed')} ({', '.join(ms)})" for n, ms in sorted(counts.items(), reverse=True))
 
 
+def _on_gpu(settings: Mapping[str, Any]) -> str:
+    """Where the embedded model ran, when not on the CPU (results made before --device existed ran there)."""
+    device = settings.get("llm_device", "cpu")
+    return "" if device == "cpu" else f" on {device} (bf16 autocast)"
+
+
 def _header(path: Path, data: Mapping[str, Any]) -> str:
     s = data["settings"]
     return (
         f"**LM-Searcher vs baselines** (`benchmarks/lm_searcher.py`: {_count(len(s['problems']), 'problem')}, "
         f"{_seed_counts(data)}, {s['trials']} trials, simple regret after "
         f"{', '.join(map(str, s['budgets']))} trials, mean ± standard error; history cap {s['history_cap']}, pool "
-        f"{s['pool_size']}, embedded backend {s['llm_backend']}; baselines {s['population']} archs per round; "
-        f"{_where(data)}; `{relative(path)}`):"
+        f"{s['pool_size']}, embedded backend {s['llm_backend']}{_on_gpu(s)}; baselines {s['population']} archs per "
+        f"round; {_where(data)}; `{relative(path)}`):"
     )
 
 

@@ -79,6 +79,11 @@ def test_quick_run_records_regret_paths_and_skips(quick: dict[str, Any]) -> None
     assert data["methods"]["lm-searcher-tuned"] == {**data["methods"]["lm-searcher-tuned"], "status": "skipped"}
     assert data["methods"]["lm-searcher-endpoint"]["status"] == "skipped"
     assert data["methods"]["lm-searcher"]["options"]["llm"]["cache_dir"].endswith("llm-cache")
+    import torch
+
+    assert s["llm_device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # --device auto, resolved
+    if not torch.cuda.is_available():  # auto is the CPU: the options (and cell identities) are those made before
+        assert "device" not in data["methods"]["lm-searcher"]["options"]["llm"]
     problem = data["problems"][PROBLEM]
     assert problem["problem"]["constraints"] == ["latency_h100<=8.605"]
     assert list(problem["methods"]) == ["random", "lm-searcher"]
@@ -265,6 +270,52 @@ def test_parts_merge_by_seed_and_other_settings_refuse(tmp_path: Path) -> None:
     paths[1].write_text(json.dumps({**_result([1]), "settings": {**_result([1])["settings"], "trials": 5}}))
     with pytest.raises(SystemExit, match=r"settings\.trials differs"):
         merging.merge(paths, tmp_path / "out")
+
+
+def test_the_device_reaches_the_llm_options_and_cpu_cells_keep_their_identity() -> None:
+    args = lm_searcher.parse_args(["--device", "cuda:1", "--trials", "4"])
+    assert args.device == "cuda:1"
+    args.llm_device = "cuda:1"
+    options = cells.method_options(cells.METHODS["lm-searcher"], args, Path("out"))
+    assert options["llm"]["device"] == "cuda:1"
+    assert "device" not in cells.method_options(cells.METHODS["random"], args, Path("out"))
+    definition = {"space": "gpt-s"}
+    on_gpu = cells._identity(definition, cells.METHODS["lm-searcher"], options, 0, args)
+    on_cpu = {**options, "llm": {**options["llm"], "device": "cpu"}}
+    without = {**options, "llm": {k: v for k, v in options["llm"].items() if k != "device"}}
+    assert on_gpu["options"]["llm"]["device"] == "cuda:1"
+    same = [cells._identity(definition, cells.METHODS["lm-searcher"], o, 0, args) for o in (on_cpu, without)]
+    assert same[0] == same[1] != on_gpu
+    with pytest.raises(SystemExit):
+        lm_searcher.parse_args(["--device", "tpu"])
+
+
+def test_parts_merge_only_when_the_embedded_model_ran_on_one_device(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rendering, "relative", lambda path: path.name)
+
+    def part(seeds: list[int], device: str | None, llm: bool) -> dict[str, Any]:
+        result = _result(seeds)
+        if device is not None:
+            result["settings"]["llm_device"] = device
+        if llm:
+            result["methods"]["lm-searcher-tuned"] = {"title": "tuned", "status": "ok"}
+        return result
+
+    paths = [tmp_path / "lm_searcher-a.json", tmp_path / "lm_searcher-b.json"]
+    paths[0].write_text(json.dumps(part([0], None, llm=True)))  # made before --device: on the CPU
+    paths[1].write_text(json.dumps(part([1], "cuda", llm=True)))
+    with pytest.raises(SystemExit, match=r"lm_searcher-b\.json: the embedded model ran on cuda, in .* on cpu"):
+        merging.merge(paths, tmp_path / "out")
+    paths[1].write_text(json.dumps(part([1], "cuda", llm=False)))  # baselines only: no LLM, any machine
+    assert json.loads(merging.merge(paths, tmp_path / "out").read_text())["settings"]["llm_device"] == "cpu"
+    paths[0].write_text(json.dumps(part([0], "cpu", llm=False)))
+    paths[1].write_text(json.dumps(part([1], "cuda", llm=True)))
+    merged = json.loads(merging.merge(paths, tmp_path / "out").read_text())
+    assert merged["settings"]["llm_device"] == "cuda"
+    assert "embedded backend transformers on cuda (bf16 autocast);" in rendering._header(Path("r.json"), merged)
+    assert "embedded backend transformers;" in rendering._header(Path("r.json"), _result([0]))
 
 
 def test_blocks_render_from_the_newest_full_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
