@@ -5,7 +5,7 @@ real local Ray cluster for the Ray tests (started only when one asks for it)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -121,3 +121,27 @@ def ray_cluster() -> Iterator[dict[str, str]]:
         finally:
             ray.shutdown()
             cluster.shutdown()
+
+
+@pytest.fixture
+def hold_ray_resource(ray_cluster: dict[str, str]) -> Iterator[Callable[[str], None]]:
+    """``hold(resource)`` takes the one unit of a Ray resource of the test cluster (``device:cpu-a``) for the rest of
+    the test, as another job would, so that an actor asking for it is never placed (a node gone for good looks the
+    same to it: nothing it could run on frees up). Returns once the unit is taken."""
+    import time
+
+    import ray
+
+    holders = []
+
+    def hold(resource: str) -> None:
+        task = ray.remote(lambda: time.sleep(3600)).options(num_cpus=0, resources={resource: 1}, max_retries=0)
+        holders.append(task.remote())
+        deadline = time.monotonic() + 60
+        while ray.available_resources().get(resource, 0) >= 1:
+            assert time.monotonic() < deadline, f"{resource} was not taken within 60 s"
+            time.sleep(0.1)
+
+    yield hold
+    for ref in holders:
+        ray.cancel(ref, force=True)

@@ -1,11 +1,14 @@
 """Collecting on a device pool (``hwnas latency collect --devices A,B --executor ray``) on a real local Ray cluster
 (tests/conftest.py's ``ray_cluster``: devices cpu-a and cpu-b on two worker nodes): one dataset per device, measured
-on that device's node only, with the archs and resume of the single-device collection. Skipped without Ray."""
+on that device's node only, with the archs and resume of the single-device collection; a device whose actor is never
+placed stops alone after placement_timeout. Skipped without Ray."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,8 @@ from typer.testing import CliRunner
 from hwnas.core.space import SearchSpace
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.hardware.dataset_files import read_latency_dataset, sidecar_path
-from hwnas.hardware.pool_collect import collect_on_devices
+from hwnas.hardware.pool_collect import PoolOptions, RemoteMeasurer, collect_on_devices
+from hwnas.hardware.ray_cluster import ClusterError
 from hwnas.hardware.sampling import arch_stream
 from hwnas.hardware.settings import MeasureSettings
 
@@ -68,3 +72,46 @@ def test_a_device_that_cannot_measure_stops_alone_with_its_own_error(
     assert result.exit_code == 2
     assert "cpu-a: stopped: device 'cuda' was asked for but torch" in result.output  # raised there, named here
     assert "1 of 1 devices stopped early; run the same command again to resume" in result.output
+
+
+def test_a_device_whose_actor_is_never_placed_stops_alone_after_the_timeout(
+    hold_ray_resource: Callable[[str], None], tmp_path: Path
+) -> None:
+    from hwnas.cli.main import app
+
+    hold_ray_resource("device:cpu-a")  # as if cpu-a's node were gone: its actor can never be placed
+    args = ["latency", "collect", "--space", "tiny", "--n", "1", "--warmup", "0", "--runs", "2", "--on-busy", "ignore"]
+    pool = ["--devices", "cpu-a,cpu-b", "--executor", "ray", "--executor-opt", "placement_timeout=10"]
+    began = time.monotonic()
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), *pool])
+    assert result.exit_code == 2, result.output
+    assert (
+        "cpu-a: stopped: its actor was not placed within 10 s (placement_timeout): alive nodes have device:cpu-a=1, "
+        "but it stayed taken by other actors or tasks" in result.output
+    )
+    assert "cpu-b: 1 rows in" in result.output and not (tmp_path / "cpu-a.csv").exists()
+    assert time.monotonic() - began < 60
+
+
+@pytest.mark.parametrize(("deaths", "lost"), [(1, False), (2, True)])
+def test_a_device_actor_that_dies_is_replaced_up_to_max_retries(
+    ray_cluster: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deaths: int, lost: bool
+) -> None:
+    import ray
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "search"))  # the nodes have it on PYTHONPATH
+    from hwnas_test_ray_plugin import Mortal
+
+    counted = tmp_path / "deaths"
+    handle = ray.remote(Mortal).options(num_cpus=0, resources={"device:cpu-b": 1})
+    start = lambda: handle.remote(str(counted), deaths)  # noqa: E731
+    measurer = RemoteMeasurer(ray, start, "cpu-b", PoolOptions(max_retries=1), IGNORE_LOAD)
+    try:
+        if lost:
+            with pytest.raises(ClusterError, match=r"device lost: .* \(its actor died 2 times; max_retries=1\)"):
+                measurer.measure(None)  # type: ignore[arg-type]
+        else:
+            assert measurer.measure(None) == measurer.where()["pid"]  # type: ignore[arg-type]  # a new actor
+        assert counted.read_text() == str(deaths)
+    finally:
+        measurer.close()

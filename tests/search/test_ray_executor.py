@@ -1,12 +1,15 @@
 """The ``ray`` executor on a real local Ray cluster (a head and two worker nodes on 127.0.0.1: tests/conftest.py's
 ``ray_cluster``): the serial run's results; a worker killed in the middle of a batch loses and duplicates nothing;
-a batch whose actor keeps dying fails its archs after the bounded retries, the run goes on; a device pool's actors
-run only on the nodes holding the devices. Skipped without Ray."""
+an arch that kills every worker it runs in fails alone after the bounded retries, its batch's other archs get the
+serial outcomes, the run goes on; an actor not placed within placement_timeout is given up, the run stops once no
+actor is left; a device pool's actors run only on the nodes holding the devices. Skipped without Ray."""
 
 from __future__ import annotations
 
 import collections
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,7 @@ def _ray(**options: Any) -> dict[str, Any]:
 def test_a_ray_run_gives_the_serial_result(ray_cluster: dict[str, str], tmp_path: Path) -> None:
     log = tmp_path / "where.log"
     serial = _run(tmp_path / "serial", {})
-    on_ray = _run(tmp_path / "ray", {"log": str(log)}, _ray())
+    on_ray = _run(tmp_path / "ray", {"log": str(log), "delay": 0.4}, _ray())
     assert (tmp_path / "ray" / "result.json").read_bytes() == (tmp_path / "serial" / "result.json").read_bytes()
     assert _evals(tmp_path / "ray") == _evals(tmp_path / "serial")  # the same outcomes, in asked order
     assert on_ray.result.counts == serial.result.counts and on_ray.new_evaluations == serial.new_evaluations
@@ -75,26 +78,45 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(ray_cluster: dic
     assert (tmp_path / "ray" / "result.json").read_bytes() == (tmp_path / "serial" / "result.json").read_bytes()
 
 
-def test_a_batch_whose_actor_keeps_dying_fails_its_archs_after_the_retries(
+def test_an_arch_that_always_kills_its_worker_fails_alone_and_its_batch_mates_get_their_results(
     ray_cluster: dict[str, str], tmp_path: Path
 ) -> None:
-    _run(tmp_path / "serial", {}, iterations=1)
+    _run(tmp_path / "serial", {}, iterations=1, batch_size=8)
     serial = _evals(tmp_path / "serial")
-    victim = serial[1][0]  # first batch: archs 0-2
-    crashy = {"victim": victim, "always": True}
-    outcome = _run(tmp_path / "ray", crashy, _ray(max_retries=1), iterations=1)
+    victim = serial[5][0]  # in the first batch: the population, archs 0-7
+    log = tmp_path / "where.log"
+    crashy = {"victim": victim, "always": True, "exit": True, "log": str(log)}
+    outcome = _run(tmp_path / "ray", crashy, _ray(max_retries=1), iterations=1, batch_size=8)
     evals = _evals(tmp_path / "ray")
-    assert [e[0] for e in evals] == [e[0] for e in serial]  # every arch recorded once, none lost
-    assert evals[3:] == serial[3:]  # the other batches stand
-    for arch_id, metrics, error in evals[:3]:
-        assert "died 2 times (max_retries=1)" in error, (arch_id, metrics)
-    assert outcome.result.counts["failed"] == 3
+    assert [e[0] for e in evals] == [e[0] for e in serial]  # every arch recorded once, in asked order
+    assert [e for e in evals if e[0] != victim] == [e for e in serial if e[0] != victim]  # the serial outcomes
+    metrics, error = next(e[1:] for e in evals if e[0] == victim)
+    # halved 8 -> 4 -> 2 -> 1: in 4 dead pieces, the last one alone (1 > max_retries)
+    assert metrics == {} and "a worker died evaluating this arch 4 times (1 with it alone; max_retries=1)" in error
+    assert outcome.result.counts["failed"] == 1
+    evaluated = collections.Counter(line.split()[3] for line in log.read_text().splitlines())
+    assert victim not in evaluated and set(evaluated.values()) == {1}, (victim, log.read_text())  # none twice
+
+
+def test_an_actor_not_placed_in_time_is_given_up(hold_ray_resource: Callable[[str], None], tmp_path: Path) -> None:
+    from hwnas.hardware.ray_cluster import ClusterError
+
+    _run(tmp_path / "serial", {})
+    hold_ray_resource("device:cpu-a")  # taken by another job for the whole test, as if its node were gone
+    pool = {"name": "ray", "options": {"devices": "cpu-a,cpu-b", "placement_timeout": 60}}
+    _run(tmp_path / "pool", {}, pool)  # cpu-b does all the work; the unplaced actor holds nothing up
+    assert _evals(tmp_path / "pool") == _evals(tmp_path / "serial")
+    began = time.monotonic()
+    with pytest.raises(ClusterError, match=r"no evaluation actor is left \(actor 0: not placed within 2 s "
+                       r"\(placement_timeout\): alive nodes have device:cpu-a=1, but it stayed taken"):  # fmt: skip
+        _run(tmp_path / "alone", {}, {"name": "ray", "options": {"devices": "cpu-a", "placement_timeout": 2}})
+    assert time.monotonic() - began < 30
 
 
 def test_a_device_pool_runs_each_actor_only_where_its_device_is(ray_cluster: dict[str, str], tmp_path: Path) -> None:
     log = tmp_path / "where.log"
     _run(tmp_path / "serial", {})
-    _run(tmp_path / "pool", {"log": str(log)}, {"name": "ray", "options": {"devices": "cpu-a,cpu-b"}})
+    _run(tmp_path / "pool", {"log": str(log), "delay": 0.4}, {"name": "ray", "options": {"devices": "cpu-a,cpu-b"}})
     assert _evals(tmp_path / "pool") == _evals(tmp_path / "serial")
     nodes = {line.split()[0] for line in log.read_text().splitlines()}
     assert nodes == set(ray_cluster.values())  # both device nodes measured; the head (no device) never did

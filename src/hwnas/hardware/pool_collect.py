@@ -7,14 +7,18 @@ its :class:`~hwnas.hardware.collector.Measurer`, run in a thread of this process
 and the resume are exactly the single-device collection's, into ``OUT/NAME.csv``, and the device description in
 the sidecar is the device's own. The devices measure at once; a slow device delays only its own dataset.
 
-A device whose actor dies (its node rebooted, its worker killed) is restarted by Ray and the measurement in progress
-is retried, up to ``max_retries`` times; after that its collection stops with the cause and the others go on. Each
-dataset keeps every row finished before, so running the command again resumes them all.
+A device whose actor dies (its node rebooted, its worker killed) gets a new actor and the measurement in progress is
+retried, up to ``max_retries`` times; after that its collection stops with the cause and the others go on. A
+device's actor that is not placed and started within ``placement_timeout`` seconds (the device's node left the
+cluster for good, or another job holds the device) is given up: that device stops, naming the resource, how long it
+waited and whether any alive node still has it; the others go on. Each dataset keeps every row finished before, so
+running the command again resumes them all.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +33,16 @@ from hwnas.core.space import SearchSpace
 from hwnas.hardware.busy import BusyPolicy
 from hwnas.hardware.collector import CollectSummary, LocalMeasurer, collect
 from hwnas.hardware.ray_cluster import (
+    ClusterError,
     check_devices,
     connect,
     device_resource,
     first_line,
     import_ray,
+    placement_failure,
     require_devices,
     where_am_i,
+    worker_lost_errors,
 )
 from hwnas.hardware.settings import MeasureSettings
 from hwnas.hardware.timing import Measurement
@@ -51,6 +58,12 @@ class PoolOptions(Options):
         None, description="Ray cluster: None joins the local one or starts it, 'auto', HOST:PORT or ray://HOST:PORT"
     )
     max_retries: int = Field(3, ge=0, le=100, description="restarts of a device's actor (and retries of its arch)")
+    placement_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="seconds a device's actor may wait to be placed and started (its node gone, the device held by "
+        "another job), then that device stops",
+    )
 
 
 @dataclass(frozen=True)
@@ -92,10 +105,16 @@ class DeviceMeasurer:
 
 class RemoteMeasurer:
     """This process's side of a device's actor: each call waits for the actor. An error the measurement raised
-    there (a busy device refusing) is raised here as itself."""
+    there (a busy device refusing) is raised here as itself. An actor that dies is replaced and the call retried, up
+    to ``max_retries`` times in all; an actor not placed within ``placement_timeout`` is given up. Either way the
+    device then stops with a :class:`ClusterError` saying why."""
 
-    def __init__(self, ray: Any, actor: Any, policy: BusyPolicy) -> None:
-        self._ray, self._actor, self._policy = ray, actor, policy
+    def __init__(self, ray: Any, start: Callable[[], Any], device: str, options: PoolOptions, policy: BusyPolicy):
+        self._ray, self._new_actor, self._device, self._options, self._policy = ray, start, device, options, policy
+        self._lost_errors = worker_lost_errors(ray)
+        self._deaths = 0
+        self._stopped: ClusterError | None = None  # once given up, every later call says why at once
+        self._launch()
 
     @property
     def policy(self) -> BusyPolicy:
@@ -116,12 +135,47 @@ class RemoteMeasurer:
         place: dict[str, Any] = self._call("where")
         return place
 
+    def close(self) -> None:
+        self._ray.kill(self._actor)
+
+    def _launch(self) -> None:
+        self._actor = self._new_actor()
+        self._placed: Any = self._actor.where.remote()  # answers once the actor is placed and started
+        self._deadline = time.monotonic() + self._options.placement_timeout
+
     def _call(self, method: str, *args: Any) -> Any:
+        while self._stopped is None:
+            try:
+                self._wait_placed()
+                return self._ray.get(getattr(self._actor, method).remote(*args))
+            except self._ray.exceptions.RayTaskError as exc:
+                cause = exc.cause
+                raise cause if isinstance(cause, Exception) else exc from None
+            except self._lost_errors as exc:
+                self._deaths += 1
+                if self._deaths > self._options.max_retries:
+                    self._stopped = ClusterError(
+                        f"device lost: {first_line(exc, kind=False)} (its actor died {self._deaths} times; "
+                        f"max_retries={self._options.max_retries})"
+                    )
+                else:
+                    self._ray.kill(self._actor)  # a no-op for a dead actor; ends one that is only unreachable
+                    self._launch()
+        raise self._stopped
+
+    def _wait_placed(self) -> None:
+        """Return once the current actor has started; give it up past its placement deadline."""
+        if self._placed is None:
+            return
         try:
-            return self._ray.get(getattr(self._actor, method).remote(*args))
-        except self._ray.exceptions.RayTaskError as exc:
-            cause = exc.cause
-            raise cause if isinstance(cause, Exception) else exc from None
+            self._ray.get(self._placed, timeout=max(0.0, self._deadline - time.monotonic()))
+        except self._ray.exceptions.GetTimeoutError:
+            self._ray.kill(self._actor)
+            request = {device_resource(self._device): 1.0}
+            why = placement_failure(self._ray, request, self._options.placement_timeout)
+            self._stopped = ClusterError(f"its actor was {why}")
+            raise self._stopped from None
+        self._placed = None
 
 
 def collect_on_devices(
@@ -148,29 +202,25 @@ def collect_on_devices(
         ray = connection.ray
         require_devices(ray, names, what="--devices")
         remote = ray.remote(DeviceMeasurer)
-        actors = {
-            device: remote.options(
-                num_cpus=0,  # the device resource is the exclusion; CPUs are the node's to describe
-                resources={device_resource(device): 1},
-                max_restarts=options.max_retries,
-                max_task_retries=options.max_retries,
-            ).remote(space, settings, policy, device)
-            for device in names
-        }
+
+        def starter(device: str) -> Callable[[], Any]:
+            # no CPUs: the device resource is the exclusion; CPUs are the node's to describe
+            handle = remote.options(num_cpus=0, resources={device_resource(device): 1})
+            return lambda: handle.remote(space, settings, policy, device)
+
+        measurers = {device: RemoteMeasurer(ray, starter(device), device, options, policy) for device in names}
         kwargs = {**collect_kwargs, "settings": settings}  # the actors' prepare() resolves them on each device
         try:
-            return _run_all(ray, actors, policy, space, n=n, out_dir=Path(out_dir), on_row=on_row, **kwargs)
+            return _run_all(measurers, space, n=n, out_dir=Path(out_dir), on_row=on_row, **kwargs)
         finally:
-            for actor in actors.values():
-                ray.kill(actor)
+            for measurer in measurers.values():
+                measurer.close()
     finally:
         connection.close()
 
 
 def _run_all(
-    ray: Any,
-    actors: dict[str, Any],
-    policy: BusyPolicy,
+    measurers: dict[str, RemoteMeasurer],
     space: SearchSpace,
     *,
     n: int,
@@ -179,23 +229,21 @@ def _run_all(
     **collect_kwargs: Any,
 ) -> list[DeviceResult]:
     """One thread per device, each running the collector with that device's actor; a device that stops on a user
-    error or a lost actor is reported in its result, a bug is raised once every device has finished."""
+    error, a lost actor or one never placed is reported in its result, a bug is raised once every device has
+    finished."""
 
     def one(device: str) -> DeviceResult:
         out = out_dir / f"{device}.csv"
         progress = None if on_row is None else _device_progress(on_row, device)
-        measurer = RemoteMeasurer(ray, actors[device], policy)
         try:
-            summary = collect(space, n=n, out=out, measurer=measurer, on_row=progress, **collect_kwargs)
-        except HwnasError as exc:
+            summary = collect(space, n=n, out=out, measurer=measurers[device], on_row=progress, **collect_kwargs)
+        except HwnasError as exc:  # ClusterError included: lost past max_retries, or never placed
             return DeviceResult(device, out, None, first_line(exc, kind=False))
-        except ray.exceptions.RayActorError as exc:  # restarted max_retries times and lost again
-            return DeviceResult(device, out, None, f"device lost: {first_line(exc, kind=False)}")
         return DeviceResult(device, out, summary)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(actors), thread_name_prefix="hwnas-device") as pool:
-        futures = [pool.submit(one, device) for device in actors]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(measurers), thread_name_prefix="hwnas-device") as pool:
+        futures = [pool.submit(one, device) for device in measurers]
         concurrent.futures.wait(futures)
     return [future.result() for future in futures]
 

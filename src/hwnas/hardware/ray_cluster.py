@@ -26,7 +26,7 @@ from pydantic import Field
 
 from hwnas.contracts.options import Options
 from hwnas.contracts.plugins import PLUGINS_ENV
-from hwnas.core.errors import ConfigError
+from hwnas.core.errors import ConfigError, HwnasError
 
 INSTALL_HINT = 'pip install "hwnas[ray]"'
 DEVICE_PREFIX = "device:"  # a device's Ray resource: device:<name>
@@ -124,15 +124,47 @@ def require_devices(ray: Any, devices: Sequence[str], *, what: str) -> None:
 def require_fit(ray: Any, request: Mapping[str, float], *, what: str) -> None:
     """Fail, in one line, when no live node has all of ``request`` (CPU, GPU, custom resources) at once: an actor
     asking for it would wait forever."""
+    why = _unfit(ray, request)
+    if why is not None:
+        raise ConfigError(f"{what}: {why} (see `ray status`)")
+
+
+def _unfit(ray: Any, request: Mapping[str, float]) -> str | None:
+    """Why no alive node could ever hold ``request`` (``no node of the Ray cluster has ...``), None when one could."""
     wanted = {name: amount for name, amount in request.items() if amount > 0}
     nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
     if any(all(held.get(name, 0) >= amount for name, amount in wanted.items()) for held in nodes):
-        return
-    asked = ", ".join(f"{name}={amount:g}" for name, amount in wanted.items())
+        return None
     most = {name: max((held.get(name, 0) for held in nodes), default=0) for name in wanted}
     short = next((name for name, amount in wanted.items() if most[name] < amount), None)
     why = f"; the most any node has of {short!r} is {most[short]:g}" if short else " together"
-    raise ConfigError(f"{what}: no node of the Ray cluster has {asked}{why} (see `ray status`)")
+    return f"no node of the Ray cluster has {_asked(wanted)}{why}"
+
+
+def _asked(request: Mapping[str, float]) -> str:
+    return ", ".join(f"{name}={amount:g}" for name, amount in request.items() if amount > 0)
+
+
+class ClusterError(HwnasError, RuntimeError):
+    """The Ray cluster cannot run what was asked any more: an actor no alive node placed within the placement
+    timeout (its node left the cluster, or what it asks for stayed taken)."""
+
+
+def placement_failure(ray: Any, request: Mapping[str, float], waited_s: float) -> str:
+    """Why an actor asking for ``request`` is still unplaced after ``waited_s`` seconds, in words a user can act on:
+    no alive node has it (the node that had it is gone), or alive nodes have it but it never came free."""
+    if _unfit(ray, request) is None:
+        why = f"alive nodes have {_asked(request)}, but it stayed taken by other actors or tasks"
+    else:
+        why = f"no alive node of the Ray cluster has {_asked(request)} (the node that had it left, or never joined)"
+    return f"not placed within {waited_s:.0f} s (placement_timeout): {why}; see `ray status`"
+
+
+def worker_lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
+    """Ray's errors for work lost with its worker (killed, out of memory, node gone), as opposed to an error the
+    work itself raised (``RayTaskError``)."""
+    errors = ray.exceptions
+    return (errors.RayActorError, errors.WorkerCrashedError, errors.NodeDiedError, errors.ObjectLostError)
 
 
 def first_line(exc: BaseException, *, kind: bool = True) -> str:
